@@ -1,0 +1,162 @@
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import express, { type Express, type Request, type Response, type NextFunction } from 'express';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLSchema } from 'graphql';
+import type { Registry } from 'prom-client';
+import type { Logger } from './logger';
+import type { RequestContext, Viewer } from './context';
+import { maskErrors } from './errors';
+import { INTERNAL_TOKEN_HEADER, verifyInternalToken } from './internal-token';
+import { createMetricsRegistry, graphqlMetricsPlugin } from './metrics';
+
+/** A readiness probe: resolves when the dependency answers, throws otherwise. */
+export type ReadinessCheck = () => Promise<unknown>;
+
+export interface SubgraphServerOptions<C extends RequestContext> {
+  /** Subgraph name; also the audience its internal tokens must carry. */
+  name: string;
+  schema: GraphQLSchema;
+  port: number;
+  host: string;
+  internalTokenSecret: string;
+  log: Logger;
+  production: boolean;
+  /** Named probes for /health/ready (its stores, the broker). */
+  readiness?: Record<string, ReadinessCheck>;
+  /** Adds per-request state (DataLoaders, services) to the base context. */
+  context?: (base: RequestContext) => C | Promise<C>;
+  /** Extra public routes (e.g. JWKS), mounted before the GraphQL endpoint. */
+  routes?: (app: Express) => void;
+  metrics?: Registry;
+}
+
+export interface RunningServer {
+  app: Express;
+  metrics: Registry;
+  /** Starts listening; resolves with the bound URL (port 0 picks a free port). */
+  start(): Promise<{ url: string; port: number }>;
+  /** Stops accepting, drains in-flight requests, then resolves. */
+  stop(): Promise<void>;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Mounts /health/live, /health/ready and /metrics on an express app. */
+export function mountOperationalRoutes(app: Express, metrics: Registry, readiness: Record<string, ReadinessCheck>): void {
+  app.get('/health/live', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/health/ready', async (_req, res) => {
+    const results = await Promise.all(
+      Object.entries(readiness).map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), 2000);
+          return [name, 'ok'] as const;
+        } catch (error) {
+          return [name, `down: ${(error as Error).message}`] as const;
+        }
+      }),
+    );
+    const ready = results.every(([, status]) => status === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', checks: Object.fromEntries(results) });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.metrics());
+  });
+}
+
+/**
+ * An Apollo subgraph behind express: GraphQL at /graphql for callers holding a valid internal
+ * token (everyone else gets 401), health and metrics endpoints, masked errors, graceful stop.
+ * Never listens until `start()` is called, so tests drive it directly.
+ */
+export function createSubgraphServer<C extends RequestContext>(options: SubgraphServerOptions<C>): RunningServer {
+  const { name, log } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  const metrics = options.metrics ?? createMetricsRegistry(name);
+
+  const apollo = new ApolloServer<C>({
+    schema: options.schema,
+    introspection: !options.production,
+    includeStacktraceInErrorResponses: false,
+    formatError: maskErrors(log),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      graphqlMetricsPlugin(metrics),
+    ],
+  });
+
+  mountOperationalRoutes(app, metrics, options.readiness ?? {});
+  options.routes?.(app);
+
+  const requireInternalToken = async (req: Request, res: Response, next: NextFunction) => {
+    const token = req.header(INTERNAL_TOKEN_HEADER);
+    try {
+      if (!token) throw new Error('missing');
+      res.locals.viewer = await verifyInternalToken(options.internalTokenSecret, token, name);
+      next();
+    } catch {
+      res.status(401).json({
+        errors: [{ message: 'This service is only reachable through the gateway', extensions: { code: 'UNAUTHENTICATED' } }],
+      });
+    }
+  };
+
+  let started = false;
+  return {
+    app,
+    metrics,
+    async start() {
+      await apollo.start();
+      started = true;
+      app.use(
+        '/graphql',
+        requireInternalToken,
+        express.json({ limit: '1mb' }),
+        expressMiddleware(apollo, {
+          context: async ({ req, res }) => {
+            const requestId = req.header('x-request-id') ?? randomUUID();
+            const base: RequestContext = {
+              viewer: (res.locals.viewer as Viewer | null) ?? null,
+              requestId,
+              log: log.child({ requestId }),
+            };
+            return (options.context ? await options.context(base) : base) as C;
+          },
+        }),
+      );
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(options.port, options.host, () => resolve());
+      });
+      const { port } = httpServer.address() as AddressInfo;
+      const url = `http://${options.host}:${port}/graphql`;
+      log.info({ url }, `${name} subgraph ready`);
+      return { url, port };
+    },
+    async stop() {
+      if (started) await apollo.stop();
+      else httpServer.close();
+    },
+  };
+}
