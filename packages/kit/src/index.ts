@@ -11,3 +11,4 @@ export * from './graphql/common.types';
 export * from './graphql/connection';
 export * from './postgres';
 export * from './shutdown';
+export * from './schema-file';

@@ -1,0 +1,169 @@
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, watchFile, unwatchFile } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import { ApolloGateway, RemoteGraphQLDataSource, type SupergraphSdlHook } from '@apollo/gateway';
+import {
+  createLogger,
+  createMetricsRegistry,
+  graphqlMetricsPlugin,
+  INTERNAL_TOKEN_HEADER,
+  maskErrors,
+  mountOperationalRoutes,
+  signInternalToken,
+  type Logger,
+  type Viewer,
+} from '@shopgraph/kit';
+import { AccessTokenVerifier } from './auth';
+import type { GatewayConfig } from './config';
+import { depthLimit } from './depth-limit';
+
+/** What the gateway knows about a request; forwarded to subgraphs as an internal token. */
+export interface GatewayContext {
+  viewer: Viewer | null;
+  requestId: string;
+  traceparent?: string;
+}
+
+/** Calls one subgraph with a fresh internal token for it (audience = subgraph name). */
+class InternalTokenDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(
+    private readonly subgraph: string,
+    url: string,
+    private readonly secret: string,
+  ) {
+    super({ url });
+  }
+
+  override async willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
+    const headers = request.http!.headers;
+    headers.set(INTERNAL_TOKEN_HEADER, await signInternalToken(this.secret, this.subgraph, context.viewer ?? null));
+    if (context.requestId) headers.set('x-request-id', context.requestId);
+    if (context.traceparent) headers.set('traceparent', context.traceparent);
+  }
+}
+
+/** Supergraph from a file; outside production, a changed file is loaded without a restart. */
+function supergraphFromFile(path: string, watch: boolean, log: Logger): SupergraphSdlHook {
+  return async ({ update }) => {
+    const initial = readFileSync(path, 'utf8');
+    let current = initial;
+    if (watch) {
+      watchFile(path, { interval: 1000 }, () => {
+        try {
+          const next = readFileSync(path, 'utf8');
+          if (next !== current) {
+            update(next);
+            current = next;
+            log.info({ path }, 'supergraph reloaded');
+          }
+        } catch (error) {
+          log.error({ err: error }, 'supergraph reload failed; keeping the previous one');
+        }
+      });
+    }
+    return { supergraphSdl: initial, cleanup: async () => unwatchFile(path) };
+  };
+}
+
+export interface Gateway {
+  start(): Promise<{ url: string; port: number }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The public entry point: Apollo Gateway in Apollo Server on express, verifying users' access
+ * tokens and calling subgraphs with internal tokens. Sandbox in development; introspection
+ * off and errors masked in production. Never listens until `start()`.
+ */
+export function createGateway(config: GatewayConfig, log: Logger = createLogger('gateway', config.LOG_LEVEL)): Gateway {
+  const production = config.NODE_ENV === 'production';
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  const metrics = createMetricsRegistry('gateway');
+  const verifier = new AccessTokenVerifier(config.JWKS_URL, config.ACCESS_TOKEN_ISSUER, config.ACCESS_TOKEN_AUDIENCE);
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH, !production, log),
+    buildService: ({ name, url }) => new InternalTokenDataSource(name, config.subgraphUrls[name] ?? url!, config.INTERNAL_TOKEN_SECRET),
+    logger: log,
+  });
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: !production,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: maskErrors(log),
+    validationRules: [depthLimit(config.MAX_QUERY_DEPTH)],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      production
+        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
+      graphqlMetricsPlugin(metrics),
+    ],
+  });
+
+  let loaded = false;
+  mountOperationalRoutes(app, metrics, {
+    supergraph: async () => {
+      if (!loaded) throw new Error('supergraph not loaded yet');
+    },
+  });
+
+  const allowedOrigins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  const cors: express.RequestHandler = (req, res, next) => {
+    const origin = req.header('origin');
+    if (origin && (allowedOrigins.length === 0 || allowedOrigins.includes(origin))) {
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('vary', 'origin');
+      res.setHeader('access-control-allow-headers', 'authorization, content-type, apollo-require-preflight, x-request-id');
+      res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+    }
+    if (req.method === 'OPTIONS') {
+      res.status(204).end();
+      return;
+    }
+    next();
+  };
+
+  return {
+    async start() {
+      await apollo.start();
+      loaded = true;
+      app.use(
+        '/graphql',
+        cors,
+        express.json({ limit: '1mb' }),
+        expressMiddleware(apollo, {
+          context: async ({ req }) => ({
+            viewer: await verifier.viewerFrom(req.header('authorization')),
+            requestId: req.header('x-request-id') ?? randomUUID(),
+            traceparent: req.header('traceparent'),
+          }),
+        }),
+      );
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.PORT, config.HOST, () => resolve());
+      });
+      const { port } = httpServer.address() as AddressInfo;
+      const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}/graphql`;
+      log.info({ url }, 'gateway ready');
+      return { url, port };
+    },
+    async stop() {
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,240 @@
+#!/usr/bin/env node
+// The root entry points people type: `npm start`, `npm test`, `npm run compose|seed|bench`.
+// Plain Node with no dependencies: it runs on a fresh clone before `npm install` has.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+const say = (msg) => console.log(`[shopgraph] ${msg}`);
+
+/** Default ports of the subgraphs (ARCHITECTURE.md); the gateway is 4000. */
+const SUBGRAPH_PORTS = { users: 4001, products: 4002, inventory: 4003, orders: 4004, payments: 4005, reviews: 4006 };
+/** Subgraphs that exist in this checkout, in port order. */
+const subgraphs = () =>
+  Object.keys(SUBGRAPH_PORTS).filter((name) => existsSync(path.join(root, 'subgraphs', name, 'package.json')));
+
+function run(cmd, args, opts = {}) {
+  const res = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  if (res.status !== 0) {
+    throw new Error(`${path.basename(cmd)} ${args.join(' ')} failed (exit ${res.status ?? res.signal})`);
+  }
+}
+
+/** Installs dependencies when node_modules is missing or older than package-lock.json. */
+function ensureInstalled() {
+  const lock = readFileSync(path.join(root, 'package-lock.json'));
+  const digest = createHash('sha256').update(lock).digest('hex');
+  const marker = path.join(root, 'node_modules', '.shopgraph-lock');
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === digest) return;
+  const fresh = !existsSync(path.join(root, 'node_modules'));
+  say(fresh ? 'installing dependencies (npm ci)…' : 'package-lock.json changed: npm install…');
+  const t0 = Date.now();
+  run('npm', fresh ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
+  writeFileSync(marker, digest);
+  say(`dependencies installed (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+}
+
+/** Brings the local stack up (idempotent) and returns its connection settings. */
+function stackUp() {
+  run(process.execPath, ['infra/stack/stack.mjs', 'up']);
+  const res = spawnSync(process.execPath, ['infra/stack/stack.mjs', 'env'], { cwd: root, encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`stack env failed: ${res.stderr}`);
+  const env = {};
+  for (const line of res.stdout.split('\n')) {
+    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (m) env[m[1]] = m[2];
+  }
+  return env;
+}
+
+function build() {
+  say('building (turbo run build)…');
+  run(bin('turbo'), ['run', 'build', '--output-logs=errors-only']);
+}
+
+/** Environment for one subgraph process: its own database, the stack's servers, its port. */
+function serviceEnv(stack, name) {
+  return {
+    ...process.env,
+    ...stack,
+    PORT: String(SUBGRAPH_PORTS[name]),
+    DATABASE_URL: `${stack.PG_URL ?? 'postgres://shopgraph:shopgraph@127.0.0.1:5432'}/${name}`,
+  };
+}
+
+function seed(stack) {
+  for (const name of subgraphs()) {
+    const script = path.join(root, 'subgraphs', name, 'dist', 'seed.js');
+    if (!existsSync(script)) continue;
+    say(`seeding ${name}…`);
+    run(process.execPath, [script], { env: serviceEnv(stack, name) });
+  }
+}
+
+async function waitReady(name, url, child, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited during start-up (exit ${child.exitCode})`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${name} not ready at ${url} after ${timeoutMs / 1000}s`);
+}
+
+function spawnService(name, cwd, env) {
+  const child = spawn(process.execPath, ['dist/index.js'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = (stream, out) => {
+    let buf = '';
+    stream.on('data', (chunk) => {
+      buf += chunk;
+      const lines = buf.split('\n');
+      buf = lines.pop();
+      for (const line of lines) out.write(`[${name}] ${line}\n`);
+    });
+  };
+  prefix(child.stdout, process.stdout);
+  prefix(child.stderr, process.stderr);
+  return child;
+}
+
+async function start() {
+  ensureInstalled();
+  const stack = stackUp();
+  build();
+  seed(stack);
+  const children = [];
+  const stopAll = () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  };
+  process.on('SIGINT', () => {
+    say('stopping services (the stack keeps running: `npm run stack -- down` stops it)…');
+    stopAll();
+    setTimeout(() => process.exit(0), 2000).unref();
+  });
+  process.on('SIGTERM', () => {
+    stopAll();
+    process.exit(0);
+  });
+  try {
+    for (const name of subgraphs()) {
+      say(`starting ${name} on :${SUBGRAPH_PORTS[name]}…`);
+      const child = spawnService(name, path.join(root, 'subgraphs', name), serviceEnv(stack, name));
+      children.push(child);
+      await waitReady(name, `http://127.0.0.1:${SUBGRAPH_PORTS[name]}/health/ready`, child);
+    }
+    say('starting gateway on :4000…');
+    const gateway = spawnService('gateway', path.join(root, 'gateway'), { ...process.env, ...stack, PORT: process.env.PORT ?? '4000' });
+    children.push(gateway);
+    await waitReady('gateway', `http://127.0.0.1:${process.env.PORT ?? 4000}/health/ready`, gateway);
+  } catch (error) {
+    stopAll();
+    throw error;
+  }
+  say('');
+  say(`Shopgraph is up: http://localhost:${process.env.PORT ?? 4000}/graphql (open it in a browser for Apollo Sandbox)`);
+  say('Demo logins: admin@shopgraph.local / Admin123!shop, alice@shopgraph.local / Customer123!');
+  say('Ctrl-C stops the services; `npm run stack -- down` stops the databases and Kafka.');
+  for (const c of children) {
+    c.on('exit', (code) => {
+      if (code !== 0 && code !== null) say(`a service exited with code ${code}`);
+    });
+  }
+}
+
+/** Sums the jest JSON reports the workspaces wrote and prints the closing tally. */
+function tally() {
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  let suitesFailed = 0;
+  const dirs = ['packages', 'subgraphs'].flatMap((d) =>
+    existsSync(path.join(root, d)) ? readdirSync(path.join(root, d)).map((n) => path.join(d, n)) : [],
+  );
+  for (const dir of [...dirs, 'gateway', 'infra']) {
+    const file = path.join(root, dir, '.jest-results.json');
+    if (!existsSync(file)) continue;
+    const r = JSON.parse(readFileSync(file, 'utf8'));
+    passed += r.numPassedTests;
+    failed += r.numFailedTests;
+    skipped += r.numPendingTests + r.numTodoTests;
+    suitesFailed += r.numRuntimeErrorTestSuites ?? 0;
+  }
+  return { passed, failed, skipped, suitesFailed };
+}
+
+function clearReports() {
+  for (const dir of ['packages', 'subgraphs']) {
+    if (!existsSync(path.join(root, dir))) continue;
+    for (const n of readdirSync(path.join(root, dir))) rmSync(path.join(root, dir, n, '.jest-results.json'), { force: true });
+  }
+  for (const dir of ['gateway', 'infra']) rmSync(path.join(root, dir, '.jest-results.json'), { force: true });
+}
+
+function test(extraArgs) {
+  const t0 = Date.now();
+  ensureInstalled();
+  const stack = stackUp();
+  Object.assign(process.env, stack);
+  clearReports();
+  say('running every workspace\'s tests (turbo run test)…');
+  const res = spawnSync(
+    bin('turbo'),
+    ['run', 'test', '--concurrency=2', '--output-logs=full', '--', '--ci', '--json', '--outputFile=.jest-results.json', ...extraArgs],
+    { cwd: root, stdio: 'inherit', env: process.env },
+  );
+  const { passed, failed, skipped, suitesFailed } = tally();
+  say(`all tests finished in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
+  if (process.env.CI) spawnSync(process.execPath, ['infra/stack/stack.mjs', 'down'], { cwd: root, stdio: 'inherit' });
+  console.log(`tests: ${passed} passed, ${failed + suitesFailed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  if (res.status !== 0 || failed + suitesFailed > 0) process.exit(res.status || 1);
+  if (passed === 0) {
+    console.error('[shopgraph] no test ran: that is a failure');
+    process.exit(1);
+  }
+}
+
+function compose() {
+  ensureInstalled();
+  build();
+  for (const name of subgraphs()) {
+    run(process.execPath, [path.join('subgraphs', name, 'dist', 'emit-schema.js')]);
+    say(`emitted schema/${name}.graphql`);
+  }
+  run(process.execPath, [path.join('gateway', 'dist', 'compose-cli.js')]);
+}
+
+const [command = 'start', ...rest] = process.argv.slice(2);
+const commands = {
+  start,
+  test: () => test(rest),
+  compose,
+  seed: () => {
+    ensureInstalled();
+    const stack = stackUp();
+    build();
+    seed(stack);
+  },
+  bench: () => {
+    ensureInstalled();
+    run(process.execPath, ['bench/run.mjs', ...rest]);
+  },
+};
+if (!commands[command]) {
+  console.error(`usage: node scripts/shopgraph.mjs ${Object.keys(commands).join('|')}`);
+  process.exit(2);
+}
+Promise.resolve()
+  .then(commands[command])
+  .catch((error) => {
+    console.error(`[shopgraph] ${error.message}`);
+    process.exit(1);
+  });
