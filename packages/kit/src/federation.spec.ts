@@ -30,8 +30,8 @@ describe('buildFederatedSchema', () => {
     const schema = await buildFederatedSchema({ resolvers: [WidgetResolver], orphanedTypes: [Widget] });
     const sdl = printFederatedSdl(schema);
     expect(sdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2.7"');
-    expect(sdl).toMatch(/type Widget @key\(fields: "id"\)/);
-    expect(sdl).toMatch(/type Money @shareable/);
+    expect(sdl).toMatch(/type Widget\s+@key\(fields: "id"\)/);
+    expect(sdl).toMatch(/type Money\s+@shareable/);
     expect(sdl).toContain('scalar DateTime');
   });
 

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+
+/** Kafka topics; the message key is always the aggregate id, so one aggregate's events stay in order. */
+export const Topics = {
+  products: 'products.v1',
+  inventory: 'inventory.v1',
+  orders: 'orders.v1',
+  payments: 'payments.v1',
+  reviews: 'reviews.v1',
+  inventoryCommands: 'inventory.commands.v1',
+  paymentsCommands: 'payments.commands.v1',
+} as const;
+export type Topic = (typeof Topics)[keyof typeof Topics];
+
+const id = z.string().min(1);
+const moneySchema = z.object({ amount: z.number().int().nonnegative(), currency: z.string().length(3) });
+const orderLine = z.object({ productId: id, quantity: z.number().int().positive() });
+const orderStatus = z.enum(['PENDING', 'AWAITING_PAYMENT', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED']);
+const isoDate = z.string().datetime({ offset: true });
+
+const productSnapshot = {
+  productId: id,
+  sku: z.string(),
+  slug: z.string(),
+  name: z.string(),
+  price: moneySchema,
+  active: z.boolean(),
+};
+
+/**
+ * Every event and command type: its topic, schema version and payload schema. Producers and
+ * consumers both validate against these (the contract tests check that they agree).
+ */
+export const contracts = {
+  // products.v1
+  ProductCreated: { topic: Topics.products, version: 1, payload: z.object({ ...productSnapshot, initialStock: z.number().int().nonnegative() }) },
+  ProductUpdated: { topic: Topics.products, version: 1, payload: z.object(productSnapshot) },
+  ProductArchived: { topic: Topics.products, version: 1, payload: z.object({ productId: id }) },
+  // inventory.v1
+  StockChanged: {
+    topic: Topics.inventory,
+    version: 1,
+    payload: z.object({ productId: id, onHand: z.number().int().nonnegative(), reserved: z.number().int().nonnegative(), reason: z.string() }),
+  },
+  StockReserved: { topic: Topics.inventory, version: 1, payload: z.object({ orderId: id, lines: z.array(orderLine).min(1) }) },
+  StockReservationFailed: {
+    topic: Topics.inventory,
+    version: 1,
+    payload: z.object({ orderId: id, reason: z.enum(['OUT_OF_STOCK', 'UNKNOWN_PRODUCT']), productIds: z.array(id) }),
+  },
+  StockReleased: { topic: Topics.inventory, version: 1, payload: z.object({ orderId: id }) },
+  StockCommitted: { topic: Topics.inventory, version: 1, payload: z.object({ orderId: id }) },
+  // inventory.commands.v1
+  ReserveStock: { topic: Topics.inventoryCommands, version: 1, payload: z.object({ orderId: id, lines: z.array(orderLine).min(1) }) },
+  ReleaseStock: { topic: Topics.inventoryCommands, version: 1, payload: z.object({ orderId: id }) },
+  CommitStock: { topic: Topics.inventoryCommands, version: 1, payload: z.object({ orderId: id }) },
+  // payments.commands.v1
+  AuthorizePayment: {
+    topic: Topics.paymentsCommands,
+    version: 1,
+    payload: z.object({ orderId: id, customerId: id, amount: moneySchema, paymentToken: z.string().min(1) }),
+  },
+  RefundPayment: { topic: Topics.paymentsCommands, version: 1, payload: z.object({ orderId: id, amount: z.number().int().positive().nullable() }) },
+  // payments.v1
+  PaymentCaptured: { topic: Topics.payments, version: 1, payload: z.object({ orderId: id, paymentId: id, amount: moneySchema }) },
+  PaymentDeclined: { topic: Topics.payments, version: 1, payload: z.object({ orderId: id, paymentId: id, reason: z.string() }) },
+  PaymentFailed: { topic: Topics.payments, version: 1, payload: z.object({ orderId: id, paymentId: id, reason: z.string() }) },
+  PaymentRefunded: { topic: Topics.payments, version: 1, payload: z.object({ orderId: id, paymentId: id, amount: moneySchema }) },
+  // orders.v1
+  OrderStatusChanged: {
+    topic: Topics.orders,
+    version: 1,
+    payload: z.object({
+      orderId: id,
+      customerId: id,
+      status: orderStatus,
+      previousStatus: orderStatus.nullable(),
+      reason: z.string().nullable(),
+      version: z.number().int().positive(),
+      at: isoDate,
+      /** The order's lines, so consumers (reviews: verified purchases) need no call back. */
+      items: z.array(orderLine),
+    }),
+  },
+  // reviews.v1
+  ReviewAdded: { topic: Topics.reviews, version: 1, payload: z.object({ reviewId: id, productId: id, authorId: id, rating: z.number().int().min(1).max(5) }) },
+  ReviewDeleted: { topic: Topics.reviews, version: 1, payload: z.object({ reviewId: id, productId: id }) },
+} as const;
+
+export type EventType = keyof typeof contracts;
+export type PayloadOf<T extends EventType> = z.infer<(typeof contracts)[T]['payload']>;
+
+/** The envelope every message carries (ARCHITECTURE.md, Events). */
+export const envelopeSchema = z.object({
+  id: z.string().uuid(),
+  type: z.string().min(1),
+  version: z.number().int().positive(),
+  occurredAt: isoDate,
+  source: z.string().min(1),
+  aggregateId: z.string().min(1),
+  correlationId: z.string().min(1),
+  causationId: z.string().nullable(),
+  traceparent: z.string().nullable(),
+  payload: z.unknown(),
+});
+
+export interface EventEnvelope<T extends EventType = EventType> {
+  id: string;
+  type: T;
+  version: number;
+  occurredAt: string;
+  source: string;
+  aggregateId: string;
+  correlationId: string;
+  causationId: string | null;
+  traceparent: string | null;
+  payload: PayloadOf<T>;
+}

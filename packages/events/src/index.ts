@@ -1,0 +1,5 @@
+export * from './contracts';
+export * from './envelope';
+export * from './kafka';
+export * from './postgres-outbox';
+export * from './mongo-outbox';

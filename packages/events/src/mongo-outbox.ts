@@ -1,0 +1,119 @@
+import type { Collection, Db, Document } from 'mongodb';
+import type { Producer } from 'kafkajs';
+import type { Logger } from '@shopgraph/kit';
+import type { EventEnvelope } from './contracts';
+import { publish } from './kafka';
+import { Waker } from './waker';
+
+/**
+ * MongoDB outbox kept inside the document it describes: the events ride in the same
+ * single-document write as the change (atomic on every Mongo-wire server, with or without
+ * multi-document transactions), and the relay publishes and clears them.
+ *   _outbox: pending envelopes, in order; _outboxPending: index-friendly flag;
+ *   _outboxVersion: bumped on every enqueue so clearing never drops an event added meanwhile.
+ */
+export interface OutboxFields {
+  _outbox?: EventEnvelope[];
+  _outboxPending?: boolean;
+  _outboxVersion?: number;
+}
+
+/** Fields to spread into a new document so its creation events go out with it. */
+export function outboxOnInsert(events: EventEnvelope[]): Required<OutboxFields> {
+  return { _outbox: events, _outboxPending: events.length > 0, _outboxVersion: 1 };
+}
+
+/** Update operators that append events to a document's outbox; merge with the change's own `$set`. */
+export function outboxOnUpdate(events: EventEnvelope[]): { $push: Document; $set: Document; $inc: Document } {
+  return { $push: { _outbox: { $each: events } }, $set: { _outboxPending: true }, $inc: { _outboxVersion: 1 } };
+}
+
+/** Projection that keeps outbox fields out of reads for the API. */
+export const WITHOUT_OUTBOX = { _outbox: 0, _outboxPending: 0, _outboxVersion: 0 } as const;
+
+export interface MongoRelayOptions {
+  collections: Collection[];
+  producer: Producer;
+  log: Logger;
+  pollIntervalMs?: number;
+}
+
+/**
+ * Publishes the pending events of documents in `collections`, in each document's order, then
+ * clears them if no new event arrived meanwhile. At least once: a crash after publishing
+ * re-publishes; consumers are idempotent. Call `wake()` after a write to publish at once.
+ */
+export class MongoOutboxRelay {
+  private running = false;
+  private readonly waker = new Waker();
+  private loop: Promise<void> | null = null;
+
+  constructor(private readonly options: MongoRelayOptions) {}
+
+  async start(): Promise<void> {
+    for (const c of this.options.collections) await c.createIndex({ _outboxPending: 1 });
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+  }
+
+  wake(): void {
+    this.waker.wake();
+  }
+
+  /** Publishes what is pending now; returns how many events it published. */
+  async drainOnce(limit = 200): Promise<number> {
+    let published = 0;
+    for (const collection of this.options.collections) {
+      const docs = await collection
+        .find({ _outboxPending: true }, { projection: { _outbox: 1, _outboxVersion: 1 } })
+        .limit(limit)
+        .toArray();
+      for (const doc of docs) {
+        const events = (doc._outbox ?? []) as EventEnvelope[];
+        await publish(this.options.producer, events);
+        await collection.updateOne(
+          { _id: doc._id, _outboxVersion: doc._outboxVersion },
+          { $set: { _outbox: [], _outboxPending: false } },
+        );
+        published += events.length;
+      }
+    }
+    return published;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.drainOnce();
+      } catch (error) {
+        this.options.log.error({ err: error }, 'mongo outbox relay failed; retrying');
+      }
+      await this.waker.sleep(this.options.pollIntervalMs ?? 500);
+    }
+  }
+}
+
+/**
+ * Idempotent handling for MongoDB consumers: skips an event already recorded in
+ * `processed_events`. Without multi-document transactions the marker is written after the
+ * effect, so effects must themselves be idempotent (upserts keyed by the fact they record);
+ * the marker spares the repeat work.
+ */
+export async function processOnceMongo(db: Db, consumer: string, event: EventEnvelope, effect: () => Promise<void>): Promise<boolean> {
+  const markers = db.collection<{ _id: string; type: string; at: Date }>('processed_events');
+  const key = `${consumer}:${event.id}`;
+  if (await markers.findOne({ _id: key })) return false;
+  await effect();
+  try {
+    await markers.insertOne({ _id: key, type: event.type, at: new Date() });
+  } catch (error) {
+    if ((error as { code?: number }).code !== 11000) throw error;
+  }
+  return true;
+}
