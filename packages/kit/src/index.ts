@@ -12,3 +12,4 @@ export * from './graphql/connection';
 export * from './postgres';
 export * from './shutdown';
 export * from './schema-file';
+export * from './store-metrics';

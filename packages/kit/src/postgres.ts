@@ -1,6 +1,8 @@
 import { Client } from 'pg';
 import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
+import type { Registry } from 'prom-client';
 import type { Logger } from './logger';
+import { CountingTypeOrmLogger, storeQueryCounter } from './store-metrics';
 
 export interface PostgresOptions {
   /** postgres://user:pass@host:port/database */
@@ -8,6 +10,8 @@ export interface PostgresOptions {
   entities: MixedList<string | Function | EntitySchema>;
   migrations: MixedList<string | Function>;
   poolSize?: number;
+  /** When given, every query is counted in its `store_queries_total{store="postgres"}`. */
+  metrics?: Registry;
 }
 
 /** A TypeORM DataSource for one service database. Schema changes go through migrations only. */
@@ -19,7 +23,8 @@ export function createDataSource(options: PostgresOptions): DataSource {
     migrations: options.migrations,
     migrationsRun: false,
     synchronize: false,
-    logging: false,
+    logging: options.metrics ? ['query'] : false,
+    ...(options.metrics ? { logger: new CountingTypeOrmLogger(storeQueryCounter(options.metrics)) } : {}),
     extra: { max: options.poolSize ?? 10, connectionTimeoutMillis: 5000 },
   };
   return new DataSource(config);

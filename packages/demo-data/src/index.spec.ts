@@ -1,0 +1,33 @@
+import { demoCategories, demoProducts, demoReviews, demoUsers, stableId } from './index';
+
+describe('demo data', () => {
+  it('is a believable shop: 60+ products in 6+ categories, with low and sold-out stock', () => {
+    expect(demoProducts.length).toBeGreaterThanOrEqual(60);
+    expect(demoCategories.length).toBeGreaterThanOrEqual(6);
+    expect(demoProducts.some((p) => p.initialStock === 0)).toBe(true);
+    expect(demoProducts.some((p) => p.initialStock > 0 && p.initialStock < 5)).toBe(true);
+    for (const p of demoProducts) {
+      expect(demoCategories.map((c) => c.slug)).toContain(p.categorySlug);
+      expect(p.price).toBeGreaterThan(0);
+      expect(p.images.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('has unique ids, skus and slugs, and stable ids across runs', () => {
+    for (const key of ['id', 'sku', 'slug'] as const) expect(new Set(demoProducts.map((p) => p[key])).size).toBe(demoProducts.length);
+    expect(stableId('x')).toBe(stableId('x'));
+    expect(stableId('x')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('has at most one review per author and product, by demo customers, rated 1..5', () => {
+    const pairs = demoReviews.map((r) => `${r.authorId}:${r.productId}`);
+    expect(new Set(pairs).size).toBe(pairs.length);
+    const customers = new Set(demoUsers.filter((u) => u.role === 'CUSTOMER').map((u) => u.id));
+    for (const r of demoReviews) {
+      expect(customers.has(r.authorId)).toBe(true);
+      expect(r.rating).toBeGreaterThanOrEqual(1);
+      expect(r.rating).toBeLessThanOrEqual(5);
+    }
+    expect(demoReviews.length).toBeGreaterThan(60);
+  });
+});

@@ -1,0 +1,116 @@
+import { catalog } from './catalog';
+import { slugify, stableId } from './ids';
+
+export { stableId, slugify };
+
+export interface DemoUser {
+  id: string;
+  email: string;
+  name: string;
+  role: 'ADMIN' | 'CUSTOMER';
+  password: string;
+}
+export interface DemoCategory {
+  id: string;
+  slug: string;
+  name: string;
+}
+export interface DemoProduct {
+  id: string;
+  sku: string;
+  slug: string;
+  name: string;
+  description: string;
+  brand: string;
+  categorySlug: string;
+  tags: string[];
+  images: string[];
+  price: number;
+  currency: string;
+  initialStock: number;
+  createdAt: Date;
+}
+export interface DemoReview {
+  id: string;
+  productId: string;
+  authorId: string;
+  rating: number;
+  title: string;
+  body: string;
+  createdAt: Date;
+}
+
+/** Demo accounts: for local use only (the README lists them). */
+export const demoUsers: DemoUser[] = [
+  { email: 'admin@shopgraph.local', name: 'Ada Admin', role: 'ADMIN' as const, password: 'Admin123!shop' },
+  { email: 'alice@shopgraph.local', name: 'Alice Martin', role: 'CUSTOMER' as const, password: 'Customer123!' },
+  { email: 'bob@shopgraph.local', name: 'Bob Okafor', role: 'CUSTOMER' as const, password: 'Customer123!' },
+  { email: 'carol@shopgraph.local', name: 'Carol Nguyen', role: 'CUSTOMER' as const, password: 'Customer123!' },
+  { email: 'dave@shopgraph.local', name: 'Dave Kowalski', role: 'CUSTOMER' as const, password: 'Customer123!' },
+  { email: 'erin@shopgraph.local', name: 'Erin Silva', role: 'CUSTOMER' as const, password: 'Customer123!' },
+].map((u) => ({ ...u, id: stableId(`user:${u.email}`) }));
+
+export const demoCategories: DemoCategory[] = catalog.map(({ slug, name }) => ({ id: stableId(`category:${slug}`), slug, name }));
+
+// Stock levels cycle through plenty, some low (1-4) and some sold out (0).
+const STOCK_PATTERN = [120, 45, 3, 60, 0, 25, 80, 2, 150, 12, 1, 40];
+const BASE_DATE = Date.UTC(2026, 5, 1);
+
+export const demoProducts: DemoProduct[] = catalog.flatMap((category, ci) =>
+  category.products.map((p, pi) => {
+    const index = ci * 100 + pi;
+    const slug = slugify(p.name);
+    const sku = `${category.skuPrefix}-${String(pi + 1).padStart(3, '0')}`;
+    return {
+      id: stableId(`product:${sku}`),
+      sku,
+      slug,
+      name: p.name,
+      description: p.description,
+      brand: p.brand,
+      categorySlug: category.slug,
+      tags: p.tags,
+      images: [1, 2].map((n) => `https://images.shopgraph.dev/demo/${slug}-${n}.jpg`),
+      price: p.price,
+      currency: 'USD',
+      initialStock: STOCK_PATTERN[(ci * 7 + pi) % STOCK_PATTERN.length],
+      createdAt: new Date(BASE_DATE + index * 3_600_000),
+    };
+  }),
+);
+
+const REVIEW_TEXT: Record<number, [string, string][]> = {
+  5: [
+    ['Exactly what I wanted', 'Arrived quickly, works perfectly and feels well made. Would buy again.'],
+    ['Love it', 'Better than I expected for the price. Using it every day.'],
+  ],
+  4: [
+    ['Very good', 'Does the job well. One or two small things could be better, but I am happy with it.'],
+    ['Solid choice', 'Good quality overall; the instructions could be clearer.'],
+  ],
+  3: [['It is fine', 'Works as described, nothing special. Decent value if it is on sale.']],
+  2: [['Not great', 'It works, but the finish is rough and it feels cheaper than the photos suggest.']],
+  1: [['Disappointed', 'Stopped working after a week. Support was helpful, but I returned it.']],
+};
+
+const customers = demoUsers.filter((u) => u.role === 'CUSTOMER');
+
+/** Reviews by the demo customers: zero to four per product, ratings skewed positive, at most one per author and product. */
+export const demoReviews: DemoReview[] = demoProducts.flatMap((product, i) => {
+  const count = [0, 2, 4, 1, 3, 0, 2][i % 7];
+  return Array.from({ length: count }, (_, k) => {
+    const author = customers[(i + k) % customers.length];
+    const rating = [5, 4, 5, 3, 4, 5, 2, 4, 1, 5][(i * 3 + k) % 10];
+    const texts = REVIEW_TEXT[rating];
+    const [title, body] = texts[(i + k) % texts.length];
+    return {
+      id: stableId(`review:${product.sku}:${author.email}`),
+      productId: product.id,
+      authorId: author.id,
+      rating,
+      title,
+      body,
+      createdAt: new Date(product.createdAt.getTime() + (k + 1) * 86_400_000),
+    };
+  });
+});
