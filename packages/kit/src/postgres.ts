@@ -59,7 +59,17 @@ export async function ensureDatabase(url: string, log?: Logger): Promise<void> {
 export async function openDatabase(dataSource: DataSource, url: string, log?: Logger): Promise<DataSource> {
   await ensureDatabase(url, log);
   await dataSource.initialize();
-  const applied = await dataSource.runMigrations({ transaction: 'each' });
-  if (applied.length > 0) log?.info({ migrations: applied.map((m) => m.name) }, 'applied migrations');
+  // Replicas starting together must not run the same migration twice: hold a session-level
+  // advisory lock (on a connection of its own) while migrating.
+  const lock = dataSource.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock(hashtext(current_database()))');
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    if (applied.length > 0) log?.info({ migrations: applied.map((m) => m.name) }, 'applied migrations');
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock(hashtext(current_database()))').catch(() => undefined);
+    await lock.release();
+  }
   return dataSource;
 }
