@@ -5,7 +5,7 @@ import express, { type Express, type Request, type Response, type NextFunction }
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger';
@@ -102,6 +102,8 @@ export function createSubgraphServer<C extends RequestContext>(options: Subgraph
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      // Federated traces feed Apollo Studio, which this project does not use; metrics come from /metrics.
+      ApolloServerPluginInlineTraceDisabled(),
       graphqlMetricsPlugin(metrics),
     ],
   });

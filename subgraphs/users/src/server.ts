@@ -1,0 +1,90 @@
+import 'reflect-metadata';
+import { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
+import { createDataSource, createLogger, createSubgraphServer, openDatabase } from '@shopgraph/kit';
+import type { UsersConfig } from './config';
+import { createLoaders, type UsersContext, type UsersServices } from './context';
+import { entities } from './entities';
+import { migrations } from './migrations';
+import { buildUsersSchema } from './schema';
+import { AccessTokenService } from './services/access-token.service';
+import { AddressService } from './services/address.service';
+import { AuthService } from './services/auth.service';
+import { RefreshTokenService } from './services/refresh-token.service';
+import { UserService } from './services/user.service';
+import { AddressStore } from './stores/address.store';
+import { LoginAttemptStore } from './stores/login-attempt.store';
+import { PostgresRefreshTokenStore } from './stores/refresh-token.store';
+import { SigningKeyStore } from './stores/signing-key.store';
+import { UserStore } from './stores/user.store';
+
+export { loadUsersConfig, usersConfigSchema, type UsersConfig } from './config';
+export { seedUsers, type SeedResult } from './seed';
+
+/** A ready-to-start users subgraph. */
+export interface UsersService {
+  /** Starts listening (PORT 0 picks a free port). */
+  start(): Promise<{ url: string; port: number }>;
+  /** Stops the HTTP server, then closes PostgreSQL and Redis. */
+  stop(): Promise<void>;
+  dataSource: DataSource;
+}
+
+/**
+ * Wires the users subgraph: opens its database (applying migrations), connects Redis, loads or
+ * creates the JWT signing key, and builds the server with GraphQL, JWKS, health and metrics.
+ */
+export async function createUsersService(config: UsersConfig): Promise<UsersService> {
+  const log = createLogger('users', config.LOG_LEVEL);
+  const dataSource = createDataSource({ url: config.DATABASE_URL, entities, migrations });
+  await openDatabase(dataSource, config.DATABASE_URL, log);
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  try {
+    await redis.connect();
+    const userStore = new UserStore(dataSource);
+    const addressStore = new AddressStore(dataSource);
+    const accessTokens = new AccessTokenService(new SigningKeyStore(dataSource), config.ACCESS_TOKEN_TTL_SECONDS);
+    await accessTokens.init();
+    const services: UsersServices = {
+      auth: new AuthService(
+        userStore,
+        accessTokens,
+        new RefreshTokenService(new PostgresRefreshTokenStore(dataSource), config.REFRESH_TOKEN_TTL_SECONDS),
+        new LoginAttemptStore(redis, config.LOGIN_RATE_LIMIT_WINDOW_SECONDS),
+        config.LOGIN_RATE_LIMIT,
+      ),
+      users: new UserService(userStore),
+      addresses: new AddressService(addressStore),
+    };
+
+    const server = createSubgraphServer<UsersContext>({
+      name: 'users',
+      schema: await buildUsersSchema(),
+      port: config.PORT,
+      host: config.HOST,
+      internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
+      log,
+      production: config.NODE_ENV === 'production',
+      readiness: { postgres: () => dataSource.query('SELECT 1'), redis: () => redis.ping() },
+      context: (base) => ({ ...base, services, loaders: createLoaders(userStore, addressStore) }),
+      routes: (app) => {
+        app.get('/.well-known/jwks.json', async (_req, res) => {
+          res.set('cache-control', 'public, max-age=300').json(await accessTokens.jwks());
+        });
+      },
+    });
+
+    return {
+      dataSource,
+      start: () => server.start(),
+      async stop() {
+        await server.stop();
+        await Promise.allSettled([dataSource.destroy(), redis.quit()]);
+      },
+    };
+  } catch (error) {
+    redis.disconnect();
+    await dataSource.destroy();
+    throw error;
+  }
+}
