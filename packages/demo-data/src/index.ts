@@ -95,9 +95,9 @@ const REVIEW_TEXT: Record<number, [string, string][]> = {
 
 const customers = demoUsers.filter((u) => u.role === 'CUSTOMER');
 
-/** Reviews by the demo customers: zero to four per product, ratings skewed positive, at most one per author and product. */
+/** Reviews by the demo customers: zero to five per product, ratings skewed positive, at most one per author and product. */
 export const demoReviews: DemoReview[] = demoProducts.flatMap((product, i) => {
-  const count = [0, 2, 4, 1, 3, 0, 2][i % 7];
+  const count = [0, 2, 5, 1, 3, 0, 4][i % 7];
   return Array.from({ length: count }, (_, k) => {
     const author = customers[(i + k) % customers.length];
     const rating = [5, 4, 5, 3, 4, 5, 2, 4, 1, 5][(i * 3 + k) % 10];
