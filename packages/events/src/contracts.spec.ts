@@ -44,4 +44,18 @@ describe('event contracts', () => {
     expect(topicOf('OrderStatusChanged')).toBe('orders.v1');
     expect(topicOf('ReserveStock')).toBe('inventory.commands.v1');
   });
+
+  it('namespaces every topic with KAFKA_TOPIC_PREFIX, so test runs do not hear each other', () => {
+    const before = process.env.KAFKA_TOPIC_PREFIX;
+    try {
+      process.env.KAFKA_TOPIC_PREFIX = 'run42.';
+      expect(Topics.orders).toBe('run42.orders.v1');
+      expect(topicOf('ReserveStock')).toBe('run42.inventory.commands.v1');
+      expect(Object.values(Topics).every((t) => t.startsWith('run42.'))).toBe(true);
+    } finally {
+      if (before === undefined) delete process.env.KAFKA_TOPIC_PREFIX;
+      else process.env.KAFKA_TOPIC_PREFIX = before;
+    }
+    expect(Topics.orders).toBe(`${before ?? ''}orders.v1`);
+  });
 });

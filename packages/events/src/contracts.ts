@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
-/** Kafka topics; the message key is always the aggregate id, so one aggregate's events stay in order. */
-export const Topics = {
+/** Topic names before the namespace is applied. */
+export const BASE_TOPICS = {
   products: 'products.v1',
   inventory: 'inventory.v1',
   orders: 'orders.v1',
@@ -10,7 +10,26 @@ export const Topics = {
   inventoryCommands: 'inventory.commands.v1',
   paymentsCommands: 'payments.commands.v1',
 } as const;
-export type Topic = (typeof Topics)[keyof typeof Topics];
+
+/**
+ * A topic's full name: `KAFKA_TOPIC_PREFIX` (empty by default) + its base name. Tests give each
+ * file its own prefix, so services started by one test never answer another test's messages.
+ */
+export function topicName(base: string): string {
+  return `${process.env.KAFKA_TOPIC_PREFIX ?? ''}${base}`;
+}
+
+/** Kafka topics (namespaced); the message key is always the aggregate id, so one aggregate's events stay in order. */
+export const Topics = {
+  get products() { return topicName(BASE_TOPICS.products); },
+  get inventory() { return topicName(BASE_TOPICS.inventory); },
+  get orders() { return topicName(BASE_TOPICS.orders); },
+  get payments() { return topicName(BASE_TOPICS.payments); },
+  get reviews() { return topicName(BASE_TOPICS.reviews); },
+  get inventoryCommands() { return topicName(BASE_TOPICS.inventoryCommands); },
+  get paymentsCommands() { return topicName(BASE_TOPICS.paymentsCommands); },
+};
+export type Topic = string;
 
 const id = z.string().min(1);
 const moneySchema = z.object({ amount: z.number().int().nonnegative(), currency: z.string().length(3) });
@@ -33,42 +52,42 @@ const productSnapshot = {
  */
 export const contracts = {
   // products.v1
-  ProductCreated: { topic: Topics.products, version: 1, payload: z.object({ ...productSnapshot, initialStock: z.number().int().nonnegative() }) },
-  ProductUpdated: { topic: Topics.products, version: 1, payload: z.object(productSnapshot) },
-  ProductArchived: { topic: Topics.products, version: 1, payload: z.object({ productId: id }) },
+  ProductCreated: { topic: BASE_TOPICS.products, version: 1, payload: z.object({ ...productSnapshot, initialStock: z.number().int().nonnegative() }) },
+  ProductUpdated: { topic: BASE_TOPICS.products, version: 1, payload: z.object(productSnapshot) },
+  ProductArchived: { topic: BASE_TOPICS.products, version: 1, payload: z.object({ productId: id }) },
   // inventory.v1
   StockChanged: {
-    topic: Topics.inventory,
+    topic: BASE_TOPICS.inventory,
     version: 1,
     payload: z.object({ productId: id, onHand: z.number().int().nonnegative(), reserved: z.number().int().nonnegative(), reason: z.string() }),
   },
-  StockReserved: { topic: Topics.inventory, version: 1, payload: z.object({ orderId: id, lines: z.array(orderLine).min(1) }) },
+  StockReserved: { topic: BASE_TOPICS.inventory, version: 1, payload: z.object({ orderId: id, lines: z.array(orderLine).min(1) }) },
   StockReservationFailed: {
-    topic: Topics.inventory,
+    topic: BASE_TOPICS.inventory,
     version: 1,
     payload: z.object({ orderId: id, reason: z.enum(['OUT_OF_STOCK', 'UNKNOWN_PRODUCT']), productIds: z.array(id) }),
   },
-  StockReleased: { topic: Topics.inventory, version: 1, payload: z.object({ orderId: id }) },
-  StockCommitted: { topic: Topics.inventory, version: 1, payload: z.object({ orderId: id }) },
+  StockReleased: { topic: BASE_TOPICS.inventory, version: 1, payload: z.object({ orderId: id }) },
+  StockCommitted: { topic: BASE_TOPICS.inventory, version: 1, payload: z.object({ orderId: id }) },
   // inventory.commands.v1
-  ReserveStock: { topic: Topics.inventoryCommands, version: 1, payload: z.object({ orderId: id, lines: z.array(orderLine).min(1) }) },
-  ReleaseStock: { topic: Topics.inventoryCommands, version: 1, payload: z.object({ orderId: id }) },
-  CommitStock: { topic: Topics.inventoryCommands, version: 1, payload: z.object({ orderId: id }) },
+  ReserveStock: { topic: BASE_TOPICS.inventoryCommands, version: 1, payload: z.object({ orderId: id, lines: z.array(orderLine).min(1) }) },
+  ReleaseStock: { topic: BASE_TOPICS.inventoryCommands, version: 1, payload: z.object({ orderId: id }) },
+  CommitStock: { topic: BASE_TOPICS.inventoryCommands, version: 1, payload: z.object({ orderId: id }) },
   // payments.commands.v1
   AuthorizePayment: {
-    topic: Topics.paymentsCommands,
+    topic: BASE_TOPICS.paymentsCommands,
     version: 1,
     payload: z.object({ orderId: id, customerId: id, amount: moneySchema, paymentToken: z.string().min(1) }),
   },
-  RefundPayment: { topic: Topics.paymentsCommands, version: 1, payload: z.object({ orderId: id, amount: z.number().int().positive().nullable() }) },
+  RefundPayment: { topic: BASE_TOPICS.paymentsCommands, version: 1, payload: z.object({ orderId: id, amount: z.number().int().positive().nullable() }) },
   // payments.v1
-  PaymentCaptured: { topic: Topics.payments, version: 1, payload: z.object({ orderId: id, paymentId: id, amount: moneySchema }) },
-  PaymentDeclined: { topic: Topics.payments, version: 1, payload: z.object({ orderId: id, paymentId: id, reason: z.string() }) },
-  PaymentFailed: { topic: Topics.payments, version: 1, payload: z.object({ orderId: id, paymentId: id, reason: z.string() }) },
-  PaymentRefunded: { topic: Topics.payments, version: 1, payload: z.object({ orderId: id, paymentId: id, amount: moneySchema }) },
+  PaymentCaptured: { topic: BASE_TOPICS.payments, version: 1, payload: z.object({ orderId: id, paymentId: id, amount: moneySchema }) },
+  PaymentDeclined: { topic: BASE_TOPICS.payments, version: 1, payload: z.object({ orderId: id, paymentId: id, reason: z.string() }) },
+  PaymentFailed: { topic: BASE_TOPICS.payments, version: 1, payload: z.object({ orderId: id, paymentId: id, reason: z.string() }) },
+  PaymentRefunded: { topic: BASE_TOPICS.payments, version: 1, payload: z.object({ orderId: id, paymentId: id, amount: moneySchema }) },
   // orders.v1
   OrderStatusChanged: {
-    topic: Topics.orders,
+    topic: BASE_TOPICS.orders,
     version: 1,
     payload: z.object({
       orderId: id,
@@ -83,8 +102,8 @@ export const contracts = {
     }),
   },
   // reviews.v1
-  ReviewAdded: { topic: Topics.reviews, version: 1, payload: z.object({ reviewId: id, productId: id, authorId: id, rating: z.number().int().min(1).max(5) }) },
-  ReviewDeleted: { topic: Topics.reviews, version: 1, payload: z.object({ reviewId: id, productId: id }) },
+  ReviewAdded: { topic: BASE_TOPICS.reviews, version: 1, payload: z.object({ reviewId: id, productId: id, authorId: id, rating: z.number().int().min(1).max(5) }) },
+  ReviewDeleted: { topic: BASE_TOPICS.reviews, version: 1, payload: z.object({ reviewId: id, productId: id }) },
 } as const;
 
 export type EventType = keyof typeof contracts;

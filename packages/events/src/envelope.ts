@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { contracts, envelopeSchema, type EventEnvelope, type EventType, type PayloadOf, type Topic } from './contracts';
+import { contracts, envelopeSchema, topicName, type EventEnvelope, type EventType, type PayloadOf, type Topic } from './contracts';
 
 export interface EventOrigin {
   /** The service emitting it, e.g. "products". */
@@ -34,9 +34,9 @@ export function causedBy(cause: EventEnvelope, source: string): EventOrigin {
   return { source, correlationId: cause.correlationId, causationId: cause.id, traceparent: cause.traceparent };
 }
 
-/** The topic an event type is published to. */
+/** The (namespaced) topic an event type is published to. */
 export function topicOf(type: EventType): Topic {
-  return contracts[type].topic;
+  return topicName(contracts[type].topic);
 }
 
 export class ContractViolation extends Error {}

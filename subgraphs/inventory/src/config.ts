@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { baseConfigSchema, loadConfig, port } from '@shopgraph/kit';
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true');
+
+/** Inbound streams a replica can consume: products.v1 (stock records) and inventory.commands.v1 (the saga's reservations). */
+export const CONSUMER_NAMES = ['products', 'commands'] as const;
+export type ConsumerName = (typeof CONSUMER_NAMES)[number];
+
+/** Every environment variable the inventory subgraph reads, with working local defaults. */
+export const inventoryConfigSchema = baseConfigSchema.extend({
+  PORT: port(4003),
+  DATABASE_URL: z.string().url().default('postgres://shopgraph:shopgraph@127.0.0.1:5432/inventory'),
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform((value) => value.split(',').map((b) => b.trim()).filter(Boolean)),
+  KAFKA_GROUP_ID: z.string().min(1).default('inventory'),
+  /** A consumer group with no committed offsets starts at the oldest message (true) or the newest (false). */
+  KAFKA_FROM_BEGINNING: flag(true),
+  /** Comma-separated subset of `products,commands`; empty consumes nothing (an API-only replica, or a test). */
+  CONSUMERS: z
+    .string()
+    .default('products,commands')
+    .transform((value) => value.split(',').map((c) => c.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(CONSUMER_NAMES))),
+  /** How long a reservation holds stock before the sweeper releases it. */
+  RESERVATION_TTL_SECONDS: z.coerce.number().int().positive().default(900),
+  /** How often each replica looks for expired reservations. */
+  SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(5000),
+});
+
+export type InventoryConfig = z.infer<typeof inventoryConfigSchema>;
+
+/** Reads and validates the inventory subgraph's configuration from `env`. */
+export function loadInventoryConfig(env: NodeJS.ProcessEnv = process.env): InventoryConfig {
+  return loadConfig(inventoryConfigSchema, env);
+}

@@ -1,0 +1,34 @@
+import DataLoader from 'dataloader';
+import type { RequestContext } from '@shopgraph/kit';
+import type { ReservationService } from './services/reservation.service';
+import type { StockService } from './services/stock.service';
+import type { StockStore } from './stores/stock.store';
+import { toProduct, type Product } from './types/product.type';
+
+/** The subgraph's services, shared by every request. */
+export interface InventoryServices {
+  stock: StockService;
+  reservations: ReservationService;
+}
+
+/** Per-request batching loaders: N product references in one tick become one SQL query. */
+export interface InventoryLoaders {
+  /** A product stub with its stock (zero stock when there is no record). */
+  product: DataLoader<string, Product>;
+}
+
+/** What every inventory resolver receives. */
+export interface InventoryContext extends RequestContext {
+  services: InventoryServices;
+  loaders: InventoryLoaders;
+}
+
+/** Fresh loaders for one request (their cache must never outlive it). */
+export function createLoaders(stock: StockStore): InventoryLoaders {
+  return {
+    product: new DataLoader(async (productIds) => {
+      const byId = new Map((await stock.findByProductIds(productIds)).map((row) => [row.productId, row]));
+      return productIds.map((id) => toProduct(id, byId.get(id) ?? null));
+    }),
+  };
+}

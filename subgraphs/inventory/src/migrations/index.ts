@@ -1,0 +1,5 @@
+import { CreateOutboxAndInbox1767225500000 } from '@shopgraph/events';
+import { InventorySchema1767225700000 } from './1767225700000-inventory-schema';
+
+/** Every migration of the inventory database, oldest first (the shared outbox/inbox first). */
+export const migrations = [CreateOutboxAndInbox1767225500000, InventorySchema1767225700000];

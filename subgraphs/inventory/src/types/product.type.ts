@@ -1,0 +1,45 @@
+import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
+import { PageInfo } from '@shopgraph/kit';
+import { StockLevel, toStockLevel, type StockRow } from './stock-level.type';
+
+@ObjectType({ description: 'Something the shop sells. Owned by the products subgraph; inventory and reviews add fields to it.' })
+@Directive('@key(fields: "id")')
+export class Product {
+  @Field(() => ID, { description: 'Stable unique id (uuid).' })
+  id!: string;
+
+  @Field(() => StockLevel, { description: 'Stock of this product; all zeros until the warehouse has a record of it.' })
+  stock!: StockLevel;
+
+  @Field(() => Boolean, { description: 'True when at least one unit can be ordered (stock.available > 0).' })
+  inStock!: boolean;
+}
+
+/** A Product stub carrying its stock (a missing row reads as zero stock). */
+export function toProduct(productId: string, row: StockRow | null): Product {
+  const stock = toStockLevel(row);
+  return Object.assign(new Product(), { id: productId, stock, inStock: stock.available > 0 });
+}
+
+@ObjectType({ description: 'A product in a page, with its cursor.' })
+@Directive('@shareable')
+export class ProductEdge {
+  @Field(() => String, { description: 'Opaque cursor of this product; pass it as `after` for the next page.' })
+  cursor!: string;
+
+  @Field(() => Product, { description: 'The product.' })
+  node!: Product;
+}
+
+@ObjectType({ description: 'A page of products.' })
+@Directive('@shareable')
+export class ProductConnection {
+  @Field(() => [ProductEdge], { description: 'The products of this page, in order.' })
+  edges!: ProductEdge[];
+
+  @Field(() => PageInfo, { description: 'Where this page sits in the whole list.' })
+  pageInfo!: PageInfo;
+
+  @Field(() => Int, { description: 'How many products match, across all pages.' })
+  totalCount!: number;
+}
