@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
 import type { Logger } from '@shopgraph/kit';
 import { ContractViolation, parseEvent, topicOf } from './envelope';
 import { Topics, type EventEnvelope } from './contracts';
@@ -13,6 +13,9 @@ export function createKafka(brokers: string[], clientId: string, log: Logger): K
     logLevel: logLevel.WARN,
     logCreator: () => ({ level, log: entry }) => {
       const { message, ...rest } = entry;
+      // Retries are bounded on purpose (a relay must not hang on a dead broker); at-least-once
+      // delivery with idempotent consumers covers what EoS would have.
+      if (message.startsWith('Limiting retries for the idempotent producer')) return;
       if (level <= logLevel.ERROR) log.error(rest, `kafka: ${message}`);
       else log.warn(rest, `kafka: ${message}`);
     },
@@ -36,7 +39,12 @@ export async function ensureTopics(kafka: Kafka, topics: string[] = Object.value
 
 /** An idempotent producer (acks=all, one in-flight request per broker, so retries keep order). */
 export async function createProducer(kafka: Kafka): Promise<Producer> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: true,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   return producer;
 }
