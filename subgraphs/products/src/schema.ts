@@ -1,0 +1,28 @@
+import type { GraphQLSchema } from 'graphql';
+import { buildFederatedSchema } from '@shopgraph/kit';
+import type { ProductsContext } from './context';
+import { CategoryResolver } from './resolvers/category.resolver';
+import { ProductResolver } from './resolvers/product.resolver';
+import { Category, toCategory } from './types/category.type';
+import { Product, toProduct } from './types/product.type';
+
+/** The products subgraph schema; Product and Category references resolve through the per-request batching loaders. */
+export function buildProductsSchema(): Promise<GraphQLSchema> {
+  return buildFederatedSchema(
+    { resolvers: [ProductResolver, CategoryResolver], orphanedTypes: [Product, Category] },
+    {
+      Product: {
+        __resolveReference: async (ref: { id: unknown }, ctx: ProductsContext) => {
+          const record = await ctx.loaders.productById.load(String(ref.id));
+          return record && toProduct(record);
+        },
+      },
+      Category: {
+        __resolveReference: async (ref: { id: unknown }, ctx: ProductsContext) => {
+          const doc = await ctx.loaders.categoryById.load(String(ref.id));
+          return doc && toCategory(doc);
+        },
+      },
+    },
+  );
+}

@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import { requireAdmin, UserError, UserErrorCode } from '@shopgraph/kit';
+import type { ProductsContext } from '../context';
+import type { CategoryStore } from '../stores/category.store';
+import { isDuplicateKeyError } from '../stores/duplicate-key';
+import { CategoryPayload } from '../types/payloads.type';
+import { toCategory } from '../types/category.type';
+import { validateCategory } from './product.validator';
+import { slugify } from './slug';
+
+/** The ADMIN mutation on categories. */
+export class CategoryService {
+  constructor(private readonly categories: CategoryStore) {}
+
+  /** Creates a category; its slug is the given one or derived from the name. A taken slug is ALREADY_EXISTS. */
+  async create(ctx: ProductsContext, rawName: string, rawSlug: string | null | undefined): Promise<CategoryPayload> {
+    requireAdmin(ctx);
+    const name = rawName.trim();
+    const given = rawSlug == null ? null : rawSlug.trim().toLowerCase();
+    const errors = validateCategory(name, given);
+    if (errors.length > 0) return CategoryPayload.of(null, errors);
+    const slug = given ?? slugify(name);
+    const slugField = given !== null ? ['slug'] : ['name'];
+    if (!slug) return CategoryPayload.of(null, [UserError.of(UserErrorCode.INVALID_INPUT, 'name must contain letters or digits to derive a slug from', ['name'])]);
+    const doc = { _id: randomUUID(), slug, name, createdAt: new Date() };
+    try {
+      await this.categories.insert(doc);
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      return CategoryPayload.of(null, [UserError.of(UserErrorCode.ALREADY_EXISTS, `A category with slug ${slug} already exists`, slugField)]);
+    }
+    return CategoryPayload.of(toCategory(doc));
+  }
+}

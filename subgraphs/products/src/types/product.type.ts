@@ -1,0 +1,88 @@
+import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
+import { money, Money, PageInfo } from '@shopgraph/kit';
+import type { ProductRecord } from '../entities/product.document';
+
+@ObjectType({ description: 'Something the shop sells. Owned by the products subgraph; inventory and reviews add fields to it.' })
+@Directive('@key(fields: "id")')
+export class Product {
+  @Field(() => ID, { description: 'Stable unique id (uuid).' })
+  id!: string;
+
+  @Field(() => String, { description: 'Stock-keeping unit, uppercase and unique, e.g. "AUD-001".' })
+  sku!: string;
+
+  @Field(() => String, { description: 'Unique URL name, derived from the name at creation and never changed afterwards.' })
+  slug!: string;
+
+  @Field(() => String, { description: 'Display name.' })
+  name!: string;
+
+  @Field(() => String, { description: 'Long description (plain text, may be empty).' })
+  description!: string;
+
+  @Field(() => String, { nullable: true, description: 'Brand or maker, if any.' })
+  brand!: string | null;
+
+  @Field(() => [String], { description: 'Lowercase labels used for filtering and search.' })
+  tags!: string[];
+
+  @Field(() => [String], { description: 'Image URLs (http or https), the first one is the main image.' })
+  images!: string[];
+
+  @Field(() => Money, { description: 'Current unit price.' })
+  price!: Money;
+
+  @Field(() => Boolean, { description: 'False once archived: archived products stay readable by id and slug but are hidden from lists and cannot be ordered.' })
+  active!: boolean;
+
+  @Field(() => Date, { description: 'When the product was created.' })
+  createdAt!: Date;
+
+  @Field(() => Date, { description: 'When the product last changed.' })
+  updatedAt!: Date;
+
+  /** Resolved by ProductResolver.category through the per-request category loader. */
+  categoryId!: string;
+}
+
+/** The API view of a stored product. */
+export function toProduct(record: ProductRecord): Product {
+  return Object.assign(new Product(), {
+    id: record._id,
+    sku: record.sku,
+    slug: record.slug,
+    name: record.name,
+    description: record.description,
+    brand: record.brand,
+    tags: record.tags,
+    images: record.images,
+    price: money(record.price, record.currency),
+    active: record.active,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    categoryId: record.categoryId,
+  });
+}
+
+@ObjectType({ description: 'A product in a page, with its cursor.' })
+@Directive('@shareable')
+export class ProductEdge {
+  @Field(() => String, { description: 'Opaque cursor of this product; pass it as `after` for the next page.' })
+  cursor!: string;
+
+  @Field(() => Product, { description: 'The product.' })
+  node!: Product;
+}
+
+@ObjectType({ description: 'A page of products.' })
+@Directive('@shareable')
+export class ProductConnection {
+  @Field(() => [ProductEdge], { description: 'The products of this page, in order.' })
+  edges!: ProductEdge[];
+
+  @Field(() => PageInfo, { description: 'Where this page sits in the whole list.' })
+  pageInfo!: PageInfo;
+
+  @Field(() => Int, { description: 'How many products match, across all pages.' })
+  totalCount!: number;
+}
