@@ -3,3 +3,4 @@ export * from './envelope';
 export * from './kafka';
 export * from './postgres-outbox';
 export * from './mongo-outbox';
+export * from './document-locks';

@@ -4,6 +4,7 @@ import type { Logger } from '@shopgraph/kit';
 import type { EventEnvelope } from './contracts';
 import { publish } from './kafka';
 import { Waker } from './waker';
+import type { DocumentLocks } from './document-locks';
 
 /**
  * MongoDB outbox kept inside the document it describes: the events ride in the same
@@ -36,6 +37,8 @@ export interface MongoRelayOptions {
   producer: Producer;
   log: Logger;
   pollIntervalMs?: number;
+  /** The service's per-document locks, so the clearing write never races its own writes (FerretDB). */
+  locks?: DocumentLocks;
 }
 
 /**
@@ -77,10 +80,9 @@ export class MongoOutboxRelay {
       for (const doc of docs) {
         const events = (doc._outbox ?? []) as EventEnvelope[];
         await publish(this.options.producer, events);
-        await collection.updateOne(
-          { _id: doc._id, _outboxVersion: doc._outboxVersion },
-          { $set: { _outbox: [], _outboxPending: false } },
-        );
+        const clear = () =>
+          collection.updateOne({ _id: doc._id, _outboxVersion: doc._outboxVersion }, { $set: { _outbox: [], _outboxPending: false } });
+        await (this.options.locks ? this.options.locks.run(String(doc._id), clear) : clear());
         published += events.length;
       }
     }

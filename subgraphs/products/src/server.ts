@@ -10,7 +10,7 @@ import {
   createSubgraphServer,
   storeQueryCounter,
 } from '@shopgraph/kit';
-import { createKafka, createProducer, ensureTopics, MongoOutboxRelay, Topics } from '@shopgraph/events';
+import { createKafka, createProducer, DocumentLocks, ensureTopics, MongoOutboxRelay, Topics } from '@shopgraph/events';
 import type { ProductsConfig } from './config';
 import { createLoaders, type ProductsContext, type ProductsServices } from './context';
 import { ensureCategoryIndexes } from './entities/category.document';
@@ -20,7 +20,6 @@ import { CatalogService } from './services/catalog.service';
 import { CategoryService } from './services/category.service';
 import { ProductService } from './services/product.service';
 import { CategoryStore } from './stores/category.store';
-import { DocumentLocks, withLockedUpdates } from './stores/document-locks';
 import { ProductCache, productCacheCounter } from './stores/product.cache';
 import { ProductStore } from './stores/product.store';
 
@@ -75,7 +74,8 @@ export async function createProductsService(config: ProductsConfig): Promise<Pro
     const cache = new ProductCache(redis, config.MONGO_DB, config.PRODUCT_CACHE_TTL_SECONDS, productCacheCounter(metrics), log);
     const locks = new DocumentLocks();
     const relay = new MongoOutboxRelay({
-      collections: [withLockedUpdates(relayMongo.db(config.MONGO_DB).collection(PRODUCTS_COLLECTION), locks)],
+      collections: [relayMongo.db(config.MONGO_DB).collection(PRODUCTS_COLLECTION)],
+      locks,
       producer,
       log,
       pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,

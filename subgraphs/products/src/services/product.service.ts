@@ -1,12 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { MongoOutboxRelay } from '@shopgraph/events';
+import type { DocumentLocks, MongoOutboxRelay } from '@shopgraph/events';
 import { requireAdmin, UserError, UserErrorCode } from '@shopgraph/kit';
 import type { ProductsContext } from '../context';
 import type { ProductDocument, ProductRecord } from '../entities/product.document';
 import { EVENT_SOURCE, productArchived, productCreated, productUpdated } from '../events/product.events';
 import type { CategoryStore } from '../stores/category.store';
 import { isDuplicateKeyError } from '../stores/duplicate-key';
-import type { DocumentLocks } from '../stores/document-locks';
 import type { ProductCache } from '../stores/product.cache';
 import type { ProductStore } from '../stores/product.store';
 import { ProductPayload } from '../types/payloads.type';
