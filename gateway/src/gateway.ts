@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, watchFile, unwatchFile } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import type { GraphQLSchema } from 'graphql';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -23,6 +24,7 @@ import {
 import { AccessTokenVerifier } from './auth';
 import type { GatewayConfig } from './config';
 import { depthLimit } from './depth-limit';
+import { createLiveOrderTracking } from './subscriptions';
 
 /** What the gateway knows about a request; forwarded to subgraphs as an internal token. */
 export interface GatewayContext {
@@ -96,11 +98,19 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
     logger: log,
   });
 
+  // Subscriptions are validated against the API schema of whatever supergraph is loaded now.
+  let apiSchema: GraphQLSchema | null = null;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
+    apiSchema = schema;
+  });
+
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !production,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
+    // Shutdown belongs to stopOnSignals; Apollo's own handler would re-send the signal mid-stop.
+    stopOnTerminationSignals: false,
     formatError: maskErrors(log),
     validationRules: [depthLimit(config.MAX_QUERY_DEPTH)],
     plugins: [
@@ -110,11 +120,28 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
     ],
   });
 
+  const liveOrders = createLiveOrderTracking({
+    config,
+    httpServer,
+    path: '/graphql',
+    schema: () => apiSchema,
+    verifier,
+    registry: metrics,
+    log,
+    // A subscriber's selection runs as a query through this same server, as that subscriber.
+    execute: async (query, variables, viewer) => {
+      const response = await apollo.executeOperation({ query, variables }, { contextValue: { viewer, requestId: randomUUID() } });
+      if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
+      return response.body.singleResult;
+    },
+  });
+
   let loaded = false;
   mountOperationalRoutes(app, metrics, {
     supergraph: async () => {
       if (!loaded) throw new Error('supergraph not loaded yet');
     },
+    kafka: () => liveOrders.check(),
   });
 
   const allowedOrigins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
@@ -136,6 +163,7 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
   return {
     async start() {
       await apollo.start();
+      await liveOrders.start();
       loaded = true;
       app.use(
         '/graphql',
@@ -159,6 +187,7 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
       return { url, port };
     },
     async stop() {
+      await liveOrders.stop();
       await apollo.stop();
     },
   };

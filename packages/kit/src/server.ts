@@ -98,6 +98,8 @@ export function createSubgraphServer<C extends RequestContext>(options: Subgraph
     schema: options.schema,
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
+    // Shutdown belongs to stopOnSignals; Apollo's own handler would re-send the signal mid-stop.
+    stopOnTerminationSignals: false,
     formatError: maskErrors(log),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),

@@ -116,11 +116,27 @@ describe('inventory reservations (ReservationService against PostgreSQL)', () =>
     expect(await reservations().commit(orderId)).toEqual({ orderId, changed: true, status: 'COMMITTED' });
     expect(await inv.stockOf(productId)).toEqual({ onHand: 6, reserved: 0, available: 6 });
     expect(await reservations().commit(orderId)).toEqual({ orderId, changed: false, status: 'COMMITTED' });
-    expect(await reservations().release(orderId)).toEqual({ orderId, changed: false, status: 'COMMITTED' });
     expect(await inv.stockOf(productId)).toEqual({ onHand: 6, reserved: 0, available: 6 });
     expect(await inv.outboxTypes(orderId)).toEqual(['StockReserved', 'StockCommitted']);
     const movements = await inv.sql('SELECT delta, on_hand_after AS "onHandAfter", actor FROM stock_movements WHERE product_id = $1', [productId]);
     expect(movements).toEqual([{ delta: -4, onHandAfter: 6, actor: 'system:orders' }]);
+  });
+
+  it('release after commit (an order cancelled after confirmation) puts the sold units back, once', async () => {
+    const productId = newProductId();
+    await inv.givenStock(productId, 10);
+    const orderId = newOrderId();
+    await reservations().reserve(orderId, [{ productId, quantity: 4 }]);
+    await reservations().commit(orderId);
+
+    expect(await reservations().release(orderId)).toEqual({ orderId, changed: true, status: 'RETURNED' });
+    expect(await inv.stockOf(productId)).toEqual({ onHand: 10, reserved: 0, available: 10 });
+    expect(await reservations().release(orderId)).toEqual({ orderId, changed: false, status: 'RETURNED' });
+    expect(await reservations().commit(orderId)).toEqual({ orderId, changed: false, status: 'RETURNED' });
+    expect(await inv.stockOf(productId)).toEqual({ onHand: 10, reserved: 0, available: 10 });
+    expect(await inv.outboxTypes(orderId)).toEqual(['StockReserved', 'StockCommitted', 'StockReleased']);
+    const movements = await inv.sql('SELECT delta FROM stock_movements WHERE product_id = $1 ORDER BY id', [productId]);
+    expect(movements.map((m: { delta: number }) => m.delta)).toEqual([-4, 4]);
   });
 
   it('release gives reserved units back, once; unknown orders are a no-op', async () => {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { createDataSource, createLogger, createSubgraphServer, openDatabase } from '@shopgraph/kit';
+import { createDataSource, createLogger, createMetricsRegistry, createSubgraphServer, openDatabase } from '@shopgraph/kit';
 import type { UsersConfig } from './config';
 import { createLoaders, type UsersContext, type UsersServices } from './context';
 import { entities } from './entities';
@@ -36,7 +36,8 @@ export interface UsersService {
  */
 export async function createUsersService(config: UsersConfig): Promise<UsersService> {
   const log = createLogger('users', config.LOG_LEVEL);
-  const dataSource = createDataSource({ url: config.DATABASE_URL, entities, migrations });
+  const metrics = createMetricsRegistry('users');
+  const dataSource = createDataSource({ url: config.DATABASE_URL, entities, migrations, metrics });
   await openDatabase(dataSource, config.DATABASE_URL, log);
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
   try {
@@ -65,6 +66,7 @@ export async function createUsersService(config: UsersConfig): Promise<UsersServ
       internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
       log,
       production: config.NODE_ENV === 'production',
+      metrics,
       readiness: { postgres: () => dataSource.query('SELECT 1'), redis: () => redis.ping() },
       context: (base) => ({ ...base, services, loaders: createLoaders(userStore, addressStore) }),
       routes: (app) => {

@@ -2,7 +2,7 @@ import { Column, Entity, OneToMany, PrimaryColumn } from 'typeorm';
 import { ReservationLineEntity } from './reservation-line.entity';
 
 /** ACTIVE holds stock; RELEASED and COMMITTED are final; FAILED records a refused reserve so a retry gets the same answer. */
-export type ReservationStatus = 'ACTIVE' | 'RELEASED' | 'COMMITTED' | 'FAILED';
+export type ReservationStatus = 'ACTIVE' | 'RELEASED' | 'COMMITTED' | 'RETURNED' | 'FAILED';
 
 /** The stock held for one order (at most one reservation per order). */
 @Entity({ name: 'reservations' })

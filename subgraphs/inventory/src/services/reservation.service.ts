@@ -83,9 +83,30 @@ export class ReservationService {
     });
   }
 
-  /** Gives an ACTIVE reservation's units back (ACTIVE → RELEASED); a no-op for any other state. */
+  /**
+   * Gives an order's units back: an ACTIVE reservation is released (ACTIVE → RELEASED); a sold
+   * one (COMMITTED, its order cancelled after confirmation) is restocked (→ RETURNED). A no-op
+   * for any other state, so a redelivered ReleaseStock changes nothing.
+   */
   release(orderId: string, options: ReservationCallOptions = {}): Promise<FinishOutcome> {
-    return this.inTransaction(options.manager, (manager) => this.finish(manager, orderId, 'RELEASED', options.origin ?? { source: SOURCE }));
+    const origin = options.origin ?? { source: SOURCE };
+    return this.inTransaction(options.manager, async (manager) => {
+      const released = await this.finish(manager, orderId, 'RELEASED', origin);
+      if (released.changed || released.status !== 'COMMITTED') return released;
+      if (!(await this.reservations.returnCommitted(manager, orderId))) {
+        return { orderId, changed: false, status: (await this.reservations.find(manager, orderId))?.status ?? null };
+      }
+      const events: EventEnvelope[] = [];
+      for (const line of await this.reservations.lines(manager, orderId)) {
+        const row = await this.stock.restock(manager, line.productId, line.quantity);
+        if (!row) throw new Error(`stock of ${line.productId} vanished while returning order ${orderId}`);
+        const reason = `returned: order ${orderId} cancelled`;
+        await this.stock.addMovement(manager, { productId: line.productId, delta: line.quantity, onHandAfter: row.onHand, reason, actor: 'system:orders' });
+        events.push(stockChanged(row, reason, origin));
+      }
+      await enqueueEvents(manager, [createEvent('StockReleased', orderId, { orderId }, origin), ...events]);
+      return { orderId, changed: true, status: 'RETURNED' };
+    });
   }
 
   /** Turns an ACTIVE reservation into a sale (ACTIVE → COMMITTED: reserved and on hand both drop); a no-op otherwise. */

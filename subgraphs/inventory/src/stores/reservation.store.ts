@@ -62,6 +62,16 @@ export class ReservationStore {
     return rows.length === 1;
   }
 
+  /** COMMITTED → RETURNED (a sold order was cancelled); true when this call made the change. */
+  async returnCommitted(manager: EntityManager, orderId: string): Promise<boolean> {
+    const rows = await updateReturning<{ order_id: string }>(
+      manager,
+      `UPDATE reservations SET status = 'RETURNED', updated_at = now() WHERE order_id = $1 AND status = 'COMMITTED' RETURNING order_id`,
+      [orderId],
+    );
+    return rows.length === 1;
+  }
+
   /**
    * Locks up to `limit` expired ACTIVE reservations. SKIP LOCKED: rows another replica's sweeper
    * (or a concurrent commit/release) holds are left to it instead of waited for.

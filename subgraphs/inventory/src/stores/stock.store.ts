@@ -100,6 +100,16 @@ export class StockStore {
     return rows[0] ?? null;
   }
 
+  /** Puts `quantity` units back on hand (a cancelled sale). */
+  async restock(manager: EntityManager, productId: string, quantity: number): Promise<StockRow | null> {
+    const rows = await updateReturning<StockRow>(
+      manager,
+      `UPDATE stock SET on_hand = on_hand + $2, updated_at = now() WHERE product_id = $1 RETURNING ${COLUMNS}`,
+      [productId, quantity],
+    );
+    return rows[0] ?? null;
+  }
+
   async addMovement(manager: EntityManager, movement: StockMovement): Promise<void> {
     await manager.query('INSERT INTO stock_movements (product_id, delta, on_hand_after, reason, actor) VALUES ($1, $2, $3, $4, $5)', [
       movement.productId,

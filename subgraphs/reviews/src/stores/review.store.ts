@@ -54,7 +54,8 @@ export class ReviewStore {
   allOf(parent: ReviewParent, parentIds: readonly string[]): Promise<ReviewDocument[]> {
     if (parentIds.length === 0) return Promise.resolve([]);
     return this.reviews
-      .find({ [parent]: { $in: [...parentIds] } })
+      // One round trip: the driver's default first batch (101) would add getMore calls per page of results.
+      .find({ [parent]: { $in: [...parentIds] } }, { batchSize: 10_000 })
       .sort(NEWEST_FIRST)
       .toArray();
   }

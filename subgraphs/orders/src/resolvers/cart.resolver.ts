@@ -1,0 +1,40 @@
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import type { OrdersContext } from '../context';
+import { Cart, CartPayload } from '../types/cart.type';
+
+/** The signed-in user's cart. */
+@Resolver(() => Cart)
+export class CartResolver {
+  @Query(() => Cart, { description: 'The signed-in user\'s cart (empty when they have none).' })
+  cart(@Ctx() ctx: OrdersContext): Promise<Cart> {
+    return ctx.services.carts.cart(ctx);
+  }
+
+  @Mutation(() => CartPayload, { description: 'Adds units of an active product to the cart (at most 99 per product). Signed in.' })
+  addToCart(
+    @Arg('productId', () => ID, { description: 'The product to add.' }) productId: string,
+    @Arg('quantity', () => Int, { defaultValue: 1, description: 'How many to add (1 to 99).' }) quantity: number,
+    @Ctx() ctx: OrdersContext,
+  ): Promise<CartPayload> {
+    return ctx.services.carts.add(ctx, productId, quantity);
+  }
+
+  @Mutation(() => CartPayload, { description: 'Sets how many of a product the cart holds; 0 removes it. Signed in.' })
+  updateCartItem(
+    @Arg('productId', () => ID, { description: 'The product whose line to change.' }) productId: string,
+    @Arg('quantity', () => Int, { description: 'The new quantity (0 to 99; 0 removes the line).' }) quantity: number,
+    @Ctx() ctx: OrdersContext,
+  ): Promise<CartPayload> {
+    return ctx.services.carts.update(ctx, productId, quantity);
+  }
+
+  @Mutation(() => CartPayload, { description: 'Removes a product from the cart (a no-op when it is not there). Signed in.' })
+  removeFromCart(@Arg('productId', () => ID, { description: 'The product to remove.' }) productId: string, @Ctx() ctx: OrdersContext): Promise<CartPayload> {
+    return ctx.services.carts.remove(ctx, productId);
+  }
+
+  @Mutation(() => CartPayload, { description: 'Empties the cart. Signed in.' })
+  clearCart(@Ctx() ctx: OrdersContext): Promise<CartPayload> {
+    return ctx.services.carts.clear(ctx);
+  }
+}

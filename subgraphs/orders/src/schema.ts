@@ -1,0 +1,36 @@
+import type { GraphQLSchema } from 'graphql';
+import type { PubSub } from 'type-graphql';
+import { buildFederatedSchema } from '@shopgraph/kit';
+import type { OrdersContext } from './context';
+import { CartResolver } from './resolvers/cart.resolver';
+import { OrderResolver } from './resolvers/order.resolver';
+import { SubscriptionResolver } from './resolvers/subscription.resolver';
+import { UserOrdersResolver } from './resolvers/user-orders.resolver';
+import { Order } from './types/order.type';
+import { productRef } from './types/product.type';
+import { userRef } from './types/user.type';
+
+// type-graphql insists on a PubSub once a Subscription exists; the subgraph never publishes.
+const noPubSub: PubSub = {
+  publish: () => undefined,
+  subscribe: () => {
+    throw new Error('the orders subgraph serves no subscriptions');
+  },
+};
+
+/**
+ * The orders subgraph schema. Order references load through the per-request batching loader;
+ * Product and User references need no lookup here and become stubs.
+ */
+export function buildOrdersSchema(): Promise<GraphQLSchema> {
+  return buildFederatedSchema(
+    { resolvers: [CartResolver, OrderResolver, UserOrdersResolver, SubscriptionResolver], orphanedTypes: [Order], pubSub: noPubSub },
+    {
+      Order: {
+        __resolveReference: (ref: { id: unknown }, ctx: OrdersContext) => ctx.loaders.order.load(String(ref.id)),
+      },
+      Product: { __resolveReference: (ref: { id: unknown }) => productRef(String(ref.id)) },
+      User: { __resolveReference: (ref: { id: unknown }) => userRef(String(ref.id)) },
+    },
+  );
+}

@@ -1,0 +1,165 @@
+import 'reflect-metadata';
+import { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
+import type { Admin, Consumer, Producer } from 'kafkajs';
+import { createDataSource, createLogger, createMetricsRegistry, createSubgraphServer, openDatabase } from '@shopgraph/kit';
+import { createKafka, createProducer, ensureTopics, PostgresOutboxRelay, startConsumer, Topics, type EventEnvelope } from '@shopgraph/events';
+import type { OrdersConfig } from './config';
+import { createLoaders, type OrdersContext, type OrdersServices } from './context';
+import { entities } from './entities';
+import { handleProductEvent, isProductEvent } from './events/product-replica.handler';
+import { handleSagaEvent } from './events/saga-event.handler';
+import { migrations } from './migrations';
+import { buildOrdersSchema } from './schema';
+import { CartService } from './services/cart.service';
+import { OrderService } from './services/order.service';
+import { SagaMetrics } from './services/saga.metrics';
+import { SagaService } from './services/saga.service';
+import { SagaSweeper } from './services/saga.sweeper';
+import { CartStore } from './stores/cart.store';
+import { OrderStore } from './stores/order.store';
+import { ProductReplicaStore } from './stores/product-replica.store';
+
+export { loadOrdersConfig, ordersConfigSchema, type OrdersConfig } from './config';
+export { decide, type SagaDecision, type SagaInput, type OrderStatus, type CancellationReason } from './services/order-saga';
+
+/** A ready-to-start orders subgraph. */
+export interface OrdersService {
+  /** Starts the outbox relay, the consumers and the saga sweeper, then listens (PORT 0 picks a free port). */
+  start(): Promise<{ url: string; port: number }>;
+  /** Stops the HTTP server, consumers, sweeper and relay, then closes Kafka, Redis and PostgreSQL. Idempotent. */
+  stop(): Promise<void>;
+  dataSource: DataSource;
+  services: OrdersServices;
+  saga: SagaService;
+  sweeper: SagaSweeper;
+  /** Feeds one event to the handlers as the consumers would (for tests and tools). */
+  handle(event: EventEnvelope): Promise<void>;
+}
+
+/** How long start() waits for the consumer's first fetch (its offsets are then fixed). */
+const FIRST_FETCH_TIMEOUT_MS = 15000;
+
+/**
+ * Wires the orders subgraph: opens its database (applying migrations) and Redis, connects Kafka
+ * (topics, producer, outbox relay, the products.v1 replica consumer and the inventory.v1 +
+ * payments.v1 saga consumer), the saga sweeper, and the server with GraphQL, health and metrics.
+ */
+export async function createOrdersService(config: OrdersConfig): Promise<OrdersService> {
+  const log = createLogger('orders', config.LOG_LEVEL);
+  const metrics = createMetricsRegistry('orders');
+  const dataSource = createDataSource({ url: config.DATABASE_URL, entities, migrations, metrics });
+  await openDatabase(dataSource, config.DATABASE_URL, log);
+
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  const kafka = createKafka(config.KAFKA_BROKERS, 'orders', log);
+  let producer: Producer | null = null;
+  let admin: Admin | null = null;
+  try {
+    await redis.connect();
+    await ensureTopics(kafka, [Topics.products, Topics.inventory, Topics.payments, Topics.orders, Topics.inventoryCommands, Topics.paymentsCommands]);
+    producer = await createProducer(kafka);
+    admin = kafka.admin();
+    await admin.connect();
+  } catch (error) {
+    redis.disconnect();
+    await Promise.allSettled([producer?.disconnect(), admin?.disconnect(), dataSource.destroy()]);
+    throw error;
+  }
+  const kafkaAdmin = admin;
+  const kafkaProducer = producer;
+
+  const relay = new PostgresOutboxRelay({ dataSource, url: config.DATABASE_URL, producer: kafkaProducer, log });
+  const sagaMetrics = new SagaMetrics(metrics, () => relay.backlog());
+  const orderStore = new OrderStore(dataSource);
+  const replica = new ProductReplicaStore(dataSource);
+  const saga = new SagaService(
+    dataSource,
+    orderStore,
+    { reservationSeconds: config.RESERVATION_TIMEOUT_SECONDS, paymentSeconds: config.PAYMENT_TIMEOUT_SECONDS },
+    sagaMetrics,
+    log,
+  );
+  const carts = new CartService(new CartStore(redis, config.CART_KEY_PREFIX, config.CART_IDLE_TTL_SECONDS), replica, config.DEFAULT_CURRENCY);
+  const services: OrdersServices = { carts, orders: new OrderService(dataSource, orderStore, replica, carts, saga, sagaMetrics) };
+  const sweeper = new SagaSweeper(saga, orderStore, dataSource, config.SAGA_SWEEP_INTERVAL_MS, log);
+
+  const handle = async (event: EventEnvelope): Promise<void> => {
+    if (isProductEvent(event)) await handleProductEvent(dataSource, replica, event);
+    else await handleSagaEvent(dataSource, saga, orderStore, event, log);
+  };
+  const consumes = new Set(config.CONSUMERS);
+  const topics = [...(consumes.has('products') ? [Topics.products] : []), ...(consumes.has('saga') ? [Topics.inventory, Topics.payments] : [])];
+  let consumer: { consumer: Consumer; stop: () => Promise<void> } | null = null;
+
+  const server = createSubgraphServer<OrdersContext>({
+    name: 'orders',
+    schema: await buildOrdersSchema(),
+    port: config.PORT,
+    host: config.HOST,
+    internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
+    log,
+    production: config.NODE_ENV === 'production',
+    metrics,
+    readiness: {
+      postgres: () => dataSource.query('SELECT 1'),
+      redis: () => redis.ping(),
+      kafka: () => kafkaAdmin.describeCluster(),
+    },
+    context: (base) => ({ ...base, services, loaders: createLoaders(orderStore, services) }),
+  });
+
+  let stopping: Promise<void> | null = null;
+  const stopAll = () => {
+    stopping ??= (async () => {
+      await server.stop();
+      await consumer?.stop();
+      await sweeper.stop();
+      await relay.stop();
+      await Promise.allSettled([kafkaProducer.disconnect(), kafkaAdmin.disconnect(), redis.quit()]);
+      await dataSource.destroy();
+    })();
+    return stopping;
+  };
+
+  return {
+    dataSource,
+    services,
+    saga,
+    sweeper,
+    handle,
+    async start() {
+      try {
+        await relay.start();
+        sweeper.start();
+        if (topics.length > 0) {
+          consumer = await startConsumer({ kafka, groupId: config.KAFKA_GROUP_ID, topics, log, handle, fromBeginning: config.KAFKA_FROM_BEGINNING });
+          await firstFetch(consumer.consumer);
+        }
+        return await server.start();
+      } catch (error) {
+        await stopAll().catch(() => undefined);
+        throw error;
+      }
+    },
+    stop: stopAll,
+  };
+}
+
+/**
+ * Resolves after the consumer's first fetch: its starting offsets are then fixed, so an event
+ * produced after start() resolves is consumed even when the group starts at the newest offset.
+ */
+function firstFetch(consumer: Consumer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      remove();
+      reject(new Error(`Kafka consumer made no fetch within ${FIRST_FETCH_TIMEOUT_MS} ms`));
+    }, FIRST_FETCH_TIMEOUT_MS);
+    const remove = consumer.on(consumer.events.FETCH, () => {
+      clearTimeout(timer);
+      remove();
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { UserError, UserErrorCode } from '@shopgraph/kit';
+import { checkQuantity, MAX_LINE_QUANTITY, MAX_LINES, type Line } from './pricing';
+
+/** The ISO-3166-1 alpha-2 country codes a shipping address may carry. */
+const COUNTRIES = new Set(
+  (
+    'AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ ' +
+    'CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR ' +
+    'GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP ' +
+    'KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT ' +
+    'MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW ' +
+    'SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG ' +
+    'UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW'
+  ).split(' '),
+);
+
+/** The shipping address stored on an order. */
+export interface ShippingAddressFields {
+  recipient: string;
+  line1: string;
+  line2: string | null;
+  city: string;
+  region: string | null;
+  postalCode: string;
+  country: string;
+}
+
+/** placeOrder's input as the client sent it. */
+export interface PlaceOrderFields {
+  idempotencyKey: string;
+  items?: Line[] | null;
+  shippingAddress: { recipient: string; line1: string; line2?: string | null; city: string; region?: string | null; postalCode: string; country: string };
+  paymentToken: string;
+}
+
+/** placeOrder's input in canonical form: what the idempotency hash covers. */
+export interface NormalizedOrderInput {
+  idempotencyKey: string;
+  /** Lines merged by product and sorted by product id; null = check out the cart. */
+  lines: Line[] | null;
+  shippingAddress: ShippingAddressFields;
+  paymentToken: string;
+}
+
+const invalid = (message: string, field: string[]) => UserError.of(UserErrorCode.INVALID_INPUT, message, field);
+const blankToNull = (value?: string | null) => (value?.trim() ? value.trim() : null);
+
+/** Merges lines of the same product (summing quantities) and sorts them by product id. */
+export function mergeLines(lines: Line[]): Line[] {
+  const byProduct = new Map<string, number>();
+  for (const { productId, quantity } of lines) byProduct.set(productId, (byProduct.get(productId) ?? 0) + quantity);
+  return [...byProduct].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([productId, quantity]) => ({ productId, quantity }));
+}
+
+/** Trims, merges and sorts: two inputs that mean the same order normalize to the same value. */
+export function normalizeOrderInput(input: PlaceOrderFields): NormalizedOrderInput {
+  const a = input.shippingAddress;
+  return {
+    idempotencyKey: input.idempotencyKey.trim(),
+    lines: input.items ? mergeLines(input.items.map((l) => ({ productId: l.productId.trim(), quantity: l.quantity }))) : null,
+    shippingAddress: {
+      recipient: a.recipient.trim(),
+      line1: a.line1.trim(),
+      line2: blankToNull(a.line2),
+      city: a.city.trim(),
+      region: blankToNull(a.region),
+      postalCode: a.postalCode.trim(),
+      country: a.country.trim().toUpperCase(),
+    },
+    paymentToken: input.paymentToken.trim(),
+  };
+}
+
+/**
+ * SHA-256 of the normalized input without its idempotency key: a retry with the same key and
+ * this hash is the same order; the same key with another hash is a CONFLICT. Keys are written
+ * in a fixed order so the hash never depends on property order.
+ */
+export function hashOrderInput(input: NormalizedOrderInput): string {
+  const a = input.shippingAddress;
+  const canonical = JSON.stringify([
+    input.lines ? input.lines.map((l) => [l.productId, l.quantity]) : 'cart',
+    [a.recipient, a.line1, a.line2, a.city, a.region, a.postalCode, a.country],
+    input.paymentToken,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/** Errors in the key, token and address of a normalized input, each with its field path. */
+export function validateOrderInput(input: NormalizedOrderInput): UserError[] {
+  const errors: UserError[] = [];
+  if (input.idempotencyKey.length === 0 || input.idempotencyKey.length > 200) {
+    errors.push(invalid('idempotencyKey must be 1 to 200 characters', ['input', 'idempotencyKey']));
+  }
+  if (input.paymentToken.length === 0 || input.paymentToken.length > 200) {
+    errors.push(invalid('paymentToken is required', ['input', 'paymentToken']));
+  }
+  const a = input.shippingAddress;
+  const limits: [keyof ShippingAddressFields, number, boolean][] = [
+    ['recipient', 100, true],
+    ['line1', 200, true],
+    ['line2', 200, false],
+    ['city', 100, true],
+    ['region', 100, false],
+    ['postalCode', 20, true],
+  ];
+  for (const [key, max, required] of limits) {
+    const value = a[key] ?? '';
+    const field = ['input', 'shippingAddress', key];
+    if (required && value.length === 0) errors.push(invalid(`${key} is required`, field));
+    else if (value.length > max) errors.push(invalid(`${key} must be at most ${max} characters`, field));
+  }
+  if (!COUNTRIES.has(a.country)) errors.push(invalid('country must be an ISO-3166-1 alpha-2 code, e.g. "US"', ['input', 'shippingAddress', 'country']));
+  return errors;
+}
+
+/**
+ * Errors in the lines as sent (before merging): at least one, each quantity 1..99, and a
+ * product's merged quantity at most 99 too. `null` lines (cart checkout) are checked later.
+ */
+export function validateOrderLines(items: Line[] | null | undefined): UserError[] {
+  if (!items) return [];
+  if (items.length === 0) return [invalid('An order needs at least one line', ['input', 'items'])];
+  const errors: UserError[] = [];
+  items.forEach((line, i) => {
+    const field = ['input', 'items', String(i)];
+    if (line.productId.trim().length === 0) errors.push(invalid('productId is required', [...field, 'productId']));
+    const bad = checkQuantity(line.quantity, [...field, 'quantity']);
+    if (bad) errors.push(bad);
+  });
+  if (errors.length > 0) return errors;
+  const merged = mergeLines(items);
+  if (merged.length > MAX_LINES) return [invalid(`An order holds at most ${MAX_LINES} different products`, ['input', 'items'])];
+  for (const line of merged) {
+    if (line.quantity > MAX_LINE_QUANTITY) {
+      const i = items.findIndex((l) => l.productId.trim() === line.productId);
+      errors.push(invalid(`At most ${MAX_LINE_QUANTITY} of one product per order`, ['input', 'items', String(i), 'quantity']));
+    }
+  }
+  return errors;
+}

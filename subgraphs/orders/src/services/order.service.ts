@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import {
+  connectionFrom,
+  forbidden,
+  pageSize,
+  requireAdmin,
+  requireSelfOrAdmin,
+  requireViewer,
+  UserError,
+  UserErrorCode,
+  type RequestContext,
+} from '@shopgraph/kit';
+import { enqueueEvents, type EventOrigin } from '@shopgraph/events';
+import type { OrderEntity } from '../entities/order.entity';
+import type { OrderFilterArgs, OrderStore } from '../stores/order.store';
+import type { ProductReplicaStore } from '../stores/product-replica.store';
+import { toOrder } from '../types/order.mapper';
+import { Order, OrderConnection, OrderPayload } from '../types/order.type';
+import type { CartService } from './cart.service';
+import { hashOrderInput, normalizeOrderInput, validateOrderInput, validateOrderLines, type PlaceOrderFields } from './order-input';
+import type { SagaInput } from './order-saga';
+import { orderCursor, parseOrderCursor } from './order.cursor';
+import { priceLines, type Line } from './pricing';
+import { SOURCE, type SagaService } from './saga.service';
+import type { SagaMetrics } from './saga.metrics';
+
+const payload = (order: OrderEntity | null, errors: UserError[] = []): OrderPayload =>
+  Object.assign(new OrderPayload(), { order: order ? toOrder(order) : null, errors });
+const refused = (code: UserErrorCode, message: string, field?: string[]): OrderPayload => payload(null, [UserError.of(code, message, field)]);
+
+/** Placing, reading and moving orders on behalf of people; the saga's own steps live in SagaService. */
+export class OrderService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly orders: OrderStore,
+    private readonly replica: ProductReplicaStore,
+    private readonly carts: CartService,
+    private readonly saga: SagaService,
+    private readonly metrics: SagaMetrics,
+  ) {}
+
+  /**
+   * Places an order PENDING and asks inventory to reserve its stock (outbox, same transaction);
+   * returns at once. Idempotent per (customer, idempotencyKey): a retry, even concurrent, gets
+   * the same order; the same key with a different input is a CONFLICT.
+   */
+  async placeOrder(ctx: RequestContext, input: PlaceOrderFields): Promise<OrderPayload> {
+    const viewer = requireViewer(ctx);
+    const normalized = normalizeOrderInput(input);
+    const inputHash = hashOrderInput(normalized);
+    // A replay answers first: the original input was valid, even if (say) a product was archived since.
+    if (normalized.idempotencyKey) {
+      const existing = await this.orders.findByIdempotencyKey(this.dataSource.manager, viewer.id, normalized.idempotencyKey);
+      if (existing) return this.replay(existing, inputHash);
+    }
+    const errors = [...validateOrderInput(normalized), ...validateOrderLines(input.items)];
+    if (errors.length > 0) return payload(null, errors);
+
+    let lines: Line[];
+    const fromCart = normalized.lines === null;
+    if (normalized.lines) lines = normalized.lines;
+    else {
+      lines = (await this.carts.lines(viewer.id)).lines;
+      if (lines.length === 0) return refused(UserErrorCode.CART_EMPTY, 'The cart is empty: add products or pass items', ['input', 'items']);
+    }
+    const products = await this.replica.findByIds(lines.map((l) => l.productId));
+    // Errors point at the line as the client sent it (lines were merged and sorted since).
+    const sentAt = (line: Line, index: number) => (fromCart ? index : (input.items ?? []).findIndex((l) => l.productId.trim() === line.productId));
+    const priced = priceLines(lines, products, fromCart ? ['cart', 'items'] : ['input', 'items'], sentAt);
+    if (!priced.ok) return payload(null, priced.errors);
+
+    const now = new Date();
+    const orderId = randomUUID();
+    const origin: EventOrigin = { source: SOURCE, correlationId: ctx.requestId };
+    const created = await this.dataSource.transaction(async (manager) => {
+      const inserted = await this.orders.insert(
+        manager,
+        {
+          id: orderId,
+          customerId: viewer.id,
+          idempotencyKey: normalized.idempotencyKey,
+          inputHash,
+          currency: priced.currency,
+          subtotal: priced.subtotal,
+          // No shipping or tax yet: the total is the subtotal.
+          total: priced.subtotal,
+          shippingAddress: normalized.shippingAddress,
+          paymentToken: normalized.paymentToken,
+          lines: priced.lines,
+          deadlineAt: this.saga.deadlineFor('reservation', now),
+        },
+        now,
+      );
+      if (!inserted) return null;
+      const order = (await this.orders.findById(orderId, manager))!;
+      await enqueueEvents(manager, [
+        this.saga.reserveStock(orderId, priced.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })), origin),
+        await this.saga.statusChanged(manager, order, null, origin),
+      ]);
+      return order;
+    });
+    if (!created) {
+      // A concurrent request with the same key won (we waited for its commit): answer with its order.
+      const winner = await this.orders.findByIdempotencyKey(this.dataSource.manager, viewer.id, normalized.idempotencyKey);
+      if (!winner) throw new Error('idempotency key conflict without an order');
+      return this.replay(winner, inputHash);
+    }
+    this.metrics.orderPlaced();
+    // Only now that the order exists: a crash before this line keeps the cart for the retry.
+    if (fromCart) await this.carts.checkedOut(viewer.id).catch((error: unknown) => ctx.log.warn({ err: error, orderId }, 'could not empty the checked-out cart'));
+    return payload(created);
+  }
+
+  /** Cancels an order: its owner before it ships, or an ADMIN; compensations go out with the change. */
+  async cancelOrder(ctx: RequestContext, id: string): Promise<OrderPayload> {
+    const viewer = requireViewer(ctx);
+    return this.act(ctx, id, (order) => {
+      const owner = order.customerId === viewer.id;
+      if (!owner && viewer.role !== 'ADMIN') throw forbidden('Only the customer who placed this order or an ADMIN may cancel it');
+      return { type: 'CancelRequested', by: owner ? 'OWNER' : 'ADMIN' };
+    });
+  }
+
+  /** ADMIN: CONFIRMED → SHIPPED. */
+  async markShipped(ctx: RequestContext, id: string): Promise<OrderPayload> {
+    requireAdmin(ctx);
+    return this.act(ctx, id, () => ({ type: 'ShipRequested' }));
+  }
+
+  /** ADMIN: SHIPPED → DELIVERED. */
+  async markDelivered(ctx: RequestContext, id: string): Promise<OrderPayload> {
+    requireAdmin(ctx);
+    return this.act(ctx, id, () => ({ type: 'DeliverRequested' }));
+  }
+
+  /** An order for its owner or an ADMIN (null when there is none; FORBIDDEN for anyone else). */
+  async order(ctx: RequestContext, order: Order | null): Promise<Order | null> {
+    const viewer = requireViewer(ctx);
+    if (!order) return null;
+    if (order.customerId !== viewer.id && viewer.role !== 'ADMIN') throw forbidden('Only the customer who placed this order or an ADMIN may see it');
+    return order;
+  }
+
+  /** ADMIN: every order, newest first, optionally by status and customer. */
+  async list(ctx: RequestContext, filter: OrderFilterArgs, first: number | null | undefined, after: string | null | undefined): Promise<OrderConnection> {
+    requireAdmin(ctx);
+    const size = pageSize(first);
+    const cursor = parseOrderCursor(after);
+    const [rows, totalCount] = await Promise.all([this.orders.page(filter, size, cursor), this.orders.count(filter)]);
+    return Object.assign(new OrderConnection(), { ...connectionFrom(rows, size, orderCursor, toOrder, cursor !== null), totalCount });
+  }
+
+  /** Checks who may read `userId`'s orders (the user or an ADMIN) and validates the page arguments. */
+  userOrdersArgs(ctx: RequestContext, userId: string, first: number | null | undefined, after: string | null | undefined): { first: number; after: string | null } {
+    requireSelfOrAdmin(ctx, userId);
+    const size = pageSize(first);
+    parseOrderCursor(after);
+    return { first: size, after: after ?? null };
+  }
+
+  /** Pages of several customers' orders with the same arguments (the User.orders batch). */
+  async customerPages(customerIds: readonly string[], first: number, after: string | null): Promise<OrderConnection[]> {
+    const cursor = parseOrderCursor(after);
+    const { rows, counts } = await this.orders.pagesOfCustomers(customerIds, first, cursor);
+    return customerIds.map((id) =>
+      Object.assign(new OrderConnection(), { ...connectionFrom(rows.get(id) ?? [], first, orderCursor, toOrder, cursor !== null), totalCount: counts.get(id) ?? 0 }),
+    );
+  }
+
+  private replay(existing: OrderEntity, inputHash: string): OrderPayload {
+    if (existing.inputHash !== inputHash) {
+      return refused(UserErrorCode.CONFLICT, 'This idempotencyKey was already used for a different order', ['input', 'idempotencyKey']);
+    }
+    return payload(existing);
+  }
+
+  /** Runs a person's request through the saga in a transaction (re-decided on a version race). */
+  private async act(ctx: RequestContext, id: string, inputFor: (order: OrderEntity) => SagaInput): Promise<OrderPayload> {
+    const origin: EventOrigin = { source: SOURCE, correlationId: ctx.requestId };
+    const { result } = await this.saga.inTransaction(async (manager) => {
+      const order = await this.orders.findById(id, manager);
+      if (!order) return { change: null, result: refused(UserErrorCode.NOT_FOUND, 'No order with this id', ['id']) };
+      const applied = await this.saga.apply(manager, order, inputFor(order), origin);
+      const { rejection } = applied.decision;
+      if (rejection) return { change: null, result: refused(UserErrorCode[rejection.code], rejection.message, ['id']) };
+      return { change: applied.change, result: payload(applied.order) };
+    });
+    return result;
+  }
+}

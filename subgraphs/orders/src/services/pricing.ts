@@ -1,0 +1,113 @@
+import { UserError, UserErrorCode } from '@shopgraph/kit';
+
+/** The largest quantity of one product in a cart line or an order line. */
+export const MAX_LINE_QUANTITY = 99;
+/** The most distinct products a cart or an order may hold. */
+export const MAX_LINES = 100;
+
+/** One product as the local replica knows it (fed by products.v1). */
+export interface ReplicaProduct {
+  productId: string;
+  name: string;
+  priceAmount: number;
+  currency: string;
+  active: boolean;
+}
+
+/** A product and how many of it. */
+export interface Line {
+  productId: string;
+  quantity: number;
+}
+
+/** A line with its price from the replica. */
+export interface PricedLine extends Line {
+  productName: string;
+  unitPrice: number;
+  lineTotal: number;
+  currency: string;
+}
+
+const invalid = (message: string, field: string[]) => UserError.of(UserErrorCode.INVALID_INPUT, message, field);
+
+/** A quantity error (or null): an integer 1..99, or 0 too where 0 means "remove". */
+export function checkQuantity(quantity: number, field: string[], allowZero = false): UserError | null {
+  const min = allowZero ? 0 : 1;
+  if (!Number.isInteger(quantity) || quantity < min || quantity > MAX_LINE_QUANTITY) {
+    return invalid(`quantity must be between ${min} and ${MAX_LINE_QUANTITY}`, field);
+  }
+  return null;
+}
+
+/** The product if it can be sold now, else a PRODUCT_UNAVAILABLE error. */
+export function checkAvailable(product: ReplicaProduct | undefined, productId: string, field: string[]): UserError | null {
+  if (!product || !product.active) return UserError.of(UserErrorCode.PRODUCT_UNAVAILABLE, `Product ${productId} is not available`, field);
+  return null;
+}
+
+/**
+ * Prices lines from the replica: unit price × quantity, one currency for all. Returns the priced
+ * lines and their subtotal, or the errors (unavailable products, mixed currencies), each pointing
+ * into `listField` (e.g. ["input", "items"]) at `positionOf(line, index)` (where the client sent the line).
+ */
+export function priceLines(
+  lines: Line[],
+  products: Map<string, ReplicaProduct>,
+  listField: string[],
+  positionOf: (line: Line, index: number) => number = (_line, index) => index,
+): { ok: true; lines: PricedLine[]; subtotal: number; currency: string } | { ok: false; errors: UserError[] } {
+  const errors: UserError[] = [];
+  const priced: PricedLine[] = [];
+  lines.forEach((line, i) => {
+    const product = products.get(line.productId);
+    const unavailable = checkAvailable(product, line.productId, [...listField, String(positionOf(line, i)), 'productId']);
+    if (unavailable || !product) {
+      errors.push(unavailable!);
+      return;
+    }
+    priced.push({
+      ...line,
+      productName: product.name,
+      unitPrice: product.priceAmount,
+      lineTotal: product.priceAmount * line.quantity,
+      currency: product.currency,
+    });
+  });
+  if (errors.length > 0) return { ok: false, errors };
+  const currencies = new Set(priced.map((l) => l.currency));
+  if (currencies.size > 1) {
+    return { ok: false, errors: [invalid(`An order is paid in one currency; these products are priced in ${[...currencies].sort().join(', ')}`, listField)] };
+  }
+  return { ok: true, lines: priced, subtotal: priced.reduce((sum, l) => sum + l.lineTotal, 0), currency: priced[0]?.currency ?? 'USD' };
+}
+
+/** A cart line as shown: current price (zero while the replica does not know the product), line total. */
+export interface CartLineView extends Line {
+  unitPrice: number;
+  lineTotal: number;
+  currency: string;
+}
+
+/**
+ * Cart arithmetic: each line at the replica's current price, itemCount = sum of quantities,
+ * subtotal in the cart's currency (the first priced line's; lines in another currency, which
+ * addToCart refuses, are left out of the sum rather than added as if they were the same money).
+ */
+export function cartTotals(
+  lines: Line[],
+  products: Map<string, ReplicaProduct>,
+  defaultCurrency: string,
+): { lines: CartLineView[]; itemCount: number; subtotal: number; currency: string } {
+  const views = lines.map((line) => {
+    const product = products.get(line.productId);
+    const unitPrice = product?.priceAmount ?? 0;
+    return { ...line, unitPrice, lineTotal: unitPrice * line.quantity, currency: product?.currency ?? defaultCurrency };
+  });
+  const currency = lines.map((l) => products.get(l.productId)?.currency).find(Boolean) ?? defaultCurrency;
+  return {
+    lines: views,
+    itemCount: lines.reduce((sum, l) => sum + l.quantity, 0),
+    subtotal: views.filter((v) => v.currency === currency).reduce((sum, v) => sum + v.lineTotal, 0),
+    currency,
+  };
+}
