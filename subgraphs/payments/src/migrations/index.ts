@@ -1,0 +1,5 @@
+import { CreateOutboxAndInbox1767225500000 } from '@shopgraph/events';
+import { PaymentsSchema1767225900000 } from './1767225900000-payments-schema';
+
+/** Every migration of the payments database, oldest first (the shared outbox/inbox first). */
+export const migrations = [CreateOutboxAndInbox1767225500000, PaymentsSchema1767225900000];

@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { startPaymentsHarness, type PaymentsHarness } from './fixtures/payments-harness';
+import { call, chargeBody } from './fixtures/sandbox-client';
+
+/** A PENDING payment as a process leaves it when it dies right after committing it (its lease long expired). */
+async function givenPendingPayment(h: PaymentsHarness, token = 'tok_visa', amount = 1800): Promise<{ orderId: string; paymentId: string }> {
+  const orderId = randomUUID();
+  const paymentId = randomUUID();
+  h.watch(orderId);
+  await h.sql(
+    `INSERT INTO payments (id, order_id, customer_id, amount, currency, payment_token, status, correlation_id, lease_until, created_at)
+     VALUES ($1, $2, $3, $4, 'USD', $5, 'PENDING', $6, now() - interval '1 minute', now() - interval '1 minute')`,
+    [paymentId, orderId, randomUUID(), amount, token, randomUUID()],
+  );
+  return { orderId, paymentId };
+}
+
+describe('payments: recovery of work a crashed process left unfinished', () => {
+  let h: PaymentsHarness;
+
+  beforeAll(async () => {
+    h = await startPaymentsHarness({ BREAKER_VOLUME_THRESHOLD: '1000' });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('on start, charges a PENDING payment that never reached the provider: CAPTURED, exactly one charge', async () => {
+    await h.stopService();
+    const { orderId, paymentId } = await givenPendingPayment(h);
+    await h.restartService();
+
+    const event = await h.waitForEvent(orderId, 'PaymentCaptured');
+    expect(event.payload).toEqual({ orderId, paymentId, amount: { amount: 1800, currency: 'USD' } });
+    expect(await h.paymentOf(orderId)).toMatchObject({ status: 'CAPTURED', card_brand: 'visa' });
+    expect(h.chargesFor(orderId)).toHaveLength(1);
+    expect(h.chargesFor(orderId)[0].idempotency_key).toBe(paymentId);
+  });
+
+  it('finds a charge made before the crash by its idempotency key and never charges again', async () => {
+    await h.stopService();
+    const { orderId, paymentId } = await givenPendingPayment(h, 'tok_mastercard');
+    // The process had reached the provider (charge made) and died before recording the answer.
+    const made = await call(h.sandboxUrl, 'POST', '/v1/charges', chargeBody('tok_mastercard', paymentId, orderId, 1800));
+    expect(made.status).toBe(200);
+    const posts = h.sandbox.requestCount();
+    await h.restartService();
+
+    await h.waitForEvent(orderId, 'PaymentCaptured');
+    expect(await h.paymentOf(orderId)).toMatchObject({ status: 'CAPTURED', provider_charge_id: made.body.id, card_brand: 'mastercard' });
+    expect(h.chargesFor(orderId)).toHaveLength(1);
+    // Only the reconciliation lookup reached the provider.
+    expect(h.sandbox.requestCount() - posts).toBe(1);
+  });
+
+  it('a running service resumes a payment whose lease expired (another replica died), within a few recovery intervals', async () => {
+    const { orderId } = await givenPendingPayment(h, 'tok_insufficientFunds');
+    const event = await h.waitForEvent(orderId, 'PaymentDeclined', 5000);
+    expect(event.payload.reason).toBe('insufficient_funds');
+    expect(h.chargesFor(orderId)).toHaveLength(0);
+  });
+
+  it('turns a FAILED payment whose outcome was unknown into CAPTURED when the charge turns up late', async () => {
+    const orderId = randomUUID();
+    const paymentId = randomUUID();
+    h.watch(orderId);
+    await call(h.sandboxUrl, 'POST', '/v1/charges', chargeBody('tok_visa', paymentId, orderId, 1200));
+    await h.sql(
+      `INSERT INTO payments (id, order_id, customer_id, amount, currency, payment_token, status, failure_reason, outcome_unknown, lease_until)
+       VALUES ($1, $2, $3, 1200, 'USD', 'tok_visa', 'FAILED', 'provider_timeout', true, now() - interval '1 second')`,
+      [paymentId, orderId, randomUUID()],
+    );
+
+    const event = await h.waitForEvent(orderId, 'PaymentCaptured', 5000);
+    expect(event.payload.paymentId).toBe(paymentId);
+    expect(await h.paymentOf(orderId)).toMatchObject({ status: 'CAPTURED', outcome_unknown: false, failure_reason: null });
+    expect(h.chargesFor(orderId)).toHaveLength(1);
+  });
+
+  it('finishes a PENDING refund left by a crash, with the same idempotency key', async () => {
+    const command = await h.authorize({ amount: 1000 });
+    const { orderId } = command.payload;
+    await h.waitForEvent(orderId, 'PaymentCaptured');
+    const payment = await h.paymentOf(orderId);
+    await h.stopService();
+    const refundId = randomUUID();
+    await h.sql(`UPDATE payments SET refund_pending_amount = 400 WHERE id = $1`, [payment.id]);
+    await h.sql(
+      `INSERT INTO refunds (id, payment_id, amount, status, lease_until) VALUES ($1, $2, 400, 'PENDING', now() - interval '1 second')`,
+      [refundId, payment.id],
+    );
+    await h.restartService();
+
+    const event = await h.waitForEvent(orderId, 'PaymentRefunded');
+    expect(event.payload.amount).toEqual({ amount: 400, currency: 'USD' });
+    expect(await h.paymentOf(orderId)).toMatchObject({ status: 'CAPTURED', refunded_amount: 400, refund_pending_amount: 0 });
+    expect(h.sandbox.refunds().filter((r) => r.idempotency_key === refundId)).toHaveLength(1);
+  });
+});
