@@ -14,6 +14,23 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(12),
   /** Comma-separated browser origins allowed by CORS; empty allows any origin (development). */
   CORS_ORIGINS: z.string().default(''),
+  /** Kafka brokers (comma-separated) for the orders.v1 feed of live order tracking. */
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform((value) => value.split(',').map((b) => b.trim()).filter(Boolean)),
+  /** Consumer group of this instance's orders.v1 feed; empty = a fresh `gateway-<random>` per start (each replica must see every event). */
+  KAFKA_GROUP_ID: z.string().default(''),
+  /** Subscriptions one websocket may hold at once. */
+  SUBSCRIPTION_MAX_PER_CONNECTION: z.coerce.number().int().positive().default(20),
+  /** Undelivered messages one websocket may have queued before it is closed as a slow consumer (4008). */
+  SUBSCRIPTION_MAX_PENDING_MESSAGES: z.coerce.number().int().positive().default(200),
+  /** Bytes one websocket may have buffered unsent before it is closed as a slow consumer (4008). */
+  SUBSCRIPTION_MAX_BUFFERED_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  /** Websocket ping interval; a client silent for a whole interval after a ping is dropped. */
+  SUBSCRIPTION_KEEPALIVE_MS: z.coerce.number().int().positive().default(12000),
+  /** Queries the subscriptions may run through the gateway at once (one per subscriber and event). */
+  SUBSCRIPTION_QUERY_CONCURRENCY: z.coerce.number().int().positive().default(64),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema> & {

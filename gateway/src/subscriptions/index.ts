@@ -1,0 +1,87 @@
+import type http from 'node:http';
+import type { GraphQLSchema } from 'graphql';
+import type { Registry } from 'prom-client';
+import type { Logger } from '@shopgraph/kit';
+import type { AccessTokenVerifier } from '../auth';
+import type { GatewayConfig } from '../config';
+import { OrderFeed } from './order-feed';
+import { OrderEventHub } from './order-hub';
+import type { GatewayExecutor } from './order-subscriptions';
+import { createSubscriptionServer, type SubscriptionServer } from './subscription-server';
+import { createSubscriptionMetrics } from './subscription.metrics';
+
+export type { GatewayExecutor } from './order-subscriptions';
+
+export interface LiveOrderTrackingOptions {
+  config: GatewayConfig;
+  httpServer: http.Server;
+  path: string;
+  schema: () => GraphQLSchema | null;
+  verifier: AccessTokenVerifier;
+  execute: GatewayExecutor;
+  registry: Registry;
+  log: Logger;
+}
+
+/** Live order tracking: the orders.v1 feed, the in-process hub and the graphql-ws server. */
+export interface LiveOrderTracking {
+  /** Starts the Kafka feed (resolves after its first fetch) and accepts websockets. */
+  start(): Promise<void>;
+  /** Closes every socket (1001) and stops the feed. */
+  stop(): Promise<void>;
+  /** Readiness: Kafka answers. */
+  check(): Promise<void>;
+}
+
+export function createLiveOrderTracking(options: LiveOrderTrackingOptions): LiveOrderTracking {
+  const { config, log } = options;
+  const hub = new OrderEventHub();
+  const metrics = createSubscriptionMetrics(options.registry);
+  const feed = new OrderFeed({ brokers: config.KAFKA_BROKERS, groupId: config.KAFKA_GROUP_ID || undefined, hub, log });
+  let server: SubscriptionServer | null = null;
+  return {
+    async start() {
+      await feed.start();
+      server = createSubscriptionServer({
+        httpServer: options.httpServer,
+        path: options.path,
+        schema: options.schema,
+        verifier: options.verifier,
+        execute: limitConcurrency(options.execute, config.SUBSCRIPTION_QUERY_CONCURRENCY),
+        hub,
+        metrics,
+        log,
+        maxDepth: config.MAX_QUERY_DEPTH,
+        maxSubscriptionsPerConnection: config.SUBSCRIPTION_MAX_PER_CONNECTION,
+        sendQueue: { maxPendingMessages: config.SUBSCRIPTION_MAX_PENDING_MESSAGES, maxBufferedBytes: config.SUBSCRIPTION_MAX_BUFFERED_BYTES },
+        keepAliveMs: config.SUBSCRIPTION_KEEPALIVE_MS,
+        production: config.NODE_ENV === 'production',
+      });
+      log.info({ groupId: feed.groupId }, 'live order tracking ready');
+    },
+    async stop() {
+      await server?.dispose();
+      server = null;
+      await feed.stop();
+    },
+    check: () => feed.check(),
+  };
+}
+
+/** At most `limit` subscription queries in flight at once, so an event with many subscribers does not flood the subgraphs. */
+export function limitConcurrency(execute: GatewayExecutor, limit: number): GatewayExecutor {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (query, variables, viewer) => {
+    // A finishing query hands its slot straight to the next waiter, so the limit always holds.
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active += 1;
+    try {
+      return await execute(query, variables, viewer);
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active -= 1;
+    }
+  };
+}
