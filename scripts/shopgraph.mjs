@@ -90,8 +90,8 @@ async function waitReady(name, url, child, timeoutMs = 60000) {
   throw new Error(`${name} not ready at ${url} after ${timeoutMs / 1000}s`);
 }
 
-function spawnService(name, cwd, env) {
-  const child = spawn(process.execPath, ['dist/index.js'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnService(name, cwd, env, entry = 'dist/index.js') {
+  const child = spawn(process.execPath, [entry], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = (stream, out) => {
     let buf = '';
     stream.on('data', (chunk) => {
@@ -125,6 +125,12 @@ async function start() {
     process.exit(0);
   });
   try {
+    if (existsSync(path.join(root, 'subgraphs', 'payments', 'dist', 'sandbox', 'index.js'))) {
+      say('starting the payment provider sandbox on :4010…');
+      const sandbox = spawnService('sandbox', path.join(root, 'subgraphs', 'payments'), { ...process.env, SANDBOX_PORT: '4010' }, 'dist/sandbox/index.js');
+      children.push(sandbox);
+      await waitReady('sandbox', 'http://127.0.0.1:4010/health/live', sandbox);
+    }
     for (const name of subgraphs()) {
       say(`starting ${name} on :${SUBGRAPH_PORTS[name]}…`);
       const child = spawnService(name, path.join(root, 'subgraphs', name), serviceEnv(stack, name));
@@ -142,6 +148,7 @@ async function start() {
   say('');
   say(`Shopgraph is up: http://localhost:${process.env.PORT ?? 4000}/graphql (open it in a browser for Apollo Sandbox)`);
   say('Demo logins: admin@shopgraph.local / Admin123!shop, alice@shopgraph.local / Customer123!');
+  say('Watch an order live: node gateway/dist/subscriptions/watch-order.js --email alice@shopgraph.local --password Customer123! --order <id>');
   say('Ctrl-C stops the services; `npm run stack -- down` stops the databases and Kafka.');
   for (const c of children) {
     c.on('exit', (code) => {
