@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin, Consumer } from 'kafkajs';
-import { ContractViolation, createKafka, ensureTopics, parseEvent, Topics, type EventEnvelope } from '@shopgraph/events';
+import { ContractViolation, createKafka, ensureTopics, parseEvent, Topics, waitForFirstFetch, type EventEnvelope } from '@shopgraph/events';
 import type { Logger } from '@shopgraph/kit';
 import type { OrderEventHub } from './order-hub';
 
-/** How long start() waits for the consumer's first fetch (its starting offsets are then fixed). */
-const FIRST_FETCH_TIMEOUT_MS = 15000;
 
 export interface OrderFeedOptions {
   brokers: string[];
@@ -53,7 +51,7 @@ export class OrderFeed {
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topics: [Topics.orders], fromBeginning: false });
-    const fetched = firstFetch(consumer);
+    const fetched = waitForFirstFetch(consumer);
     await consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: 3,
@@ -95,18 +93,4 @@ export class OrderFeed {
     this.consumer = null;
     this.admin = null;
   }
-}
-
-function firstFetch(consumer: Consumer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      remove();
-      reject(new Error(`Kafka consumer made no fetch within ${FIRST_FETCH_TIMEOUT_MS} ms`));
-    }, FIRST_FETCH_TIMEOUT_MS);
-    const remove = consumer.on(consumer.events.FETCH, () => {
-      clearTimeout(timer);
-      remove();
-      resolve();
-    });
-  });
 }

@@ -78,6 +78,23 @@ export interface ConsumerOptions {
   /** Runs the effect of one event; throwing leaves the offset uncommitted so it is redelivered. */
   handle: (event: EventEnvelope) => Promise<void>;
   fromBeginning?: boolean;
+  /** Resolve only after the first fetch (default true): offsets are then fixed, so nothing produced afterwards is missed. */
+  awaitFirstFetch?: boolean;
+}
+
+/** Resolves after the consumer's first fetch (listen before `run()`), or fails after `timeoutMs`. */
+export function waitForFirstFetch(consumer: Consumer, timeoutMs = 15_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      remove();
+      reject(new Error(`Kafka consumer made no fetch within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const remove = consumer.on(consumer.events.FETCH, () => {
+      clearTimeout(timer);
+      remove();
+      resolve();
+    });
+  });
 }
 
 /**
@@ -98,6 +115,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<{ consume
   });
   await consumer.connect();
   await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
+  const fetched = options.awaitFirstFetch === false ? null : waitForFirstFetch(consumer);
   await consumer.run({
     autoCommit: false,
     partitionsConsumedConcurrently: 3,
@@ -113,6 +131,12 @@ export async function startConsumer(options: ConsumerOptions): Promise<{ consume
       await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
     },
   });
+  try {
+    await fetched;
+  } catch (error) {
+    await consumer.disconnect();
+    throw error;
+  }
   return {
     consumer,
     stop: async () => {

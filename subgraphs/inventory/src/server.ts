@@ -39,8 +39,6 @@ export interface InventoryService {
   sweeper: ReservationSweeper;
 }
 
-/** How long start() waits for the consumer's first fetch (its offsets are then fixed). */
-const FIRST_FETCH_TIMEOUT_MS = 15000;
 
 /**
  * Wires the inventory subgraph: opens its database (applying migrations), connects Kafka
@@ -119,7 +117,6 @@ export async function createInventoryService(config: InventoryConfig): Promise<I
         if (topics.length > 0) {
           const started = await startConsumer({ kafka, groupId: config.KAFKA_GROUP_ID, topics, log, handle, fromBeginning: config.KAFKA_FROM_BEGINNING });
           consumer = started;
-          await firstFetch(started.consumer);
         }
         return await server.start();
       } catch (error) {
@@ -129,22 +126,4 @@ export async function createInventoryService(config: InventoryConfig): Promise<I
     },
     stop: stopAll,
   };
-}
-
-/**
- * Resolves after the consumer's first fetch: its starting offsets are then fixed, so an event
- * produced after start() resolves is consumed even when the group starts at the newest offset.
- */
-function firstFetch(consumer: import('kafkajs').Consumer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      remove();
-      reject(new Error(`Kafka consumer made no fetch within ${FIRST_FETCH_TIMEOUT_MS} ms`));
-    }, FIRST_FETCH_TIMEOUT_MS);
-    const remove = consumer.on(consumer.events.FETCH, () => {
-      clearTimeout(timer);
-      remove();
-      resolve();
-    });
-  });
 }

@@ -37,8 +37,6 @@ export interface OrdersService {
   handle(event: EventEnvelope): Promise<void>;
 }
 
-/** How long start() waits for the consumer's first fetch (its offsets are then fixed). */
-const FIRST_FETCH_TIMEOUT_MS = 15000;
 
 /**
  * Wires the orders subgraph: opens its database (applying migrations) and Redis, connects Kafka
@@ -134,7 +132,6 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
         sweeper.start();
         if (topics.length > 0) {
           consumer = await startConsumer({ kafka, groupId: config.KAFKA_GROUP_ID, topics, log, handle, fromBeginning: config.KAFKA_FROM_BEGINNING });
-          await firstFetch(consumer.consumer);
         }
         return await server.start();
       } catch (error) {
@@ -144,22 +141,4 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
     },
     stop: stopAll,
   };
-}
-
-/**
- * Resolves after the consumer's first fetch: its starting offsets are then fixed, so an event
- * produced after start() resolves is consumed even when the group starts at the newest offset.
- */
-function firstFetch(consumer: Consumer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      remove();
-      reject(new Error(`Kafka consumer made no fetch within ${FIRST_FETCH_TIMEOUT_MS} ms`));
-    }, FIRST_FETCH_TIMEOUT_MS);
-    const remove = consumer.on(consumer.events.FETCH, () => {
-      clearTimeout(timer);
-      remove();
-      resolve();
-    });
-  });
 }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
-import type { Admin, Consumer, Producer } from 'kafkajs';
+import type { Admin, Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { createDataSource, createLogger, createMetricsRegistry, createSubgraphServer, openDatabase } from '@shopgraph/kit';
 import { createKafka, createProducer, ensureTopics, PostgresOutboxRelay, startConsumer, Topics, type EventEnvelope } from '@shopgraph/events';
@@ -49,8 +49,6 @@ export interface PaymentsService {
   metrics: Registry;
 }
 
-/** How long start() waits for the consumer's first fetch (its offsets are then fixed). */
-const FIRST_FETCH_TIMEOUT_MS = 15000;
 
 /**
  * Wires the payments subgraph: opens its database (applying migrations), connects Kafka (topics,
@@ -156,7 +154,6 @@ export async function createPaymentsService(config: PaymentsConfig, options: Pay
             fromBeginning: config.KAFKA_FROM_BEGINNING,
           });
           consumer = started;
-          await firstFetch(started.consumer);
         }
         return await server.start();
       } catch (error) {
@@ -166,22 +163,4 @@ export async function createPaymentsService(config: PaymentsConfig, options: Pay
     },
     stop: stopAll,
   };
-}
-
-/**
- * Resolves after the consumer's first fetch: its starting offsets are then fixed, so a command
- * produced after start() resolves is consumed even when the group starts at the newest offset.
- */
-function firstFetch(consumer: Consumer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      remove();
-      reject(new Error(`Kafka consumer made no fetch within ${FIRST_FETCH_TIMEOUT_MS} ms`));
-    }, FIRST_FETCH_TIMEOUT_MS);
-    const remove = consumer.on(consumer.events.FETCH, () => {
-      clearTimeout(timer);
-      remove();
-      resolve();
-    });
-  });
 }
