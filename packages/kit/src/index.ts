@@ -13,3 +13,5 @@ export * from './postgres';
 export * from './shutdown';
 export * from './schema-file';
 export * from './store-metrics';
+export * from './address';
+export * from './graphql/address.input';

@@ -1,19 +1,6 @@
 import { createHash } from 'node:crypto';
-import { UserError, UserErrorCode } from '@shopgraph/kit';
+import { normalizeAddress, UserError, UserErrorCode, validateAddress } from '@shopgraph/kit';
 import { checkQuantity, MAX_LINE_QUANTITY, MAX_LINES, type Line } from './pricing';
-
-/** The ISO-3166-1 alpha-2 country codes a shipping address may carry. */
-const COUNTRIES = new Set(
-  (
-    'AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ ' +
-    'CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR ' +
-    'GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP ' +
-    'KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT ' +
-    'MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW ' +
-    'SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG ' +
-    'UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW'
-  ).split(' '),
-);
 
 /** The shipping address stored on an order. */
 export interface ShippingAddressFields {
@@ -44,7 +31,6 @@ export interface NormalizedOrderInput {
 }
 
 const invalid = (message: string, field: string[]) => UserError.of(UserErrorCode.INVALID_INPUT, message, field);
-const blankToNull = (value?: string | null) => (value?.trim() ? value.trim() : null);
 
 /** Merges lines of the same product (summing quantities) and sorts them by product id. */
 export function mergeLines(lines: Line[]): Line[] {
@@ -55,19 +41,11 @@ export function mergeLines(lines: Line[]): Line[] {
 
 /** Trims, merges and sorts: two inputs that mean the same order normalize to the same value. */
 export function normalizeOrderInput(input: PlaceOrderFields): NormalizedOrderInput {
-  const a = input.shippingAddress;
+  const a = normalizeAddress(input.shippingAddress);
   return {
     idempotencyKey: input.idempotencyKey.trim(),
     lines: input.items ? mergeLines(input.items.map((l) => ({ productId: l.productId.trim(), quantity: l.quantity }))) : null,
-    shippingAddress: {
-      recipient: a.recipient.trim(),
-      line1: a.line1.trim(),
-      line2: blankToNull(a.line2),
-      city: a.city.trim(),
-      region: blankToNull(a.region),
-      postalCode: a.postalCode.trim(),
-      country: a.country.trim().toUpperCase(),
-    },
+    shippingAddress: { recipient: a.recipient, line1: a.line1, line2: a.line2 ?? null, city: a.city, region: a.region ?? null, postalCode: a.postalCode, country: a.country },
     paymentToken: input.paymentToken.trim(),
   };
 }
@@ -96,22 +74,7 @@ export function validateOrderInput(input: NormalizedOrderInput): UserError[] {
   if (input.paymentToken.length === 0 || input.paymentToken.length > 200) {
     errors.push(invalid('paymentToken is required', ['input', 'paymentToken']));
   }
-  const a = input.shippingAddress;
-  const limits: [keyof ShippingAddressFields, number, boolean][] = [
-    ['recipient', 100, true],
-    ['line1', 200, true],
-    ['line2', 200, false],
-    ['city', 100, true],
-    ['region', 100, false],
-    ['postalCode', 20, true],
-  ];
-  for (const [key, max, required] of limits) {
-    const value = a[key] ?? '';
-    const field = ['input', 'shippingAddress', key];
-    if (required && value.length === 0) errors.push(invalid(`${key} is required`, field));
-    else if (value.length > max) errors.push(invalid(`${key} must be at most ${max} characters`, field));
-  }
-  if (!COUNTRIES.has(a.country)) errors.push(invalid('country must be an ISO-3166-1 alpha-2 code, e.g. "US"', ['input', 'shippingAddress', 'country']));
+  errors.push(...validateAddress(input.shippingAddress, ['input', 'shippingAddress']));
   return errors;
 }
 
