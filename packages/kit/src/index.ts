@@ -15,3 +15,4 @@ export * from './schema-file';
 export * from './store-metrics';
 export * from './address';
 export * from './graphql/address.input';
+export * from './periodic-task';

@@ -1,4 +1,4 @@
-import type { Logger } from '@shopgraph/kit';
+import { PeriodicTask, type Logger } from '@shopgraph/kit';
 import type { ReservationService } from './reservation.service';
 
 /**
@@ -6,26 +6,23 @@ import type { ReservationService } from './reservation.service';
  * are left). Several replicas can run it together: the batches are locked with SKIP LOCKED.
  */
 export class ReservationSweeper {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = true;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly reservations: ReservationService,
-    private readonly intervalMs: number,
+    intervalMs: number,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.task = new PeriodicTask('reservation sweep', intervalMs, () => this.sweep(), log);
+  }
 
   start(): void {
-    this.stopped = false;
-    this.schedule();
+    this.task.start();
   }
 
   /** Stops scheduling and waits for a sweep in progress. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.task.stop();
   }
 
   /** Releases every expired reservation now; returns how many it released. */
@@ -35,20 +32,7 @@ export class ReservationSweeper {
       const released = await this.reservations.releaseExpired(100);
       total += released.length;
       if (released.length > 0) this.log.info({ orderIds: released }, 'released expired reservations');
-      if (released.length < 100 || this.stopped) return total;
+      if (released.length < 100 || this.task.stopped) return total;
     }
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.sweep()
-        .then(() => undefined)
-        .catch((error: unknown) => this.log.error({ err: error }, 'reservation sweep failed; will retry'))
-        .finally(() => {
-          this.running = null;
-          this.schedule();
-        });
-    }, this.intervalMs);
   }
 }

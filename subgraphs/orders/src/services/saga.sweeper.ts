@@ -1,4 +1,4 @@
-import type { Logger } from '@shopgraph/kit';
+import { PeriodicTask, type Logger } from '@shopgraph/kit';
 import type { OrderStore } from '../stores/order.store';
 import { SOURCE, type SagaService } from './saga.service';
 
@@ -10,28 +10,25 @@ const BATCH = 50;
  * Replicas can sweep together: each batch is locked with FOR UPDATE SKIP LOCKED.
  */
 export class SagaSweeper {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = true;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly saga: SagaService,
     private readonly orders: OrderStore,
     private readonly dataSource: import('typeorm').DataSource,
-    private readonly intervalMs: number,
+    intervalMs: number,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.task = new PeriodicTask('saga sweep', intervalMs, () => this.sweep(), log);
+  }
 
   start(): void {
-    this.stopped = false;
-    this.schedule();
+    this.task.start();
   }
 
   /** Stops scheduling and waits for a sweep in progress. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.task.stop();
   }
 
   /** Times out every overdue order now; returns the ids of the orders it cancelled. */
@@ -52,20 +49,7 @@ export class SagaSweeper {
       const ids = batch.applied.filter((a) => a.change).map((a) => a.order.id);
       if (ids.length > 0) this.log.info({ orderIds: ids }, 'cancelled orders whose saga step timed out');
       cancelled.push(...ids);
-      if (batch.size < BATCH || this.stopped) return cancelled;
+      if (batch.size < BATCH || this.task.stopped) return cancelled;
     }
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.sweep()
-        .then(() => undefined)
-        .catch((error: unknown) => this.log.error({ err: error }, 'saga sweep failed; will retry'))
-        .finally(() => {
-          this.running = null;
-          this.schedule();
-        });
-    }, this.intervalMs);
   }
 }

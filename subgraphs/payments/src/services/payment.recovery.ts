@@ -1,4 +1,4 @@
-import type { Logger } from '@shopgraph/kit';
+import { PeriodicTask, type Logger } from '@shopgraph/kit';
 import type { PaymentStore } from '../stores/payment.store';
 import type { PaymentMetrics } from './payment.metrics';
 import type { PaymentService } from './payment.service';
@@ -10,29 +10,25 @@ import type { PaymentService } from './payment.service';
  * claimed with FOR UPDATE SKIP LOCKED and a new lease, so replicas never resume the same one.
  */
 export class PaymentRecovery {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = true;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly store: PaymentStore,
     private readonly payments: PaymentService,
-    private readonly intervalMs: number,
+    intervalMs: number,
     private readonly leaseMs: number,
     private readonly metrics: PaymentMetrics,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.task = new PeriodicTask('recovery pass', intervalMs, () => this.runOnce(), log, { runAtStart: true });
+  }
 
   start(): void {
-    this.stopped = false;
-    this.tick();
+    this.task.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running;
+    await this.task.stop();
   }
 
   /** One pass over everything unfinished; resolves when the resumed work is done. */
@@ -53,15 +49,5 @@ export class PaymentRecovery {
     const results = await Promise.allSettled(work);
     for (const r of results) if (r.status === 'rejected') this.log.error({ err: r.reason }, 'recovery: resuming failed; will retry');
     return work.length;
-  }
-
-  private tick(): void {
-    if (this.stopped) return;
-    this.running = this.runOnce()
-      .then(() => undefined)
-      .catch((error: unknown) => this.log.error({ err: error }, 'recovery pass failed'))
-      .finally(() => {
-        if (!this.stopped) this.timer = setTimeout(() => this.tick(), this.intervalMs);
-      });
   }
 }
