@@ -40,7 +40,10 @@ class InternalTokenDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     url: string,
     private readonly secret: string,
   ) {
-    super({ url });
+    // Node's fetch (undici) honours the subgraph's `Keep-Alive: timeout` hint and drops idle
+    // sockets before the server closes them; the default fetcher keeps them forever and then
+    // trips over a server-side close (ECONNRESET surfacing as a 500).
+    super({ url, fetcher: fetch as unknown as RemoteGraphQLDataSource['fetcher'] });
   }
 
   override async willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {

@@ -1,139 +1,20 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient, type Client, type ExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createTestDatabase, eventually, gql, stackEnv, TEST_INTERNAL_SECRET, uniqueId } from '@shopgraph/testkit';
-import { createUsersService, loadUsersConfig, seedUsers } from '@shopgraph/users';
-import { createProductsService, loadProductsConfig, seedProducts } from '@shopgraph/products';
-import { createInventoryService, loadInventoryConfig } from '@shopgraph/inventory';
-import { createOrdersService, loadOrdersConfig } from '@shopgraph/orders';
-import { createPaymentsService, createSandboxProvider, loadPaymentsConfig, type SandboxProvider } from '@shopgraph/payments';
+import { eventually, gql } from '@shopgraph/testkit';
 import { demoProducts } from '@shopgraph/demo-data';
-import { composeSupergraph } from '../src/compose';
-import { loadGatewayConfig } from '../src/config';
-import { createGateway, type Gateway } from '../src/gateway';
+import { startShop, type Shop } from './fixtures/shop';
 
 // End to end: live order tracking over graphql-ws against the real gateway and the real users,
-// products, inventory, orders and payments subgraphs (and the payment sandbox) on the local stack.
+// products, inventory, reviews, orders and payments subgraphs (and the payment sandbox) on the local stack.
 // Order statuses move through the real saga over Kafka; clients are real graphql-ws clients.
 
 jest.setTimeout(180_000);
 
-const SUBGRAPHS = ['users', 'products', 'inventory', 'orders', 'payments'] as const;
-type SubgraphName = (typeof SUBGRAPHS)[number];
-
-interface TrackingShop {
-  urls: Record<SubgraphName, string>;
-  gatewayUrl: string;
-  sandbox: SandboxProvider;
-  /** Starts one more gateway instance on the same subgraphs (its own Kafka consumer group). */
-  startGateway(env?: Record<string, string>): Promise<{ gateway: Gateway; url: string }>;
-  stop(): Promise<void>;
-}
-
-const common = { NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET, KAFKA_BROKERS: stackEnv.kafkaBrokers.join(',') };
-
-/** Local stand-in for the lead's startShop() until it starts orders and payments: the whole order saga plus the gateway. */
-async function startTrackingShop(): Promise<TrackingShop> {
-  process.env.KAFKA_TOPIC_PREFIX = `${uniqueId('subs')}.`;
-  const cleanups: (() => Promise<unknown>)[] = [];
-  const started: { stop(): Promise<void> }[] = [];
-  const urls = {} as Record<SubgraphName, string>;
-  const group = (name: string) => ({ KAFKA_GROUP_ID: uniqueId(`subs-${name}`), KAFKA_FROM_BEGINNING: 'false' });
-  const gateways: Gateway[] = [];
-  let gatewayEnv: Record<string, string> = {};
-  const sandbox = createSandboxProvider({ port: 0 });
-  try {
-    const dbs = {
-      users: await createTestDatabase('subs_users'),
-      inventory: await createTestDatabase('subs_inventory'),
-      orders: await createTestDatabase('subs_orders'),
-      payments: await createTestDatabase('subs_payments'),
-    };
-    cleanups.push(...Object.values(dbs).map((db) => db.drop));
-    const sandboxUrl = (await sandbox.start()).url;
-    started.push(sandbox);
-
-    const users = await createUsersService(loadUsersConfig({ ...common, DATABASE_URL: dbs.users.url, REDIS_URL: stackEnv.redisUrl }));
-    started.push(users);
-    urls.users = (await users.start()).url;
-    await seedUsers(users.dataSource);
-
-    const inventory = await createInventoryService(loadInventoryConfig({ ...common, DATABASE_URL: dbs.inventory.url, ...group('inventory') }));
-    started.push(inventory);
-    urls.inventory = (await inventory.start()).url;
-
-    const orders = await createOrdersService(
-      loadOrdersConfig({ ...common, DATABASE_URL: dbs.orders.url, REDIS_URL: stackEnv.redisUrl, CART_KEY_PREFIX: uniqueId('subs-cart'), ...group('orders') }),
-    );
-    started.push(orders);
-    urls.orders = (await orders.start()).url;
-
-    const payments = await createPaymentsService(
-      loadPaymentsConfig({ ...common, DATABASE_URL: dbs.payments.url, PROVIDER_URL: sandboxUrl, PROVIDER_TIMEOUT_MS: '5000', ...group('payments') }),
-    );
-    started.push(payments);
-    urls.payments = (await payments.start()).url;
-
-    const products = await createProductsService(
-      loadProductsConfig({ ...common, MONGO_URL: stackEnv.mongoUrl, MONGO_DB: uniqueId('subs_products'), REDIS_URL: stackEnv.redisUrl }),
-    );
-    started.push(products);
-    cleanups.unshift(() => products.db.dropDatabase());
-    await seedProducts(products.db);
-    urls.products = (await products.start()).url;
-
-    // The supergraph of exactly these subgraphs, composed from their committed SDL.
-    const dir = mkdtempSync(path.join(tmpdir(), 'subs-supergraph-'));
-    const root = path.resolve(__dirname, '../../schema');
-    writeFileSync(
-      path.join(dir, 'supergraph.yaml'),
-      `federation_version: =2.14.4\nsubgraphs:\n${SUBGRAPHS.map((n) => `  ${n}:\n    routing_url: ${urls[n]}\n    schema:\n      file: ${root}/${n}.graphql\n`).join('')}`,
-    );
-    writeFileSync(path.join(dir, 'supergraph.graphql'), composeSupergraph(path.join(dir, 'supergraph.yaml')).supergraphSdl);
-    gatewayEnv = {
-      ...common,
-      SUPERGRAPH_PATH: path.join(dir, 'supergraph.graphql'),
-      JWKS_URL: new URL('/.well-known/jwks.json', urls.users).toString(),
-      ...Object.fromEntries(SUBGRAPHS.map((n) => [`${n.toUpperCase()}_SUBGRAPH_URL`, urls[n]])),
-    };
-  } catch (error) {
-    await Promise.allSettled(started.reverse().map((s) => s.stop()));
-    await Promise.allSettled(cleanups.map((c) => c()));
-    throw error;
-  }
-
-  const startGateway = async (env: Record<string, string> = {}) => {
-    const gateway = createGateway(loadGatewayConfig({ ...gatewayEnv, ...env }));
-    gateways.push(gateway);
-    return { gateway, url: (await gateway.start()).url };
-  };
-  const first = await startGateway();
-  const shop: TrackingShop = {
-    urls,
-    gatewayUrl: first.url,
-    sandbox,
-    startGateway,
-    async stop() {
-      await Promise.allSettled(gateways.map((g) => g.stop()));
-      await Promise.allSettled(started.reverse().map((s) => s.stop()));
-      await Promise.allSettled(cleanups.map((c) => c()));
-    },
-  };
-
-  // Products reach inventory (stock) and orders (price replica) over Kafka: wait for both.
-  const admin = await login(first.url, 'admin@shopgraph.local', 'Admin123!shop');
-  await eventually(async () => {
-    const stock = await gql(first.url, 'query($id: ID!) { product(id: $id) { stock { onHand } } }', { id: PRODUCT.id }, bearer(admin));
-    if (stock.body.data?.product?.stock?.onHand !== PRODUCT.initialStock) return undefined;
-    const cart = await gql(first.url, 'mutation($p: ID!) { addToCart(productId: $p, quantity: 1) { errors { code } } }', { p: PRODUCT.id }, bearer(admin));
-    return cart.body.data?.addToCart.errors.length === 0 ? true : undefined;
-  }, 60_000);
-  return shop;
-}
+/** The whole shop with the order saga (orders, payments, the sandbox) behind one gateway. */
+const startTrackingShop = () => startShop({ saga: true, env: { payments: { PROVIDER_TIMEOUT_MS: '5000' } } });
 
 const PRODUCT = demoProducts.find((p) => p.initialStock >= 100)!;
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -242,7 +123,7 @@ const ORDER_WATCH = `subscription Watch($id: ID!) {
 const MY_ORDERS = 'subscription { myOrderUpdates { status previousStatus reason version order { id customer { id } } } }';
 const statuses = (events: any[]) => events.map((e) => [e.version, e.status]);
 
-let shop: TrackingShop;
+let shop: Shop;
 let alice: string;
 let bob: string;
 let aliceId: string;

@@ -92,6 +92,11 @@ export function createSubgraphServer<C extends RequestContext>(options: Subgraph
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  // The gateway keeps pooled connections to every subgraph. Node closes idle sockets after 5 s,
+  // which races a request the gateway is just sending on one (ECONNRESET → a 500 for the client):
+  // keep idle sockets longer than any client pool does.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   const metrics = options.metrics ?? createMetricsRegistry(name);
 
   const apollo = new ApolloServer<C>({

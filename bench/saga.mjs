@@ -1,0 +1,225 @@
+#!/usr/bin/env node
+// The order saga under load: placeOrder → CONFIRMED latency (p50/p95/p99) and the highest
+// sustained rate of confirmed orders, against a running gateway (`npm start` in another terminal,
+// or started here the way bench/run.mjs does). Loopback only; prints figures, asserts nothing.
+//   node bench/saga.mjs [--url http://localhost:4000/graphql] [--levels 1,4,16] [--orders 400] [--seconds 20]
+// How: one fresh customer (registered per run) places orders for one product created for the run
+// with enough stock (tok_visa, a new idempotency key each). CONFIRMED is observed through the
+// gateway's graphql-ws subscription `myOrderUpdates` (no polling): latency = from sending
+// placeOrder to receiving the CONFIRMED event. Concurrency is ramped (closed loop: each of N
+// workers places an order, waits for CONFIRMED, places the next); each level is bounded by an
+// order count (its share of --orders) and by --seconds, and reports confirmed orders per second.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(path.join(root, 'gateway', 'package.json'));
+const { createClient } = require('graphql-ws');
+const WebSocket = require('ws');
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+);
+const url = args.url ?? 'http://localhost:4000/graphql';
+const levels = String(args.levels ?? '1,4,16').split(',').map(Number);
+const totalOrders = Number(args.orders ?? 400);
+const secondsPerLevel = Number(args.seconds ?? 20);
+const ORDER_TIMEOUT_MS = 30_000;
+
+async function gql(query, variables = {}, token) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await res.json();
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+function report(name, samples) {
+  if (samples.length === 0) return console.log(`${name.padEnd(40)} n=   0`);
+  const s = [...samples].sort((a, b) => a - b);
+  const mean = s.reduce((a, b) => a + b, 0) / s.length;
+  console.log(
+    `${name.padEnd(40)} n=${String(s.length).padStart(4)}  p50=${pct(s, 50).toFixed(0)}ms  p95=${pct(s, 95).toFixed(0)}ms  p99=${pct(s, 99).toFixed(0)}ms  mean=${mean.toFixed(0)}ms  max=${s[s.length - 1].toFixed(0)}ms`,
+  );
+}
+
+async function gatewayUp() {
+  try {
+    return (await fetch(new URL('/health/ready', url))).ok;
+  } catch {
+    return false;
+  }
+}
+
+async function ensureGateway() {
+  if (await gatewayUp()) return null;
+  console.log('[bench] no gateway answering; starting one with `npm start`…');
+  const child = spawn(process.execPath, [path.join(root, 'scripts/shopgraph.mjs'), 'start'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const deadline = Date.now() + 600_000;
+  while (!(await gatewayUp())) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error('gateway did not come up');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return child;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const address = { recipient: 'Bench Buyer', line1: '1 Bench Street', city: 'London', postalCode: 'N1 1AA', country: 'GB' };
+const PLACE_ORDER = 'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id status } errors { code message } } }';
+
+/** Watches every order of the signed-in buyer; resolves waiters when their order reaches a final status. */
+function watchOrders(token) {
+  const finals = new Map(); // orderId -> { status, reason, at }
+  const waiters = new Map(); // orderId -> resolve
+  let failure = null;
+  const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+  let subscribed;
+  const ready = new Promise((resolve) => (subscribed = resolve));
+  client.on('connected', () => setTimeout(() => subscribed(), 200));
+  const dispose = client.subscribe(
+    { query: 'subscription { myOrderUpdates { status reason version order { id } } }' },
+    {
+      next: ({ data, errors }) => {
+        if (errors) failure = new Error(JSON.stringify(errors));
+        const event = data?.myOrderUpdates;
+        if (!event || (event.status !== 'CONFIRMED' && event.status !== 'CANCELLED')) return;
+        const id = event.order.id;
+        if (finals.has(id)) return;
+        const final = { status: event.status, reason: event.reason, at: performance.now() };
+        finals.set(id, final);
+        waiters.get(id)?.(final);
+      },
+      error: (e) => (failure = e instanceof Error ? e : new Error(JSON.stringify(e))),
+      complete: () => undefined,
+    },
+  );
+  return {
+    ready,
+    /** Resolves with the final event of `orderId` (it may already have arrived). */
+    final(orderId) {
+      if (failure) return Promise.reject(failure);
+      if (finals.has(orderId)) return Promise.resolve(finals.get(orderId));
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(orderId);
+          reject(new Error(`order ${orderId} not final within ${ORDER_TIMEOUT_MS} ms`));
+        }, ORDER_TIMEOUT_MS);
+        waiters.set(orderId, (f) => {
+          clearTimeout(timer);
+          waiters.delete(orderId);
+          resolve(f);
+        });
+      });
+    },
+    async close() {
+      dispose();
+      await client.dispose();
+    },
+  };
+}
+
+async function main() {
+  const child = await ensureGateway();
+  let watcher = null;
+  try {
+    const admin = (await gql('mutation { login(input: { email: "admin@shopgraph.local", password: "Admin123!shop" }) { accessToken } }')).login.accessToken;
+    const email = `bench-saga-${Date.now()}@example.com`;
+    const registered = await gql('mutation($i: RegisterInput!) { register(input: $i) { accessToken errors { message } } }', {
+      i: { email, password: 'Bench123!secret', name: 'Bench Buyer' },
+    });
+    const buyer = registered.register.accessToken;
+    if (!buyer) throw new Error(JSON.stringify(registered.register.errors));
+
+    // A product of this run with more stock than the run can sell; wait until inventory and orders know it.
+    const stock = totalOrders + 100;
+    const sku = `BENCH-SAGA-${Date.now()}`;
+    const created = await gql(
+      'mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } errors { message } } }',
+      { input: { sku, name: `Bench saga ${sku}`, description: 'Created by bench/saga.mjs', categorySlug: 'books', price: 1299, initialStock: stock } },
+      admin,
+    );
+    const productId = created.createProduct.product?.id;
+    if (!productId) throw new Error(JSON.stringify(created.createProduct.errors));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { product } = await gql('query($id: ID) { product(id: $id) { stock { onHand } } }', { id: productId });
+      const cart = product?.stock.onHand === stock ? await gql('mutation($p: ID!) { addToCart(productId: $p) { errors { code } } }', { p: productId }, admin) : null;
+      if (cart?.addToCart.errors.length === 0) break;
+      if (Date.now() > deadline) throw new Error('the product never became orderable');
+      await sleep(50);
+    }
+    await gql('mutation($p: ID!) { removeFromCart(productId: $p) { errors { code } } }', { p: productId }, admin);
+
+    watcher = watchOrders(buyer);
+    await watcher.ready;
+    const placeAndConfirm = async () => {
+      const t0 = performance.now();
+      const data = await gql(
+        PLACE_ORDER,
+        { input: { idempotencyKey: randomUUID(), items: [{ productId, quantity: 1 }], shippingAddress: address, paymentToken: 'tok_visa' } },
+        buyer,
+      );
+      const order = data.placeOrder.order;
+      if (!order) throw new Error(JSON.stringify(data.placeOrder.errors));
+      const placedMs = performance.now() - t0;
+      const final = await watcher.final(order.id);
+      return { status: final.status, reason: final.reason, placedMs, totalMs: final.at - t0 };
+    };
+
+    console.log(`[bench] ${url}; ramp ${levels.join(', ')} in-flight orders; at most ${totalOrders} orders and ${secondsPerLevel}s per level in all`);
+    for (let i = 0; i < 5; i++) await placeAndConfirm(); // warm-up
+
+    const weight = levels.reduce((a, b) => a + b, 0);
+    const all = [];
+    const rates = [];
+    for (const inFlight of levels) {
+      const cap = Math.max(inFlight * 5, Math.floor((totalOrders * inFlight) / weight));
+      const samples = [];
+      const placed = [];
+      const other = [];
+      let started = 0;
+      const t0 = performance.now();
+      const stopAt = t0 + secondsPerLevel * 1000;
+      await Promise.all(
+        Array.from({ length: inFlight }, async () => {
+          while (started < cap && performance.now() < stopAt) {
+            started++;
+            const r = await placeAndConfirm();
+            if (r.status === 'CONFIRMED') {
+              samples.push(r.totalMs);
+              placed.push(r.placedMs);
+            } else other.push(`${r.status}(${r.reason})`);
+          }
+        }),
+      );
+      const seconds = (performance.now() - t0) / 1000;
+      const rate = samples.length / seconds;
+      rates.push([inFlight, rate]);
+      all.push(...samples);
+      report(`${inFlight} in flight: placeOrder → CONFIRMED`, samples);
+      report(`${inFlight} in flight: placeOrder response`, placed);
+      console.log(
+        `${''.padEnd(40)} ${samples.length} confirmed in ${seconds.toFixed(1)}s = ${rate.toFixed(1)} confirmed orders/s${other.length ? `; not confirmed: ${other.join(', ')}` : ''}`,
+      );
+    }
+    report('all levels: placeOrder → CONFIRMED', all);
+    const [bestLevel, bestRate] = rates.reduce((best, r) => (r[1] > best[1] ? r : best));
+    console.log(`[bench] highest sustained rate: ${bestRate.toFixed(1)} confirmed orders/s at ${bestLevel} in flight`);
+    await gql('mutation($id: ID!) { archiveProduct(id: $id) { errors { message } } }', { id: productId }, admin);
+  } finally {
+    await watcher?.close().catch(() => undefined);
+    child?.kill('SIGINT');
+  }
+}
+
+main().catch((error) => {
+  console.error(`[bench] ${error.message}`);
+  process.exit(1);
+});
