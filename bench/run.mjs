@@ -2,37 +2,10 @@
 // Latency scenarios against a running gateway (`npm start` in another terminal, or started here).
 // Prints figures; asserts nothing. Bounded: every scenario has a fixed request count and stops.
 //   node bench/run.mjs [--url http://localhost:4000/graphql] [--requests 300] [--concurrency 8]
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { args, ensureGateway, gatewayUrl as url, gql, report } from './lib.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
-);
-const url = args.url ?? 'http://localhost:4000/graphql';
 const requests = Number(args.requests ?? 300);
 const concurrency = Number(args.concurrency ?? 8);
-
-async function gql(query, variables = {}, token) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await res.json();
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-function report(name, samples) {
-  const s = [...samples].sort((a, b) => a - b);
-  const mean = s.reduce((a, b) => a + b, 0) / s.length;
-  console.log(
-    `${name.padEnd(44)} n=${String(s.length).padStart(4)}  p50=${pct(s, 50).toFixed(1)}ms  p95=${pct(s, 95).toFixed(1)}ms  p99=${pct(s, 99).toFixed(1)}ms  mean=${mean.toFixed(1)}ms`,
-  );
-}
 
 async function timed(n, conc, fn) {
   const samples = [];
@@ -49,26 +22,6 @@ async function timed(n, conc, fn) {
     }),
   );
   return { samples, seconds: (performance.now() - t0) / 1000 };
-}
-
-async function gatewayUp() {
-  try {
-    return (await fetch(new URL('/health/ready', url))).ok;
-  } catch {
-    return false;
-  }
-}
-
-async function ensureGateway() {
-  if (await gatewayUp()) return null;
-  console.log('[bench] no gateway answering; starting one with `npm start`…');
-  const child = spawn(process.execPath, [path.join(root, 'scripts/shopgraph.mjs'), 'start'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  const deadline = Date.now() + 600_000;
-  while (!(await gatewayUp())) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('gateway did not come up');
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  return child;
 }
 
 const PRODUCT_PAGE = `query($slug: String) { product(slug: $slug) {

@@ -9,66 +9,19 @@
 // placeOrder to receiving the CONFIRMED event. Concurrency is ramped (closed loop: each of N
 // workers places an order, waits for CONFIRMED, places the next); each level is bounded by an
 // order count (its share of --orders) and by --seconds, and reports confirmed orders per second.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { args, ensureGateway, gatewayUrl as url, gql, report, root } from './lib.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'gateway', 'package.json'));
 const { createClient } = require('graphql-ws');
 const WebSocket = require('ws');
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
-);
-const url = args.url ?? 'http://localhost:4000/graphql';
 const levels = String(args.levels ?? '1,4,16').split(',').map(Number);
 const totalOrders = Number(args.orders ?? 400);
 const secondsPerLevel = Number(args.seconds ?? 20);
 const ORDER_TIMEOUT_MS = 30_000;
-
-async function gql(query, variables = {}, token) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await res.json();
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-function report(name, samples) {
-  if (samples.length === 0) return console.log(`${name.padEnd(40)} n=   0`);
-  const s = [...samples].sort((a, b) => a - b);
-  const mean = s.reduce((a, b) => a + b, 0) / s.length;
-  console.log(
-    `${name.padEnd(40)} n=${String(s.length).padStart(4)}  p50=${pct(s, 50).toFixed(0)}ms  p95=${pct(s, 95).toFixed(0)}ms  p99=${pct(s, 99).toFixed(0)}ms  mean=${mean.toFixed(0)}ms  max=${s[s.length - 1].toFixed(0)}ms`,
-  );
-}
-
-async function gatewayUp() {
-  try {
-    return (await fetch(new URL('/health/ready', url))).ok;
-  } catch {
-    return false;
-  }
-}
-
-async function ensureGateway() {
-  if (await gatewayUp()) return null;
-  console.log('[bench] no gateway answering; starting one with `npm start`…');
-  const child = spawn(process.execPath, [path.join(root, 'scripts/shopgraph.mjs'), 'start'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  const deadline = Date.now() + 600_000;
-  while (!(await gatewayUp())) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('gateway did not come up');
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  return child;
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const address = { recipient: 'Bench Buyer', line1: '1 Bench Street', city: 'London', postalCode: 'N1 1AA', country: 'GB' };

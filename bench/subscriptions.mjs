@@ -17,13 +17,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { args } from './lib.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(self), '..');
 const require = createRequire(path.join(root, 'gateway', 'package.json'));
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
-);
 const SECRET = 'shopgraph-bench-internal-token-secret';
 const SUBGRAPHS = ['users', 'products', 'inventory', 'orders', 'payments'];
 
