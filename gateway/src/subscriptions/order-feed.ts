@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Admin, Consumer } from 'kafkajs';
-import { ContractViolation, createKafka, ensureTopics, parseEvent, Topics, waitForFirstFetch, type EventEnvelope } from '@shopgraph/events';
+import type { Admin } from 'kafkajs';
+import { createKafka, ensureTopics, startConsumer, Topics, type EventEnvelope } from '@shopgraph/events';
 import type { Logger } from '@shopgraph/kit';
 import type { OrderEventHub } from './order-hub';
-
 
 export interface OrderFeedOptions {
   brokers: string[];
@@ -24,7 +23,7 @@ export function instanceGroupId(): string {
  * committing (a restarted instance starts fresh), feeding OrderStatusChanged to the hub.
  */
 export class OrderFeed {
-  private consumer: Consumer | null = null;
+  private consumer: { stop(): Promise<void> } | null = null;
   private admin: Admin | null = null;
   readonly groupId: string;
 
@@ -40,30 +39,15 @@ export class OrderFeed {
     const admin = kafka.admin();
     await admin.connect();
     this.admin = admin;
-    const consumer = kafka.consumer({
+    this.consumer = await startConsumer({
+      kafka,
       groupId: this.groupId,
-      maxWaitTimeInMs: 50,
-      sessionTimeout: 15000,
-      heartbeatInterval: 1000,
-      rebalanceTimeout: 10000,
-      retry: { initialRetryTime: 200, retries: 10 },
-    });
-    this.consumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topics: [Topics.orders], fromBeginning: false });
-    const fetched = waitForFirstFetch(consumer);
-    await consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: 3,
-      eachMessage: async ({ topic, partition, message }) => {
-        let event: EventEnvelope | null = null;
-        try {
-          event = parseEvent(message.value);
-        } catch (error) {
-          if (!(error instanceof ContractViolation)) throw error;
-          log.error({ topic, partition, offset: message.offset, reason: error.message }, 'skipping a message that breaks the event contract');
-        }
-        if (event?.type !== 'OrderStatusChanged') return;
+      topics: [Topics.orders],
+      log,
+      fromBeginning: false,
+      commitOffsets: false,
+      handle: async (event) => {
+        if (event.type !== 'OrderStatusChanged') return;
         const { payload } = event as EventEnvelope<'OrderStatusChanged'>;
         hub.publish({
           orderId: payload.orderId,
@@ -79,7 +63,6 @@ export class OrderFeed {
         });
       },
     });
-    await fetched;
   }
 
   /** Readiness: the broker answers. */
@@ -89,7 +72,7 @@ export class OrderFeed {
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled([this.consumer?.disconnect(), this.admin?.disconnect()]);
+    await Promise.allSettled([this.consumer?.stop(), this.admin?.disconnect()]);
     this.consumer = null;
     this.admin = null;
   }

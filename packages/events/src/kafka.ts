@@ -80,6 +80,8 @@ export interface ConsumerOptions {
   fromBeginning?: boolean;
   /** Resolve only after the first fetch (default true): offsets are then fixed, so nothing produced afterwards is missed. */
   awaitFirstFetch?: boolean;
+  /** Commit offsets after each handled message (default true); a reader that always starts at the newest offset needs none. */
+  commitOffsets?: boolean;
 }
 
 /** Resolves after the consumer's first fetch (listen before `run()`), or fails after `timeoutMs`. */
@@ -128,7 +130,9 @@ export async function startConsumer(options: ConsumerOptions): Promise<{ consume
         log.error({ topic, partition, offset: message.offset, reason: error.message }, 'skipping a message that breaks the event contract');
       }
       if (event) await options.handle(event);
-      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+      if (options.commitOffsets !== false) {
+        await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+      }
     },
   });
   try {
