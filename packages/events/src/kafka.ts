@@ -108,8 +108,11 @@ export async function startConsumer(options: ConsumerOptions): Promise<{ consume
   const { log } = options;
   const consumer = options.kafka.consumer({
     groupId: options.groupId,
-    // kafkajs waits up to 5 s for a fetch to fill by default; events should move in milliseconds.
-    maxWaitTimeInMs: 50,
+    // The broker answers a fetch as soon as one byte is there (minBytes 1): measured on the local
+    // broker, event latency is ~3 ms p50 whether this is 50 ms or 5 s. It bounds how long an
+    // empty fetch parks, i.e. the worst case across several brokers; 250 ms keeps that well under
+    // a second without the idle CPU of polling every 50 ms (kafkajs' default is 5 s).
+    maxWaitTimeInMs: 250,
     sessionTimeout: 15000,
     heartbeatInterval: 1000,
     rebalanceTimeout: 10000,
