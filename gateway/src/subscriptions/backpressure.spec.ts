@@ -1,6 +1,6 @@
 import { Channel } from './channel';
 import { SLOW_CONSUMER, sendQueueVerdict } from './backpressure';
-import { limitConcurrency } from './index';
+import { limitConcurrency, shareInFlight } from './index';
 
 const limits = { maxPendingMessages: 3, maxBufferedBytes: 1000 };
 
@@ -76,5 +76,41 @@ describe('limitConcurrency', () => {
     await Promise.all(Array.from({ length: 20 }, () => run('q', {}, viewer)));
     expect(peak).toBe(3);
     expect(active).toBe(0);
+  });
+});
+
+describe('shareInFlight', () => {
+  const alice = { id: 'u1', role: 'CUSTOMER' as const };
+  const bob = { id: 'u2', role: 'CUSTOMER' as const };
+
+  it('runs identical concurrent queries of one viewer once, and others separately', async () => {
+    let calls = 0;
+    const run = shareInFlight(async (query, variables, viewer) => {
+      calls++;
+      await new Promise((r) => setTimeout(r, 10));
+      return { data: { query, variables, viewer: viewer.id, call: calls } };
+    });
+    const [a, b, c, d] = await Promise.all([
+      run('q', { id: 1 }, alice),
+      run('q', { id: 1 }, alice),
+      run('q', { id: 1 }, bob),
+      run('q', { id: 2 }, alice),
+    ]);
+    expect(a).toBe(b);
+    expect(c.data?.viewer).toBe('u2');
+    expect(d).not.toBe(a);
+    expect(calls).toBe(3);
+  });
+
+  it('keeps nothing once a query settles: the next event reads fresh state, and a failure is not remembered', async () => {
+    let calls = 0;
+    const run = shareInFlight(async () => {
+      calls++;
+      if (calls === 1) throw new Error('subgraph down');
+      return { data: { call: calls } };
+    });
+    await expect(run('q', {}, alice)).rejects.toThrow('subgraph down');
+    expect((await run('q', {}, alice)).data).toEqual({ call: 2 });
+    expect((await run('q', {}, alice)).data).toEqual({ call: 3 });
   });
 });

@@ -47,7 +47,7 @@ export function createLiveOrderTracking(options: LiveOrderTrackingOptions): Live
         path: options.path,
         schema: options.schema,
         verifier: options.verifier,
-        execute: limitConcurrency(options.execute, config.SUBSCRIPTION_QUERY_CONCURRENCY),
+        execute: shareInFlight(limitConcurrency(options.execute, config.SUBSCRIPTION_QUERY_CONCURRENCY)),
         hub,
         metrics,
         log,
@@ -83,5 +83,23 @@ export function limitConcurrency(execute: GatewayExecutor, limit: number): Gatew
       if (next) next();
       else active -= 1;
     }
+  };
+}
+
+/**
+ * Subscribers of one event who ask the same query as the same viewer share one execution while
+ * it is in flight (an order watched from several devices, an ADMIN dashboard): the answer is
+ * read-only, and nothing is kept once it settles, so every event still reads fresh state.
+ */
+export function shareInFlight(execute: GatewayExecutor): GatewayExecutor {
+  const inFlight = new Map<string, ReturnType<GatewayExecutor>>();
+  return (query, variables, viewer) => {
+    const key = JSON.stringify([viewer.id, viewer.role, query, variables]);
+    let pending = inFlight.get(key);
+    if (!pending) {
+      pending = execute(query, variables, viewer).finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
+    }
+    return pending;
   };
 }
