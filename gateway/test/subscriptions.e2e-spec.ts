@@ -376,7 +376,11 @@ describe('scale and replicas', () => {
       [3, 'CONFIRMED'],
       [4, 'CANCELLED'],
     ]);
-    expect(b).toEqual(a);
+    // Both instances deliver the same events. `order { … }` is read when each instance delivers,
+    // so state that settles after the event (the refund of a cancelled order) may differ.
+    const withoutPayment = (events: typeof a) => events.map((e) => ({ ...e, order: { ...e.order, payment: undefined } }));
+    expect(withoutPayment(b)).toEqual(withoutPayment(a));
+    expect(b[1].order.payment.status).toMatch(/^(CAPTURED|REFUNDED)$/);
 
     const closing = watch(connect(second.url, alice), MY_ORDERS);
     await new Promise((r) => setTimeout(r, 300));
