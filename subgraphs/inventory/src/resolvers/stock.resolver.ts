@@ -8,13 +8,13 @@ import { StockPayload } from '../types/stock-payload.type';
 export class StockResolver {
   @Query(() => ProductConnection, { description: 'Products with at most `threshold` units available, fewest first (then by id). ADMIN only.' })
   lowStock(
-    @Arg('threshold', () => Int, { defaultValue: 5, description: 'Largest available quantity to include, 0 or more.' }) threshold: number,
+    @Arg('threshold', () => Int, { nullable: true, defaultValue: 5, description: 'Largest available quantity to include, 0 or more (default 5).' }) threshold: number | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: 'Page size, 0 to 100.' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'Cursor to continue after (an edge cursor or pageInfo.endCursor).' })
     after: string | null,
     @Ctx() ctx: InventoryContext,
   ): Promise<ProductConnection> {
-    return ctx.services.stock.lowStock(ctx, threshold, first, after);
+    return ctx.services.stock.lowStock(ctx, threshold ?? 5, first, after);
   }
 
   @Mutation(() => StockPayload, { description: 'Sets how many units of a product are on hand; not below what orders have reserved. ADMIN only.' })
