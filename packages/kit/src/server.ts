@@ -8,6 +8,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { Registry } from 'prom-client';
+import type { BaseConfig } from './config';
 import type { Logger } from './logger';
 import type { RequestContext, Viewer } from './context';
 import { maskErrors } from './errors';
@@ -21,11 +22,9 @@ export interface SubgraphServerOptions<C extends RequestContext> {
   /** Subgraph name; also the audience its internal tokens must carry. */
   name: string;
   schema: GraphQLSchema;
-  port: number;
-  host: string;
-  internalTokenSecret: string;
+  /** The service's validated config: where to listen, the internal-token secret, production or not. */
+  config: Pick<BaseConfig, 'HOST' | 'NODE_ENV' | 'INTERNAL_TOKEN_SECRET'> & { PORT: number };
   log: Logger;
-  production: boolean;
   /** Named probes for /health/ready (its stores, the broker). */
   readiness?: Record<string, ReadinessCheck>;
   /** Adds per-request state (DataLoaders, services) to the base context. */
@@ -88,7 +87,8 @@ export function mountOperationalRoutes(app: Express, metrics: Registry, readines
  * Never listens until `start()` is called, so tests drive it directly.
  */
 export function createSubgraphServer<C extends RequestContext>(options: SubgraphServerOptions<C>): RunningServer {
-  const { name, log } = options;
+  const { name, log, config } = options;
+  const production = config.NODE_ENV === 'production';
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
@@ -101,7 +101,7 @@ export function createSubgraphServer<C extends RequestContext>(options: Subgraph
 
   const apollo = new ApolloServer<C>({
     schema: options.schema,
-    introspection: !options.production,
+    introspection: !production,
     includeStacktraceInErrorResponses: false,
     // Shutdown belongs to stopOnSignals; Apollo's own handler would re-send the signal mid-stop.
     stopOnTerminationSignals: false,
@@ -122,7 +122,7 @@ export function createSubgraphServer<C extends RequestContext>(options: Subgraph
     const token = req.header(INTERNAL_TOKEN_HEADER);
     try {
       if (!token) throw new Error('missing');
-      res.locals.viewer = await verifyInternalToken(options.internalTokenSecret, token, name);
+      res.locals.viewer = await verifyInternalToken(config.INTERNAL_TOKEN_SECRET, token, name);
       next();
     } catch {
       res.status(401).json({
@@ -156,10 +156,10 @@ export function createSubgraphServer<C extends RequestContext>(options: Subgraph
       );
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
-        httpServer.listen(options.port, options.host, () => resolve());
+        httpServer.listen(config.PORT, config.HOST, () => resolve());
       });
       const { port } = httpServer.address() as AddressInfo;
-      const url = `http://${options.host}:${port}/graphql`;
+      const url = `http://${config.HOST}:${port}/graphql`;
       log.info({ url }, `${name} subgraph ready`);
       return { url, port };
     },

@@ -87,11 +87,8 @@ export async function createInventoryService(config: InventoryConfig): Promise<I
   const server = createSubgraphServer<InventoryContext>({
     name: 'inventory',
     schema: await buildInventorySchema(),
-    port: config.PORT,
-    host: config.HOST,
-    internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
+    config,
     log,
-    production: config.NODE_ENV === 'production',
     metrics,
     readiness: { postgres: () => dataSource.query('SELECT 1'), kafka: () => kafkaAdmin.describeCluster() },
     context: (base) => ({ ...base, services, loaders: createLoaders(stockStore) }),

@@ -93,11 +93,8 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
   const server = createSubgraphServer<OrdersContext>({
     name: 'orders',
     schema: await buildOrdersSchema(),
-    port: config.PORT,
-    host: config.HOST,
-    internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
+    config,
     log,
-    production: config.NODE_ENV === 'production',
     metrics,
     readiness: {
       postgres: () => dataSource.query('SELECT 1'),

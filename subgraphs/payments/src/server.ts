@@ -110,11 +110,8 @@ export async function createPaymentsService(config: PaymentsConfig, options: Pay
   const server = createSubgraphServer<PaymentsContext>({
     name: 'payments',
     schema: await buildPaymentsSchema(),
-    port: config.PORT,
-    host: config.HOST,
-    internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
+    config,
     log,
-    production: config.NODE_ENV === 'production',
     metrics,
     readiness: { postgres: () => dataSource.query('SELECT 1'), kafka: () => kafkaAdmin.describeCluster() },
     context: (base) => ({ ...base, services, loaders: createLoaders(store) }),

@@ -91,11 +91,8 @@ export async function createProductsService(config: ProductsConfig): Promise<Pro
     const server = createSubgraphServer<ProductsContext>({
       name: 'products',
       schema: await buildProductsSchema(),
-      port: config.PORT,
-      host: config.HOST,
-      internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
+      config,
       log,
-      production: config.NODE_ENV === 'production',
       metrics,
       readiness: {
         mongodb: () => db.command({ ping: 1 }),

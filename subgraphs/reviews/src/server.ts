@@ -87,11 +87,8 @@ export async function createReviewsService(config: ReviewsConfig): Promise<Revie
     const server = createSubgraphServer<ReviewsContext>({
       name: 'reviews',
       schema: await buildReviewsSchema(),
-      port: config.PORT,
-      host: config.HOST,
-      internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
+      config,
       log,
-      production: config.NODE_ENV === 'production',
       metrics,
       readiness: { mongodb: () => backgroundDb.command({ ping: 1 }), kafka: () => connectedAdmin.describeCluster() },
       context: (base) => ({ ...base, services, loaders: createLoaders(reviewStore, summaryStore) }),

@@ -61,11 +61,8 @@ export async function createUsersService(config: UsersConfig): Promise<UsersServ
     const server = createSubgraphServer<UsersContext>({
       name: 'users',
       schema: await buildUsersSchema(),
-      port: config.PORT,
-      host: config.HOST,
-      internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
+      config,
       log,
-      production: config.NODE_ENV === 'production',
       metrics,
       readiness: { postgres: () => dataSource.query('SELECT 1'), redis: () => redis.ping() },
       context: (base) => ({ ...base, services, loaders: createLoaders(userStore, addressStore) }),
