@@ -8,11 +8,18 @@ export class Product {
   @Field(() => ID, { description: 'Stable unique id (uuid).' })
   id!: string;
 
-  @Field(() => StockLevel, { description: 'Stock of this product; all zeros until the warehouse has a record of it.' })
-  stock!: StockLevel;
+  @Field(() => StockLevel, {
+    nullable: true,
+    description:
+      'Stock of this product; all zeros until the warehouse has a record of it. Null only when the inventory service cannot answer (an error with code SUBGRAPH_UNAVAILABLE says so).',
+  })
+  stock!: StockLevel | null;
 
-  @Field(() => Boolean, { description: 'True when at least one unit can be ordered (stock.available > 0).' })
-  inStock!: boolean;
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'True when at least one unit can be ordered (stock.available > 0). Null only when the inventory service cannot answer (error code SUBGRAPH_UNAVAILABLE).',
+  })
+  inStock!: boolean | null;
 }
 
 /** A Product stub carrying its stock (a missing row reads as zero stock). */

@@ -6,7 +6,11 @@ import { User } from '../types/user.type';
 /** The field orders adds to the users subgraph's User, batched per request. */
 @Resolver(() => User)
 export class UserOrdersResolver {
-  @FieldResolver(() => OrderConnection, { description: 'Orders the user placed, newest first. Only the user themself or an ADMIN; others get FORBIDDEN.' })
+  @FieldResolver(() => OrderConnection, {
+    nullable: true,
+    description:
+      'Orders the user placed, newest first. Only the user themself or an ADMIN; others get FORBIDDEN. Null only when the orders service cannot answer (an error with code SUBGRAPH_UNAVAILABLE says so).',
+  })
   orders(
     @Root() user: User,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: 'Page size, 0 to 100.' }) first: number | null,

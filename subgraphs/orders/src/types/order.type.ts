@@ -70,8 +70,12 @@ export class ShippingAddress {
 
 @ObjectType({ description: 'A line of an order, priced as it was when the order was placed.' })
 export class OrderItem {
-  @Field(() => Product, { description: 'The product ordered.' })
-  product!: Product;
+  @Field(() => Product, {
+    nullable: true,
+    description:
+      'The product ordered. Null when the catalog no longer has it or cannot answer (an error with code SUBGRAPH_UNAVAILABLE says so); productName and unitPrice keep what was ordered.',
+  })
+  product!: Product | null;
 
   @Field(() => String, { description: 'The product\'s name when the order was placed.' })
   productName!: string;

@@ -6,12 +6,18 @@ import { RatingSummary, ReviewConnection } from '../types/review.type';
 /** Fields reviews adds to the products subgraph's Product, batched per request. */
 @Resolver(() => Product)
 export class ProductReviewsResolver {
-  @FieldResolver(() => RatingSummary, { description: "Summary of the product's ratings." })
+  @FieldResolver(() => RatingSummary, {
+    nullable: true,
+    description: "Summary of the product's ratings. Null only when the reviews service cannot answer (an error with code SUBGRAPH_UNAVAILABLE says so).",
+  })
   rating(@Root() product: Product, @Ctx() ctx: ReviewsContext): Promise<RatingSummary> {
     return ctx.services.reviews.rating(ctx, product.id);
   }
 
-  @FieldResolver(() => ReviewConnection, { description: 'Reviews of the product, newest first.' })
+  @FieldResolver(() => ReviewConnection, {
+    nullable: true,
+    description: 'Reviews of the product, newest first. Null only when the reviews service cannot answer (error code SUBGRAPH_UNAVAILABLE).',
+  })
   reviews(
     @Root() product: Product,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: 'Page size, 0 to 100.' }) first: number | null,

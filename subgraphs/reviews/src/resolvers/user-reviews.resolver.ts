@@ -6,7 +6,10 @@ import { User } from '../types/user.type';
 /** The field reviews adds to the users subgraph's User, batched per request. */
 @Resolver(() => User)
 export class UserReviewsResolver {
-  @FieldResolver(() => ReviewConnection, { description: 'Reviews the user wrote, newest first.' })
+  @FieldResolver(() => ReviewConnection, {
+    nullable: true,
+    description: 'Reviews the user wrote, newest first. Null only when the reviews service cannot answer (an error with code SUBGRAPH_UNAVAILABLE says so).',
+  })
   reviews(
     @Root() user: User,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: 'Page size, 0 to 100.' }) first: number | null,
