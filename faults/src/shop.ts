@@ -1,0 +1,579 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { MongoClient, type Db } from 'mongodb';
+import { Client, Pool } from 'pg';
+import { demoProducts } from '@shopgraph/demo-data';
+import { gql, type GraphQLResponse } from '@shopgraph/testkit';
+import { freePort, REPO_ROOT, type FaultStack } from './stack';
+
+// The whole shop as REAL CHILD PROCESSES on the private fault stack: the six subgraphs
+// (`node subgraphs/<name>/dist/index.js`), the payment provider sandbox and the gateway, each on a
+// free port with its output in a log file under the stack dir. Every shop is namespaced: its own
+// PostgreSQL and Mongo databases, Kafka topic prefix and consumer groups, Redis database and cart
+// prefix; so shops of different test files never see each other's data.
+
+export type SubgraphName = 'users' | 'products' | 'inventory' | 'orders' | 'payments' | 'reviews';
+export type ServiceName = SubgraphName | 'gateway' | 'sandbox';
+export const SUBGRAPHS: readonly SubgraphName[] = ['users', 'products', 'inventory', 'orders', 'payments', 'reviews'];
+/** Subgraphs on PostgreSQL (sql() works for them) and on the Mongo-wire server (mongo()). */
+export const PG_SUBGRAPHS = ['users', 'inventory', 'orders', 'payments'] as const;
+export const MONGO_SUBGRAPHS = ['products', 'reviews'] as const;
+export type PgSubgraph = (typeof PG_SUBGRAPHS)[number];
+export type MongoSubgraph = (typeof MONGO_SUBGRAPHS)[number];
+
+type Env = Record<string, string>;
+
+/** One child process of the shop. Its port, databases and consumer group survive restarts. */
+export interface ProcService {
+  readonly name: ServiceName;
+  /** Base URL (http://127.0.0.1:<port>); GraphQL is at `${url}/graphql`. */
+  readonly url: string;
+  readonly port: number;
+  /** The environment it runs with now (DATABASE_URL, KAFKA_GROUP_ID, …). */
+  readonly env: Env;
+  readonly logFile: string;
+  /** The running process's pid (null when not running). */
+  readonly pid: number | null;
+  running(): boolean;
+  /** Freezes the process (SIGSTOP). */
+  pause(): void;
+  /** Thaws it (SIGCONT). */
+  resume(): void;
+  /** Abrupt end (SIGKILL); resolves once it exited. */
+  kill(): Promise<void>;
+  /** Graceful stop (SIGTERM, SIGKILL after 20 s); resolves once it exited. */
+  stop(): Promise<void>;
+  /** Starts it again (same port, databases, group); `env` goes over its base environment. Resolves once ready. */
+  start(env?: Env): Promise<void>;
+  restart(env?: Env): Promise<void>;
+  /** GET /health/ready (gateway and subgraphs; the sandbox answers /health/live). Network errors reject. */
+  ready(): Promise<{ status: number; body: any }>;
+  /** The last `chars` characters of its log file. */
+  logTail(chars?: number): string;
+}
+
+export interface FaultShopOptions {
+  /** Environment per service over the harness's own, e.g. `{ orders: { RESERVATION_TIMEOUT_SECONDS: '60' } }`. */
+  env?: Partial<Record<ServiceName, Env>>;
+  /** LOG_LEVEL of the children (their log files); default 'warn'. */
+  logLevel?: string;
+  /** Wait until every demo product is in stock and orderable before resolving (default true). */
+  waitForCatalog?: boolean;
+}
+
+export interface SandboxCharge {
+  id: string;
+  status: string;
+  amount: number;
+  amount_refunded: number;
+  refunded: boolean;
+  currency: string;
+  idempotency_key: string;
+  metadata: Record<string, string>;
+}
+export interface SandboxRefund {
+  id: string;
+  charge: string;
+  amount: number;
+  currency: string;
+  idempotency_key: string;
+}
+
+export interface PlaceOrderOptions {
+  items?: { productId: string; quantity: number }[];
+  paymentToken?: string;
+  idempotencyKey?: string;
+}
+
+export interface OrderView {
+  id: string;
+  status: string;
+  cancellationReason: string | null;
+  version: number;
+  total: { amount: number; currency: string };
+  history: { status: string; reason: string | null }[];
+}
+
+export interface FaultShop {
+  /** This shop's namespace (database names, topic prefix, groups start with it). */
+  readonly id: string;
+  readonly gatewayUrl: string;
+  readonly sandboxUrl: string;
+  readonly topicPrefix: string;
+  readonly redisDb: number;
+  readonly services: Record<ServiceName, ProcService>;
+  readonly stack: FaultStack;
+  /** Calls the gateway as a client would (optional bearer token). */
+  call(query: string, variables?: Record<string, unknown>, token?: string, timeoutMs?: number): Promise<GraphQLResponse>;
+  /** Signs in through the gateway; resolves with the access token. */
+  login(email: string, password: string): Promise<string>;
+  /** Runs SQL on the subgraph's own database (a fresh connection per call, 10 s deadline). */
+  sql<R = Record<string, any>>(subgraph: PgSubgraph, text: string, params?: unknown[]): Promise<R[]>;
+  /** The subgraph's Mongo database (one client per shop, closed by stop()). */
+  mongo(subgraph: MongoSubgraph): Promise<Db>;
+  /** A Redis client on this shop's Redis database (closed by stop()). */
+  redis(): Redis;
+  /** The payment provider's records (from the sandbox process's HTTP API). */
+  sandbox: {
+    charges(orderId?: string): Promise<SandboxCharge[]>;
+    refunds(chargeId?: string): Promise<SandboxRefund[]>;
+    setMode(mode: { mode: 'normal' } | { mode: 'fail' } | { mode: 'slow'; delayMs: number }): Promise<void>;
+  };
+  /** Places an order through the GraphQL API (tok_visa, a test address, a fresh idempotency key); resolves with it as placed (PENDING). */
+  placeOrder(token: string, options?: PlaceOrderOptions): Promise<OrderView>;
+  /** The raw placeOrder response (for asserting errors). */
+  placeOrderRaw(token: string, options?: PlaceOrderOptions): Promise<GraphQLResponse>;
+  /** The order as ADMIN sees it (null when unknown); throws on a GraphQL error. */
+  order(orderId: string): Promise<OrderView | null>;
+  /** Polls until the order is CONFIRMED or CANCELLED (bounded); resolves with it. */
+  orderToFinal(orderId: string, timeoutMs?: number): Promise<OrderView>;
+  /** An ADMIN access token (cached). */
+  adminToken(): Promise<string>;
+  /** Waits until orders can price `productId` (its replica learned it over Kafka). */
+  waitUntilOrderable(productId: string, timeoutMs?: number): Promise<void>;
+  /** Stops every child (gracefully, gateway first), closes the assertion clients, drops the shop's databases. */
+  stop(): Promise<void>;
+}
+
+export const DEMO_ADMIN = { email: 'admin@shopgraph.local', password: 'Admin123!shop' };
+export const DEMO_CUSTOMER = { email: 'alice@shopgraph.local', password: 'Customer123!' };
+export const FINAL_STATUSES = new Set(['CONFIRMED', 'CANCELLED']);
+export const ORDER_FIELDS = 'id status cancellationReason version total { amount currency } history { status reason }';
+const TEST_ADDRESS = { recipient: 'Alice Martin', line1: '1 Test Street', city: 'London', postalCode: 'N1 1AA', country: 'GB' };
+const INTERNAL_SECRET = 'shopgraph-fault-suite-internal-token-secret';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function tailOf(file: string, chars = 3000): string {
+  try {
+    return readFileSync(file, 'utf8').slice(-chars);
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** The next Redis database number (1..15) for a shop of this stack run; db 0 is left alone. */
+function nextRedisDb(stack: FaultStack): number {
+  const file = path.join(stack.dataDir, 'shop-counter');
+  const n = existsSync(file) ? Number(readFileSync(file, 'utf8')) || 0 : 0;
+  writeFileSync(file, String(n + 1));
+  return (n % 15) + 1;
+}
+
+interface ProcSpec {
+  name: ServiceName;
+  cwd: string;
+  entry: string;
+  /** The path answering 200 once it is ready. */
+  readyPath: string;
+}
+
+function procService(spec: ProcSpec, port: number, baseEnv: Env, logFile: string): ProcService {
+  const url = `http://127.0.0.1:${port}`;
+  let child: ChildProcess | null = null;
+  let env: Env = { ...baseEnv };
+  const exited = (proc: ChildProcess) =>
+    new Promise<void>((resolve) => (proc.exitCode !== null || proc.signalCode !== null ? resolve() : proc.once('exit', () => resolve())));
+  const end = async (signal: NodeJS.Signals, graceMs: number) => {
+    const proc = child;
+    child = null;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    try {
+      proc.kill('SIGCONT'); // a frozen process cannot act on SIGTERM
+    } catch {
+      // gone
+    }
+    proc.kill(signal);
+    const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+    await exited(proc);
+    clearTimeout(timer);
+  };
+  const probe = async (): Promise<boolean> => {
+    try {
+      const res = await fetch(url + spec.readyPath, { signal: AbortSignal.timeout(3000) });
+      return res.ok;
+    } catch {
+      return false;
+    }
+  };
+  const service: ProcService = {
+    name: spec.name,
+    url,
+    port,
+    logFile,
+    get env() {
+      return env;
+    },
+    get pid() {
+      return child?.pid ?? null;
+    },
+    running: () => child !== null && child.exitCode === null && child.signalCode === null,
+    pause() {
+      if (!child?.pid) throw new Error(`${spec.name} is not running`);
+      process.kill(child.pid, 'SIGSTOP');
+    },
+    resume() {
+      if (child?.pid) process.kill(child.pid, 'SIGCONT');
+    },
+    kill: () => end('SIGKILL', 0),
+    stop: () => end('SIGTERM', 20_000),
+    async start(overrides = {}) {
+      if (service.running()) throw new Error(`${spec.name} is already running`);
+      env = { ...baseEnv, ...overrides, PORT: String(port) };
+      const log = createWriteStream(logFile, { flags: 'a' });
+      log.write(`\n==== ${new Date().toISOString()} start ${spec.name} on :${port}\n`);
+      const proc = spawn(process.execPath, [spec.entry], {
+        cwd: spec.cwd,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      proc.stdout!.pipe(log, { end: false });
+      proc.stderr!.pipe(log, { end: false });
+      proc.once('exit', (code, signal) => {
+        log.end(`==== exited (${code ?? signal})\n`);
+      });
+      child = proc;
+      const deadline = Date.now() + 90_000;
+      while (!(await probe())) {
+        if (proc.exitCode !== null || proc.signalCode !== null || Date.now() > deadline) {
+          const why = proc.exitCode !== null || proc.signalCode !== null ? `exited (${proc.exitCode ?? proc.signalCode})` : 'not ready after 90 s';
+          await end('SIGKILL', 0);
+          await sleep(100); // let the log stream flush
+          throw new Error(`${spec.name} ${why} during start; log ${logFile}:\n${tailOf(logFile)}`);
+        }
+        await sleep(200);
+      }
+    },
+    async restart(overrides) {
+      await service.stop();
+      await service.start(overrides);
+    },
+    async ready() {
+      const res = await fetch(url + (spec.name === 'sandbox' ? '/health/live' : '/health/ready'), { signal: AbortSignal.timeout(10_000) });
+      const text = await res.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // not JSON
+      }
+      return { status: res.status, body };
+    },
+    logTail: (chars) => tailOf(logFile, chars),
+  };
+  return service;
+}
+
+/** Runs `node <script>` with `env` to completion; rejects with its output when it fails. */
+function runScript(script: string, env: Env, cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [script], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout.on('data', (d) => (out += d));
+    proc.stderr.on('data', (d) => (out += d));
+    proc.on('error', reject);
+    proc.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${script} failed (exit ${code}):\n${out.slice(-3000)}`))));
+  });
+}
+
+/**
+ * Starts a whole shop on the private stack: creates its databases, seeds the demo data with the
+ * subgraphs' own seed scripts, starts the sandbox, the six subgraphs and the gateway as child
+ * processes, and (by default) waits until every demo product is in stock and orderable. About
+ * 20-40 s on two cores.
+ */
+export async function startFaultShop(stack: FaultStack, options: FaultShopOptions = {}): Promise<FaultShop> {
+  const id = `f${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const dir = path.join(stack.dataDir, 'shops', id);
+  mkdirSync(dir, { recursive: true });
+  const redisDb = nextRedisDb(stack);
+  const topicPrefix = `${id}.`;
+  const common: Env = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: options.logLevel ?? 'warn',
+    HOST: '127.0.0.1',
+    INTERNAL_TOKEN_SECRET: INTERNAL_SECRET,
+    KAFKA_BROKERS: stack.env.KAFKA_BROKERS,
+    KAFKA_TOPIC_PREFIX: topicPrefix,
+  };
+  const redisUrl = `${stack.env.REDIS_URL}/${redisDb}`;
+  const dbName = (name: string) => `${id}_${name}`;
+  const group = (name: string): Env => ({ KAFKA_GROUP_ID: `${id}-${name}`, KAFKA_FROM_BEGINNING: 'true' });
+
+  const ports = {} as Record<ServiceName, number>;
+  const taken = new Set<number>();
+  for (const name of ['sandbox', ...SUBGRAPHS, 'gateway'] as ServiceName[]) {
+    let port = await freePort();
+    while (taken.has(port)) port = await freePort();
+    taken.add(port);
+    ports[name] = port;
+  }
+  const urlOf = (name: ServiceName) => `http://127.0.0.1:${ports[name]}`;
+
+  const own: Record<ServiceName, Env> = {
+    sandbox: { SANDBOX_PORT: String(ports.sandbox), SANDBOX_HOST: '127.0.0.1' },
+    users: { DATABASE_URL: `${stack.env.PG_URL}/${dbName('users')}`, REDIS_URL: redisUrl },
+    products: { MONGO_URL: stack.env.MONGO_URL, MONGO_DB: dbName('products'), REDIS_URL: redisUrl, ...group('products') },
+    inventory: { DATABASE_URL: `${stack.env.PG_URL}/${dbName('inventory')}`, ...group('inventory') },
+    orders: { DATABASE_URL: `${stack.env.PG_URL}/${dbName('orders')}`, REDIS_URL: redisUrl, CART_KEY_PREFIX: `${id}:cart`, ...group('orders') },
+    payments: { DATABASE_URL: `${stack.env.PG_URL}/${dbName('payments')}`, PROVIDER_URL: urlOf('sandbox'), ...group('payments') },
+    reviews: { MONGO_URL: stack.env.MONGO_URL, MONGO_DB: dbName('reviews'), ...group('reviews') },
+    gateway: {
+      JWKS_URL: `${urlOf('users')}/.well-known/jwks.json`,
+      ...group('gateway'),
+      ...Object.fromEntries(SUBGRAPHS.map((s) => [`${s.toUpperCase()}_SUBGRAPH_URL`, `${urlOf(s)}/graphql`])),
+    },
+  };
+  const envOf = (name: ServiceName): Env => ({ ...common, ...own[name], ...(options.env?.[name] ?? {}) });
+
+  const specs: Record<ServiceName, ProcSpec> = {
+    sandbox: { name: 'sandbox', cwd: path.join(REPO_ROOT, 'subgraphs/payments'), entry: 'dist/sandbox/index.js', readyPath: '/health/live' },
+    gateway: { name: 'gateway', cwd: path.join(REPO_ROOT, 'gateway'), entry: 'dist/index.js', readyPath: '/health/ready' },
+    ...(Object.fromEntries(
+      SUBGRAPHS.map((s) => [s, { name: s, cwd: path.join(REPO_ROOT, 'subgraphs', s), entry: 'dist/index.js', readyPath: '/health/ready' }]),
+    ) as Record<SubgraphName, ProcSpec>),
+  };
+  const services = Object.fromEntries(
+    (Object.keys(specs) as ServiceName[]).map((name) => [name, procService(specs[name], ports[name], envOf(name), path.join(dir, `${name}.log`))]),
+  ) as Record<ServiceName, ProcService>;
+
+  // assertion clients, opened lazily
+  let mongoClient: MongoClient | null = null;
+  const redisClients: Redis[] = [];
+
+  const dropDatabases = async () => {
+    const admin = new Client({ connectionString: `${stack.env.PG_URL}/postgres`, connectionTimeoutMillis: 5000, query_timeout: 15_000 });
+    try {
+      await admin.connect();
+      for (const s of PG_SUBGRAPHS) await admin.query(`DROP DATABASE IF EXISTS "${dbName(s)}" WITH (FORCE)`);
+    } finally {
+      await admin.end().catch(() => undefined);
+    }
+    const mongo = await MongoClient.connect(stack.env.MONGO_URL, { serverSelectionTimeoutMS: 5000 });
+    try {
+      for (const s of MONGO_SUBGRAPHS) await mongo.db(dbName(s)).dropDatabase();
+    } finally {
+      await mongo.close();
+    }
+  };
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    // Thaw anything a test left frozen, so everything can stop and be dropped.
+    await stack.resumeAll();
+    for (const s of Object.values(services)) s.resume();
+    await services.gateway.stop();
+    await Promise.all(SUBGRAPHS.map((s) => services[s].stop()));
+    await services.sandbox.stop();
+    await mongoClient?.close().catch(() => undefined);
+    for (const r of redisClients) r.disconnect();
+    await dropDatabases().catch((error: Error) => console.warn(`[faults] dropping the databases of shop ${id}: ${error.message}`));
+  };
+
+  try {
+    // Fresh PostgreSQL databases and Redis db for this shop.
+    const admin = new Client({ connectionString: `${stack.env.PG_URL}/postgres`, connectionTimeoutMillis: 5000 });
+    await admin.connect();
+    try {
+      for (const s of PG_SUBGRAPHS) await admin.query(`CREATE DATABASE "${dbName(s)}"`);
+    } finally {
+      await admin.end();
+    }
+    const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await redis.connect();
+    await redis.flushdb();
+    redis.disconnect();
+
+    // Demo data, as `npm start` seeds it (products' seed publishes its ProductCreated events itself).
+    await Promise.all(
+      (['users', 'inventory', 'reviews', 'products'] as SubgraphName[]).map((s) =>
+        runScript('dist/seed.js', envOf(s), specs[s].cwd).catch((error: Error) => {
+          throw new Error(`seeding ${s} for fault shop ${id}: ${error.message}`);
+        }),
+      ),
+    );
+
+    await services.sandbox.start();
+    await Promise.all(SUBGRAPHS.map((s) => services[s].start()));
+    await services.gateway.start();
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+
+  const gatewayUrl = `${urlOf('gateway')}/graphql`;
+  const call: FaultShop['call'] = async (query, variables = {}, token, timeoutMs = 30_000) => {
+    const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      const res = await fetch(gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query, variables }),
+        signal: controller.signal,
+      });
+      const text = await res.text();
+      let body: GraphQLResponse['body'];
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = {};
+      }
+      return { status: res.status, body, text };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  void gql; // testkit's gql has no deadline; call() above adds one (a frozen server must not hang a test)
+
+  const login = async (email: string, password: string) => {
+    const res = await call('mutation($i: LoginInput!) { login(input: $i) { accessToken errors { code message } } }', { i: { email, password } });
+    const token = res.body.data?.login?.accessToken;
+    if (!token) throw new Error(`login failed for ${email}: ${res.text.slice(0, 500)}`);
+    return token as string;
+  };
+  let adminTokenCache: string | null = null;
+  const adminToken = async () => (adminTokenCache ??= await login(DEMO_ADMIN.email, DEMO_ADMIN.password));
+
+  const placeOrderRaw = (token: string, o: PlaceOrderOptions = {}) =>
+    call(
+      `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { ${ORDER_FIELDS} } errors { code message } } }`,
+      {
+        input: {
+          idempotencyKey: o.idempotencyKey ?? randomUUID(),
+          ...(o.items ? { items: o.items } : {}),
+          shippingAddress: TEST_ADDRESS,
+          paymentToken: o.paymentToken ?? 'tok_visa',
+        },
+      },
+      token,
+    );
+  const order = async (orderId: string): Promise<OrderView | null> => {
+    const res = await call(`query($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`, { id: orderId }, await adminToken());
+    if (res.body.errors || !res.body.data) throw new Error(`order(${orderId}) failed: ${res.text.slice(0, 500)}`);
+    return res.body.data.order as OrderView | null;
+  };
+
+  const waitUntilOrderable = async (productId: string, timeoutMs = 30_000) => {
+    const token = await adminToken();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const res = await call('mutation($p: ID!) { addToCart(productId: $p, quantity: 1) { errors { code } } }', { p: productId }, token);
+      if (res.body.data?.addToCart?.errors?.length === 0) break;
+      if (Date.now() > deadline) throw new Error(`orders never learned the price of ${productId}: ${res.text.slice(0, 500)}`);
+      await sleep(100);
+    }
+    await call('mutation($p: ID!) { removeFromCart(productId: $p) { errors { code } } }', { p: productId }, token);
+  };
+
+  const shop: FaultShop = {
+    id,
+    gatewayUrl,
+    sandboxUrl: urlOf('sandbox'),
+    topicPrefix,
+    redisDb,
+    services,
+    stack,
+    call,
+    login,
+    async sql<R = Record<string, any>>(subgraph: PgSubgraph, text: string, params: unknown[] = []): Promise<R[]> {
+      const pool = new Pool({ connectionString: `${stack.env.PG_URL}/${dbName(subgraph)}`, max: 1, connectionTimeoutMillis: 5000, query_timeout: 10_000 });
+      try {
+        return (await pool.query(text, params)).rows as R[];
+      } finally {
+        await pool.end().catch(() => undefined);
+      }
+    },
+    async mongo(subgraph) {
+      mongoClient ??= await MongoClient.connect(stack.env.MONGO_URL, { serverSelectionTimeoutMS: 10_000 });
+      return mongoClient.db(dbName(subgraph));
+    },
+    redis() {
+      const client = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+      redisClients.push(client);
+      return client;
+    },
+    sandbox: {
+      async charges(orderId) {
+        const q = orderId ? `?metadata_order_id=${encodeURIComponent(orderId)}` : '';
+        const res = await fetch(`${urlOf('sandbox')}/v1/charges${q}`, { signal: AbortSignal.timeout(10_000) });
+        return ((await res.json()) as { data: SandboxCharge[] }).data;
+      },
+      async refunds(chargeId) {
+        const q = chargeId ? `?charge=${encodeURIComponent(chargeId)}` : '';
+        const res = await fetch(`${urlOf('sandbox')}/v1/refunds${q}`, { signal: AbortSignal.timeout(10_000) });
+        return ((await res.json()) as { data: SandboxRefund[] }).data;
+      },
+      async setMode(mode) {
+        const res = await fetch(`${urlOf('sandbox')}/_sandbox/mode`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(mode),
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (!res.ok) throw new Error(`sandbox setMode: ${res.status} ${await res.text()}`);
+      },
+    },
+    placeOrderRaw,
+    async placeOrder(token, o = {}) {
+      const res = await placeOrderRaw(token, o);
+      const payload = res.body.data?.placeOrder;
+      if (res.body.errors || !payload) throw new Error(`placeOrder failed: ${res.text.slice(0, 800)}`);
+      if (payload.errors.length > 0 || !payload.order) throw new Error(`placeOrder refused: ${JSON.stringify(payload.errors)}`);
+      return payload.order as OrderView;
+    },
+    order,
+    async orderToFinal(orderId, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last: OrderView | null = null;
+      let lastError: unknown = null;
+      for (;;) {
+        try {
+          last = await order(orderId);
+          if (last && FINAL_STATUSES.has(last.status)) return last;
+        } catch (error) {
+          lastError = error; // the gateway or a subgraph may be down for a moment during a fault
+        }
+        if (Date.now() > deadline) {
+          throw new Error(`order ${orderId} not final within ${timeoutMs} ms: ${JSON.stringify(last)}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+        }
+        await sleep(100);
+      }
+    },
+    adminToken,
+    waitUntilOrderable,
+    stop,
+  };
+
+  if (options.waitForCatalog ?? true) {
+    try {
+      await waitForDemoCatalog(shop);
+    } catch (error) {
+      await stop().catch(() => undefined);
+      throw error;
+    }
+  }
+  return shop;
+}
+
+/** Stock arrives at inventory and prices at orders' replica through Kafka: wait for every demo product. */
+async function waitForDemoCatalog(shop: FaultShop): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const res = await shop.call('{ products(first: 100, filter: { includeInactive: false }) { edges { node { id stock { onHand } } } } }');
+    const stocked = new Map<string, number>(
+      (res.body.data?.products?.edges ?? []).map((e: { node: { id: string; stock: { onHand: number } | null } }) => [e.node.id, e.node.stock?.onHand ?? -1]),
+    );
+    const missing = demoProducts.filter((p) => stocked.get(p.id) !== p.initialStock);
+    if (missing.length === 0) break;
+    if (Date.now() > deadline) throw new Error(`stock of ${missing.length} demo products never showed: ${res.text.slice(0, 500)}`);
+    await sleep(250);
+  }
+  // orders prices carts from its replica of products.v1: the last demo product is the last event.
+  for (const product of demoProducts.slice().reverse()) await shop.waitUntilOrderable(product.id, Math.max(1000, deadline - Date.now()));
+}

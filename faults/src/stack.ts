@@ -1,0 +1,310 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+// A PRIVATE local stack for the fault suite: PostgreSQL, Redis, Kafka and the Mongo-wire server of
+// infra/stack/stack.mjs, in a temp dir of their own on ports of their own, so a test may freeze,
+// kill and restart them. The shared stack (5432/6379/9092/27017) is never touched: every command
+// here runs with SG_STACK_DIR and SG_*_PORT pointing at the private one. The launcher's caches
+// (Kafka jars, FerretDB build in ~/.cache/shopgraph) are shared.
+//
+// The launcher is driven through its CLI (`node infra/stack/stack.mjs up|down <server>`) rather than
+// its ESM exports: test files run inside jest's vm context, where a dynamic import() of an .mjs
+// module is not available without --experimental-vm-modules.
+
+export type FaultServer = 'postgres' | 'redis' | 'kafka' | 'mongo';
+export const FAULT_SERVERS: readonly FaultServer[] = ['postgres', 'redis', 'kafka', 'mongo'];
+
+/** Connection settings of the private stack, named as the services read them. */
+export interface FaultStackEnv {
+  PG_URL: string;
+  REDIS_URL: string;
+  KAFKA_BROKERS: string;
+  MONGO_URL: string;
+}
+
+export interface FaultStackPorts {
+  postgres: number;
+  redis: number;
+  kafka: number;
+  kafkaController: number;
+  mongo: number;
+}
+
+/** What identifies a running private stack (serialisable: passed from the global setup to the test files). */
+export interface FaultStackInfo {
+  dataDir: string;
+  ports: FaultStackPorts;
+  env: FaultStackEnv;
+  /** true: down() leaves the servers running and the dir in place (SG_FAULT_KEEP_STACK=1, for iterating on a test). */
+  keep: boolean;
+}
+
+export interface FaultStack extends FaultStackInfo {
+  /** The server's live processes (for postgres: the postmaster first, then its children). */
+  pids(server: FaultServer): number[];
+  /** Freezes the server (SIGSTOP to every process of it): it keeps its sockets but answers nothing. */
+  pause(server: FaultServer): Promise<void>;
+  /** Thaws a paused server (SIGCONT). */
+  resume(server: FaultServer): Promise<void>;
+  /** Thaws every server (safe to call in afterEach whatever a test left frozen). */
+  resumeAll(): Promise<void>;
+  /** Abrupt end (SIGKILL to every process of it): nothing is flushed or closed cleanly. */
+  kill(server: FaultServer): Promise<void>;
+  /** Graceful stop through the launcher (PostgreSQL: fast shutdown; Kafka: controlled shutdown). */
+  stop(server: FaultServer): Promise<void>;
+  /** Starts the server again with its data (no-op when it already answers); resolves once it answers. */
+  start(server: FaultServer): Promise<void>;
+  /** stop() then start(). */
+  restart(server: FaultServer): Promise<void>;
+  /** Whether the server answers its probe right now (the launcher's `status`). */
+  answering(server: FaultServer): Promise<boolean>;
+  /** Stops every server and deletes the temp dir (unless `keep`). */
+  down(): Promise<void>;
+}
+
+/** The repository root (faults/src or faults/dist -> ..). */
+export const REPO_ROOT = path.resolve(__dirname, '../..');
+const STACK_CLI = path.join(REPO_ROOT, 'infra/stack/stack.mjs');
+const INFO_FILE = 'fault-stack.json';
+/** The env var the global setup passes the stack to the test files in. */
+export const FAULT_STACK_ENV_VAR = 'SG_FAULT_STACK';
+
+/** Ports tried first (documented in README); any that is taken is replaced by a free one the OS picks. */
+export const PREFERRED_PORTS: FaultStackPorts = { postgres: 25432, redis: 26379, kafka: 29092, kafkaController: 29093, mongo: 37017 };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves true when `port` can be listened on at 127.0.0.1 right now. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A port that is free right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function pickPorts(): Promise<FaultStackPorts> {
+  const ports = { ...PREFERRED_PORTS };
+  const taken = new Set<number>();
+  for (const key of Object.keys(ports) as (keyof FaultStackPorts)[]) {
+    let port = ports[key];
+    while (taken.has(port) || !(await portFree(port))) port = await freePort();
+    taken.add(port);
+    ports[key] = port;
+  }
+  return ports;
+}
+
+function stackEnvFor(ports: FaultStackPorts): FaultStackEnv {
+  return {
+    PG_URL: `postgres://shopgraph:shopgraph@127.0.0.1:${ports.postgres}`,
+    REDIS_URL: `redis://127.0.0.1:${ports.redis}`,
+    KAFKA_BROKERS: `127.0.0.1:${ports.kafka}`,
+    MONGO_URL: `mongodb://127.0.0.1:${ports.mongo}`,
+  };
+}
+
+/** Runs the launcher's CLI against the private stack; rejects with its output when it fails. */
+function stackCli(info: Pick<FaultStackInfo, 'dataDir' | 'ports'>, args: string[], timeoutMs = 10 * 60_000): Promise<string> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SG_STACK_DIR: info.dataDir,
+    SG_PG_PORT: String(info.ports.postgres),
+    SG_REDIS_PORT: String(info.ports.redis),
+    SG_KAFKA_PORT: String(info.ports.kafka),
+    SG_KAFKA_CONTROLLER_PORT: String(info.ports.kafkaController),
+    SG_MONGO_PORT: String(info.ports.mongo),
+    SG_KAFKA_HEAP: process.env.SG_FAULT_KAFKA_HEAP ?? '512m',
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [STACK_CLI, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`fault stack: \`stack.mjs ${args.join(' ')}\` failed (exit ${code}):\n${out.slice(-4000)}`));
+    });
+  });
+}
+
+function readPidFile(dataDir: string, server: FaultServer): number | null {
+  try {
+    const pid = Number(readFileSync(path.join(dataDir, 'pids', `${server}.pid`), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) Z /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/** Direct children of `pid` (from /proc: the postmaster's backends, checkpointer, walwriter, …). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid ...; comm may contain spaces and parentheses: parse after the last ')'
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+function signalAll(pids: number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** A handle on a private stack described by `info` (started by startFaultStack, possibly in another process). */
+export function attachFaultStack(info: FaultStackInfo): FaultStack {
+  const pids = (server: FaultServer): number[] => {
+    const pid = readPidFile(info.dataDir, server);
+    if (!pid || !processAlive(pid)) return [];
+    // Signalling only the postmaster would leave its backends answering on open connections.
+    return server === 'postgres' ? [pid, ...childrenOf(pid)] : [pid];
+  };
+  const waitGone = async (list: number[], timeoutMs = 15_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (list.some(processAlive) && Date.now() < deadline) await sleep(100);
+  };
+  const stack: FaultStack = {
+    ...info,
+    pids,
+    async pause(server) {
+      const list = pids(server);
+      if (list.length === 0) throw new Error(`fault stack: ${server} is not running, cannot pause it`);
+      signalAll(list, 'SIGSTOP');
+    },
+    async resume(server) {
+      // Children first, then the parent, so a thawed postmaster finds its backends running.
+      signalAll(pids(server).reverse(), 'SIGCONT');
+    },
+    async resumeAll() {
+      for (const server of FAULT_SERVERS) await stack.resume(server);
+    },
+    async kill(server) {
+      const list = pids(server);
+      signalAll(list, 'SIGKILL');
+      await waitGone(list);
+    },
+    async stop(server) {
+      await stack.resume(server); // a frozen server cannot handle SIGTERM/SIGINT
+      await stackCli(info, ['down', server]);
+    },
+    async start(server) {
+      // A killed postmaster's backends exit on their own once they notice; a new one must not find them.
+      if (server === 'postgres') {
+        const stale = readPidFile(info.dataDir, 'postgres');
+        if (stale && !processAlive(stale)) await sleep(200);
+      }
+      await stackCli(info, ['up', server]);
+    },
+    async restart(server) {
+      await stack.stop(server);
+      await stack.start(server);
+    },
+    async answering(server) {
+      const out = await stackCli(info, ['status', server], 60_000);
+      return /running \((ours|external)\)/.test(out);
+    },
+    async down() {
+      await stack.resumeAll();
+      if (info.keep) return;
+      await stackCli(info, ['down']).catch((error: Error) => console.warn(error.message));
+      rmSync(info.dataDir, { recursive: true, force: true });
+    },
+  };
+  return stack;
+}
+
+export interface StartFaultStackOptions {
+  /** Keep the stack in this dir; reused (same ports) when it holds a stack already. Default: a new /var/tmp/shopgraph-faults-XXXXXX. */
+  dataDir?: string;
+  /** Leave it running after down() (reuse it next run with the same dataDir). */
+  keep?: boolean;
+  /** Print the launcher's output. */
+  verbose?: boolean;
+}
+
+/**
+ * Starts the private stack (about 20-40 s: PostgreSQL initdb, Kafka, FerretDB) and resolves with its
+ * handle. Defaults come from SG_FAULT_STACK_DIR and SG_FAULT_KEEP_STACK=1.
+ */
+export async function startFaultStack(options: StartFaultStackOptions = {}): Promise<FaultStack> {
+  const keep = options.keep ?? process.env.SG_FAULT_KEEP_STACK === '1';
+  const fixedDir = options.dataDir ?? process.env.SG_FAULT_STACK_DIR;
+  let info: FaultStackInfo;
+  if (fixedDir && existsSync(path.join(fixedDir, INFO_FILE))) {
+    info = { ...(JSON.parse(readFileSync(path.join(fixedDir, INFO_FILE), 'utf8')) as FaultStackInfo), keep };
+  } else {
+    // /var/tmp, not the repo or /tmp of a sandbox: PostgreSQL runs as the postgres user and must traverse it.
+    let dataDir: string;
+    if (fixedDir) {
+      dataDir = path.resolve(fixedDir);
+      mkdirSync(dataDir, { recursive: true });
+    } else {
+      dataDir = mkdtempSync('/var/tmp/shopgraph-faults-');
+    }
+    chmodSync(dataDir, 0o755);
+    const ports = await pickPorts();
+    info = { dataDir, ports, env: stackEnvFor(ports), keep };
+    writeFileSync(path.join(dataDir, INFO_FILE), JSON.stringify(info, null, 2));
+  }
+  const stack = attachFaultStack(info);
+  await stack.resumeAll(); // a kept stack may have been left frozen by an interrupted run
+  const t0 = Date.now();
+  try {
+    const out = await stackCli(info, ['up']);
+    if (options.verbose) process.stdout.write(out);
+  } catch (error) {
+    await stack.down().catch(() => undefined);
+    throw error;
+  }
+  if (options.verbose) console.log(`[faults] private stack up in ${((Date.now() - t0) / 1000).toFixed(1)}s at ${info.dataDir}`);
+  return stack;
+}
+
+/** The run's private stack, as the global setup published it in SG_FAULT_STACK. */
+export function faultStack(): FaultStack {
+  const raw = process.env[FAULT_STACK_ENV_VAR];
+  if (!raw) throw new Error(`${FAULT_STACK_ENV_VAR} is not set: run the fault suite through its jest config (npx turbo run test:fault, or cd faults && npx jest)`);
+  return attachFaultStack(JSON.parse(raw) as FaultStackInfo);
+}

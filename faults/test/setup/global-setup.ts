@@ -1,0 +1,15 @@
+import { FAULT_STACK_ENV_VAR, startFaultStack, type FaultStack } from '../../src/stack';
+
+// Starts the run's private stack once; the fault files (run one at a time, in this process) attach
+// to it through SG_FAULT_STACK with faultStack(). The teardown stops it and deletes its dir.
+export default async function globalSetup(): Promise<void> {
+  const t0 = Date.now();
+  const stack = await startFaultStack();
+  process.env[FAULT_STACK_ENV_VAR] = JSON.stringify({ dataDir: stack.dataDir, ports: stack.ports, env: stack.env, keep: stack.keep });
+  (globalThis as { __faultStack?: FaultStack }).__faultStack = stack;
+  const p = stack.ports;
+  console.log(
+    `\n[faults] private stack up in ${((Date.now() - t0) / 1000).toFixed(1)}s at ${stack.dataDir} ` +
+      `(postgres :${p.postgres}, redis :${p.redis}, kafka :${p.kafka}/${p.kafkaController}, mongo :${p.mongo})`,
+  );
+}
