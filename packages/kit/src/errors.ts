@@ -16,6 +16,8 @@ const CLIENT_SAFE_CODES = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
   'QUERY_TOO_COMPLEX',
+  // The gateway's own answer for fields of a subgraph that is down or too slow (names the subgraph, never a host).
+  'SUBGRAPH_UNAVAILABLE',
 ]);
 
 export function unauthenticated(message = 'You must be signed in'): GraphQLError {
