@@ -204,6 +204,22 @@ export function attachFaultStack(info: FaultStackInfo): FaultStack {
   const waitGone = async (list: number[], timeoutMs = 15_000) => {
     const deadline = Date.now() + timeoutMs;
     while (list.some(processAlive) && Date.now() < deadline) await sleep(100);
+    // Until its parent reaps it, a killed process is a zombie that kill(pid, 0) still finds, and a
+    // new postmaster would take the old one's socket lock file as held: wait (bounded) for the reaping.
+    while (list.some((pid) => existsSync(`/proc/${pid}`)) && Date.now() < deadline) await sleep(100);
+  };
+  /** Removes PostgreSQL's socket lock file when the pid in it is dead or a zombie (left by a kill). */
+  const clearStalePgSocketLock = () => {
+    const lock = path.join(info.dataDir, 'run', `.s.PGSQL.${info.ports.postgres}.lock`);
+    try {
+      const owner = Number(readFileSync(lock, 'utf8').split('\n')[0]);
+      if (!processAlive(owner)) {
+        rmSync(lock, { force: true });
+        rmSync(lock.replace(/\.lock$/, ''), { force: true });
+      }
+    } catch {
+      // no lock file
+    }
   };
   const stack: FaultStack = {
     ...info,
@@ -230,11 +246,7 @@ export function attachFaultStack(info: FaultStackInfo): FaultStack {
       await stackCli(info, ['down', server]);
     },
     async start(server) {
-      // A killed postmaster's backends exit on their own once they notice; a new one must not find them.
-      if (server === 'postgres') {
-        const stale = readPidFile(info.dataDir, 'postgres');
-        if (stale && !processAlive(stale)) await sleep(200);
-      }
+      if (server === 'postgres') clearStalePgSocketLock();
       await stackCli(info, ['up', server]);
     },
     async restart(server) {
