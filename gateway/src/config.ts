@@ -31,11 +31,19 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   SUBSCRIPTION_KEEPALIVE_MS: z.coerce.number().int().positive().default(12000),
   /** Queries the subscriptions may run through the gateway at once (one per subscriber and event). */
   SUBSCRIPTION_QUERY_CONCURRENCY: z.coerce.number().int().positive().default(64),
+  /** Deadline of one gateway -> subgraph call (ms); `<NAME>_SUBGRAPH_TIMEOUT_MS` overrides it for one subgraph. */
+  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
+  /** Consecutive failed or timed-out calls to one subgraph that open its circuit breaker. */
+  SUBGRAPH_BREAKER_FAILURES: z.coerce.number().int().positive().default(5),
+  /** How long an open circuit answers SUBGRAPH_UNAVAILABLE at once before one probe call goes through (ms). */
+  SUBGRAPH_BREAKER_RESET_MS: z.coerce.number().int().nonnegative().default(5000),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema> & {
   /** Per-subgraph URL overrides (name -> URL); from env `<NAME>_SUBGRAPH_URL`, or set by tests. */
   subgraphUrls: Record<string, string>;
+  /** Per-subgraph deadline overrides (name -> ms); from env `<NAME>_SUBGRAPH_TIMEOUT_MS`. */
+  subgraphTimeouts: Record<string, number>;
 };
 
 /** Reads and validates the gateway's environment once. */
@@ -46,5 +54,13 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     const match = /^([A-Z]+)_SUBGRAPH_URL$/.exec(key);
     if (match && value) subgraphUrls[match[1].toLowerCase()] = value;
   }
-  return { ...config, subgraphUrls };
+  const subgraphTimeouts: Record<string, number> = {};
+  for (const [key, value] of Object.entries(env)) {
+    const match = /^([A-Z]+)_SUBGRAPH_TIMEOUT_MS$/.exec(key);
+    if (!match || !value) continue;
+    const ms = Number(value);
+    if (!Number.isInteger(ms) || ms <= 0) throw new Error(`Invalid configuration: ${key} must be a positive whole number of milliseconds`);
+    subgraphTimeouts[match[1].toLowerCase()] = ms;
+  }
+  return { ...config, subgraphUrls, subgraphTimeouts };
 }

@@ -25,6 +25,7 @@ import { AccessTokenVerifier } from './auth';
 import type { GatewayConfig } from './config';
 import { depthLimit } from './depth-limit';
 import { createLiveOrderTracking } from './subscriptions';
+import { createSubgraphGuardMetrics, SubgraphGuard, type SubgraphGuardMetrics } from './subgraph-guard';
 
 /** What the gateway knows about a request; forwarded to subgraphs as an internal token. */
 export interface GatewayContext {
@@ -33,17 +34,28 @@ export interface GatewayContext {
   traceparent?: string;
 }
 
-/** Calls one subgraph with a fresh internal token for it (audience = subgraph name). */
+/**
+ * Calls one subgraph with a fresh internal token for it (audience = subgraph name), under its
+ * guard: a deadline on every call and a circuit breaker. A call that fails answers with
+ * SUBGRAPH_UNAVAILABLE errors at the fields it was to resolve instead of throwing, so the
+ * gateway nulls those fields (all nullable when contributed to another subgraph's entity) and
+ * serves the rest of the operation.
+ */
 class InternalTokenDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     private readonly subgraph: string,
     url: string,
     private readonly secret: string,
+    private readonly guard: SubgraphGuard,
   ) {
     // Node's fetch (undici) honours the subgraph's `Keep-Alive: timeout` hint and drops idle
     // sockets before the server closes them; the default fetcher keeps them forever and then
     // trips over a server-side close (ECONNRESET surfacing as a 500).
-    super({ url, fetcher: fetch as unknown as RemoteGraphQLDataSource['fetcher'] });
+    super({ url, fetcher: guard.fetcher(fetch) as unknown as RemoteGraphQLDataSource['fetcher'] });
+  }
+
+  override process(options: Parameters<RemoteGraphQLDataSource<GatewayContext>['process']>[0]) {
+    return this.guard.run(options, () => super.process(options)) as ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>;
   }
 
   override async willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
@@ -95,9 +107,27 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
   const metrics = createMetricsRegistry('gateway');
   const verifier = new AccessTokenVerifier(config.JWKS_URL, config.ACCESS_TOKEN_ISSUER, config.ACCESS_TOKEN_AUDIENCE);
 
+  const guardMetrics: SubgraphGuardMetrics = createSubgraphGuardMetrics(metrics);
+  // One guard per subgraph for the gateway's life: a recomposed supergraph rebuilds the data sources, not the breakers.
+  const guards = new Map<string, SubgraphGuard>();
+  const guardOf = (name: string) => {
+    let guard = guards.get(name);
+    if (!guard) {
+      guard = new SubgraphGuard(name, {
+        timeoutMs: config.subgraphTimeouts?.[name] ?? config.SUBGRAPH_TIMEOUT_MS,
+        failureThreshold: config.SUBGRAPH_BREAKER_FAILURES,
+        resetMs: config.SUBGRAPH_BREAKER_RESET_MS,
+        metrics: guardMetrics,
+        log,
+      });
+      guards.set(name, guard);
+    }
+    return guard;
+  };
+
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH, !production, log),
-    buildService: ({ name, url }) => new InternalTokenDataSource(name, config.subgraphUrls[name] ?? url!, config.INTERNAL_TOKEN_SECRET),
+    buildService: ({ name, url }) => new InternalTokenDataSource(name, config.subgraphUrls[name] ?? url!, config.INTERNAL_TOKEN_SECRET, guardOf(name)),
     logger: log,
   });
 
