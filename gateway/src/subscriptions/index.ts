@@ -29,15 +29,17 @@ export interface LiveOrderTracking {
   start(): Promise<void>;
   /** Closes every socket (1001) and stops the feed. */
   stop(): Promise<void>;
-  /** Readiness: Kafka answers. */
+  /** Readiness: Kafka answers and the feed's consumer is running and fetching. */
   check(): Promise<void>;
+  /** Liveness: fails only when the feed's consumer cannot run (for /health/live). */
+  live(): Promise<void>;
 }
 
 export function createLiveOrderTracking(options: LiveOrderTrackingOptions): LiveOrderTracking {
   const { config, log } = options;
   const hub = new OrderEventHub();
   const metrics = createSubscriptionMetrics(options.registry);
-  const feed = new OrderFeed({ brokers: config.KAFKA_BROKERS, groupId: config.KAFKA_GROUP_ID || undefined, hub, log });
+  const feed = new OrderFeed({ brokers: config.KAFKA_BROKERS, groupId: config.KAFKA_GROUP_ID || undefined, hub, log, registry: options.registry });
   let server: SubscriptionServer | null = null;
   return {
     async start() {
@@ -65,6 +67,7 @@ export function createLiveOrderTracking(options: LiveOrderTrackingOptions): Live
       await feed.stop();
     },
     check: () => feed.check(),
+    live: () => feed.live(),
   };
 }
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin } from 'kafkajs';
-import { createKafka, ensureTopics, startConsumer, Topics, type EventEnvelope } from '@shopgraph/events';
+import { createKafka, ensureTopics, startConsumer, Topics, type EventEnvelope, type RunningConsumer } from '@shopgraph/events';
 import type { Logger } from '@shopgraph/kit';
+import type { Registry } from 'prom-client';
 import type { OrderEventHub } from './order-hub';
 
 export interface OrderFeedOptions {
@@ -10,6 +11,8 @@ export interface OrderFeedOptions {
   groupId?: string;
   hub: OrderEventHub;
   log: Logger;
+  /** Registry for the consumer's up gauge and restarts counter. */
+  registry?: Registry;
 }
 
 /** A fresh consumer group id for one gateway instance. */
@@ -23,7 +26,7 @@ export function instanceGroupId(): string {
  * committing (a restarted instance starts fresh), feeding OrderStatusChanged to the hub.
  */
 export class OrderFeed {
-  private consumer: { stop(): Promise<void> } | null = null;
+  private consumer: RunningConsumer | null = null;
   private admin: Admin | null = null;
   readonly groupId: string;
 
@@ -46,6 +49,7 @@ export class OrderFeed {
       log,
       fromBeginning: false,
       commitOffsets: false,
+      metrics: this.options.registry,
       handle: async (event) => {
         if (event.type !== 'OrderStatusChanged') return;
         const { payload } = event as EventEnvelope<'OrderStatusChanged'>;
@@ -65,10 +69,16 @@ export class OrderFeed {
     });
   }
 
-  /** Readiness: the broker answers. */
+  /** Readiness: the broker answers and the feed's consumer is running and fetched recently (it restarts itself after a crash). */
   async check(): Promise<void> {
-    if (!this.admin) throw new Error('order feed not started');
+    if (!this.admin || !this.consumer) throw new Error('order feed not started');
+    await this.consumer.check();
     await this.admin.describeCluster();
+  }
+
+  /** Liveness: fails only when the feed's consumer cannot run (gave up, or down for minutes despite restarts). */
+  async live(): Promise<void> {
+    await this.consumer?.live();
   }
 
   async stop(): Promise<void> {

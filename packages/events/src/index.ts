@@ -4,3 +4,4 @@ export * from './kafka';
 export * from './postgres-outbox';
 export * from './mongo-outbox';
 export * from './document-locks';
+export * from './backoff';

@@ -1,10 +1,14 @@
 import type { Collection, Db, Document } from 'mongodb';
 import type { Producer } from 'kafkajs';
+import type { Registry } from 'prom-client';
 import type { Logger } from '@shopgraph/kit';
 import type { EventEnvelope } from './contracts';
 import { publish } from './kafka';
 import { Waker } from './waker';
 import type { DocumentLocks } from './document-locks';
+import { backoffDelay, sleep } from './backoff';
+import { gaugeSource } from './health-metrics';
+import { OutageLog } from './outage-log';
 
 /**
  * MongoDB outbox kept inside the document it describes: the events ride in the same
@@ -39,6 +43,8 @@ export interface MongoRelayOptions {
   pollIntervalMs?: number;
   /** The service's per-document locks, so the clearing write never races its own writes (FerretDB). */
   locks?: DocumentLocks;
+  /** Registry for `outbox_backlog` (documents with unpublished events). */
+  metrics?: Registry;
 }
 
 /**
@@ -50,19 +56,39 @@ export class MongoOutboxRelay {
   private running = false;
   private readonly waker = new Waker();
   private loop: Promise<void> | null = null;
+  private abort = new AbortController();
+  private readonly outage: OutageLog;
+  private removeGauge: () => void = () => undefined;
 
-  constructor(private readonly options: MongoRelayOptions) {}
+  constructor(private readonly options: MongoRelayOptions) {
+    this.outage = new OutageLog(options.log, 'mongo outbox relay');
+    if (options.metrics) {
+      this.removeGauge = gaugeSource(options.metrics, 'outbox_backlog', 'Outbox: documents with events not yet published to Kafka', [], async () => [
+        [{}, this.running ? await this.backlog().catch(() => 0) : 0],
+      ]);
+    }
+  }
+
+  /** Documents with events not yet published (a metric). */
+  async backlog(): Promise<number> {
+    let n = 0;
+    for (const c of this.options.collections) n += await c.countDocuments({ _outboxPending: true });
+    return n;
+  }
 
   async start(): Promise<void> {
     for (const c of this.options.collections) await c.createIndex({ _outboxPending: 1 });
     this.running = true;
+    this.abort = new AbortController();
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.abort.abort();
     this.wake();
     await this.loop;
+    this.removeGauge();
   }
 
   wake(): void {
@@ -90,12 +116,19 @@ export class MongoOutboxRelay {
   }
 
   private async run(): Promise<void> {
+    let failures = 0;
     while (this.running) {
       try {
         await this.drainOnce();
       } catch (error) {
-        this.options.log.error({ err: error }, 'mongo outbox relay failed; retrying');
+        // Broker or Mongo away: retry with capped backoff (250 ms doubling to 5 s, not cut short
+        // by wakes), logging the outage once and its end.
+        this.outage.failed(error, 'failed; retrying with backoff');
+        await sleep(backoffDelay(failures++, { initialMs: 250, maxMs: 5000 }), this.abort.signal);
+        continue;
       }
+      if (failures > 0) this.outage.recovered(`publishing again after ${failures} failed attempt(s)`);
+      failures = 0;
       await this.waker.sleep(this.options.pollIntervalMs ?? 500);
     }
   }

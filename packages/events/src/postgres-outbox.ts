@@ -1,11 +1,15 @@
 import { Client } from 'pg';
 import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
 import type { Producer } from 'kafkajs';
+import type { Registry } from 'prom-client';
 import type { Logger } from '@shopgraph/kit';
 import type { EventEnvelope } from './contracts';
 import { publish } from './kafka';
 import { Waker } from './waker';
 import { topicOf } from './envelope';
+import { backoffDelay, sleep, type BackoffOptions } from './backoff';
+import { gaugeSource, sharedCounter } from './health-metrics';
+import { OutageLog } from './outage-log';
 
 const NOTIFY_CHANNEL = 'shopgraph_outbox';
 // Only one relay per database publishes at a time, so one aggregate's events keep their order.
@@ -91,33 +95,95 @@ export interface RelayOptions {
   /** Safety-net poll interval when no NOTIFY arrives (e.g. missed during a reconnect). */
   pollIntervalMs?: number;
   batchSize?: number;
+  /** Reconnect backoff of the LISTEN connection (default 250 ms doubling to 10 s, with jitter). */
+  reconnect?: Partial<BackoffOptions>;
+  /** Backoff after a failed publish (default 250 ms doubling to 5 s). */
+  retry?: Partial<BackoffOptions>;
+  /** Registry for `outbox_listener_connected`, `outbox_listener_reconnects_total` and `outbox_backlog`. */
+  metrics?: Registry;
+  /** Register `outbox_backlog` (default true; off where the service registers its own). */
+  backlogGauge?: boolean;
 }
 
 /**
  * Publishes outbox rows to Kafka in commit order and marks them sent. Woken by NOTIFY on
  * commit, polling as a safety net. A crash between publish and mark re-publishes the batch:
  * delivery is at least once, and consumers are idempotent.
+ *
+ * The LISTEN connection is kept for as long as the relay runs: when it drops (PostgreSQL
+ * restart, backend terminated) it reconnects with capped exponential backoff, logging the
+ * outage once and the recovery; `listening` says whether it is connected now.
  */
 export class PostgresOutboxRelay {
   private running = false;
   private readonly waker = new Waker();
   private listener: Client | null = null;
   private loop: Promise<void> | null = null;
+  private listenLoop: Promise<void> | null = null;
   private lastCleanup = 0;
+  private abort = new AbortController();
+  private listenerLost: (() => void) | null = null;
+  private reconnects = 0;
+  private readonly listenerOutage: OutageLog;
+  private readonly publishOutage: OutageLog;
+  private readonly reconnectsTotal: { inc(): void } | null;
+  private readonly removeGauges: Array<() => void> = [];
 
-  constructor(private readonly options: RelayOptions) {}
+  constructor(private readonly options: RelayOptions) {
+    this.listenerOutage = new OutageLog(options.log, 'outbox LISTEN connection');
+    this.publishOutage = new OutageLog(options.log, 'outbox relay');
+    const registry = options.metrics;
+    this.reconnectsTotal = registry
+      ? sharedCounter(registry, 'outbox_listener_reconnects_total', 'Times the outbox relay re-established its LISTEN connection', [])
+      : null;
+    if (registry) {
+      this.removeGauges.push(
+        gaugeSource(registry, 'outbox_listener_connected', 'Outbox relay LISTEN connection up (1) or down (0)', [], () => [[{}, this.listening ? 1 : 0]]),
+      );
+      if (options.backlogGauge !== false) {
+        this.removeGauges.push(
+          gaugeSource(registry, 'outbox_backlog', 'Outbox events not yet published to Kafka', [], async () => [[{}, this.running ? await this.backlog().catch(() => 0) : 0]]),
+        );
+      }
+    }
+  }
+
+  /** True while the LISTEN connection is up (NOTIFY wakes the relay at once). */
+  get listening(): boolean {
+    return this.listener !== null;
+  }
+
+  /** Times the LISTEN connection was re-established since start. */
+  get listenerReconnects(): number {
+    return this.reconnects;
+  }
 
   async start(): Promise<void> {
     this.running = true;
-    await this.listen();
+    this.abort = new AbortController();
+    // The first connection must work (the service is starting against a live database); later
+    // losses are reconnected by the loop below.
+    const client = await this.connectListener();
+    this.listenLoop = this.keepListening(client);
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.abort.abort();
     this.wake();
+    this.listenerLost?.();
     await this.loop;
-    await this.listener?.end().catch(() => undefined);
+    await this.listenLoop;
+    for (const remove of this.removeGauges) remove();
+  }
+
+  /**
+   * Readiness check of the LISTEN connection: throws while it is down. A relay that is not
+   * listening still publishes on its safety-net poll, so services report it as degraded.
+   */
+  async checkListening(): Promise<void> {
+    if (!this.listening) throw new Error(`outbox relay not listening (reconnecting; publishing on the ${this.options.pollIntervalMs ?? 1000} ms poll)`);
   }
 
   /** Asks the relay to look at the outbox now. */
@@ -131,32 +197,79 @@ export class PostgresOutboxRelay {
     return row.n;
   }
 
-  private async listen(): Promise<void> {
+  private async connectListener(): Promise<Client> {
     const client = new Client({ connectionString: this.options.url });
     client.on('notification', () => this.wake());
-    client.on('error', (error) => {
-      this.options.log.warn({ err: error }, 'outbox LISTEN connection lost; reconnecting');
-      this.listener = null;
-      setTimeout(() => this.running && this.listen().catch(() => undefined), 1000).unref();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
-    this.listener = client;
+    // Errors after connect end in the 'end' event handled by keepListening; this keeps them from being unhandled.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    return client;
+  }
+
+  /** Holds a LISTEN connection until stop: waits for it to end, then reconnects with backoff. */
+  private async keepListening(first: Client): Promise<void> {
+    const backoff: BackoffOptions = { initialMs: this.options.reconnect?.initialMs ?? 250, maxMs: this.options.reconnect?.maxMs ?? 10_000 };
+    let client: Client | null = first;
+    while (this.running) {
+      if (client) {
+        this.listener = client;
+        const lost = await new Promise<Error | null>((resolve) => {
+          client!.once('end', () => resolve(new Error('connection ended')));
+          client!.once('error', (error) => resolve(error));
+          this.listenerLost = () => resolve(null);
+        });
+        this.listener = null;
+        this.listenerLost = null;
+        await client.end().catch(() => undefined);
+        client = null;
+        if (!this.running) break;
+        this.listenerOutage.failed(lost ?? new Error('connection ended'), 'lost; reconnecting with backoff (the relay polls meanwhile)');
+      }
+      let attempt = 0;
+      while (this.running && !client) {
+        await sleep(backoffDelay(attempt++, backoff), this.abort.signal);
+        if (!this.running) break;
+        try {
+          client = await this.connectListener();
+        } catch (error) {
+          this.listenerOutage.failed(error, 'reconnect failed; retrying');
+        }
+      }
+      if (client) {
+        this.reconnects++;
+        this.reconnectsTotal?.inc();
+        this.listenerOutage.recovered(`listening again after ${attempt} attempt(s)`);
+        // Whatever was committed while nobody listened goes out now, not on the next poll.
+        this.wake();
+      }
+    }
+    if (client) await client.end().catch(() => undefined);
   }
 
   private async run(): Promise<void> {
-    const { log } = this.options;
     const batch = this.options.batchSize ?? 200;
+    const backoff: BackoffOptions = { initialMs: this.options.retry?.initialMs ?? 250, maxMs: this.options.retry?.maxMs ?? 5000 };
+    let failures = 0;
     while (this.running) {
       let published = 0;
       try {
         published = await this.drainOnce(batch);
         await this.cleanup();
       } catch (error) {
-        log.error({ err: error }, 'outbox relay failed; retrying');
-        await this.waker.sleep(1000);
+        // Broker or database away: keep trying with backoff (not woken by NOTIFY, which would
+        // turn every write into a retry), logging the outage once and its end.
+        this.publishOutage.failed(error, 'failed; retrying with backoff');
+        await sleep(backoffDelay(failures++, backoff), this.abort.signal);
         continue;
       }
+      if (failures > 0) this.publishOutage.recovered(`publishing again after ${failures} failed attempt(s)`);
+      failures = 0;
       if (published < batch) await this.waker.sleep(this.options.pollIntervalMs ?? 1000);
     }
   }

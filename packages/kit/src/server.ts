@@ -27,6 +27,8 @@ export interface SubgraphServerOptions<C extends RequestContext> {
   log: Logger;
   /** Named probes for /health/ready (its stores, the broker). */
   readiness?: Record<string, ReadinessCheck>;
+  /** Liveness probes and degraded-only readiness probes (see mountOperationalRoutes). */
+  health?: OperationalChecks;
   /** Adds per-request state (DataLoaders, services) to the base context. */
   context?: (base: RequestContext) => C | Promise<C>;
   /** Extra public routes (e.g. JWKS), mounted before the GraphQL endpoint. */
@@ -57,24 +59,57 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   }
 }
 
-/** Mounts /health/live, /health/ready and /metrics on an express app. */
-export function mountOperationalRoutes(app: Express, metrics: Registry, readiness: Record<string, ReadinessCheck>): void {
-  app.get('/health/live', (_req, res) => {
-    res.json({ status: 'ok' });
+/** Probes beyond readiness: what /health/live runs, and readiness checks that only flag degradation. */
+export interface OperationalChecks {
+  /**
+   * Named probes for /health/live: fail only when the process cannot recover by itself (e.g. a
+   * Kafka consumer that gave up), so the orchestrator restarts it. Without any, live is always ok.
+   */
+  liveness?: Record<string, ReadinessCheck>;
+  /**
+   * Named readiness probes whose failure marks the service degraded (status "degraded", still
+   * 200): it keeps serving, slower or with a fallback (e.g. an outbox relay polling while its
+   * LISTEN connection reconnects).
+   */
+  degraded?: Record<string, ReadinessCheck>;
+}
+
+async function runChecks(checks: Record<string, ReadinessCheck>, failed: string): Promise<Array<readonly [string, string]>> {
+  return Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      try {
+        await withTimeout(check(), 2000);
+        return [name, 'ok'] as const;
+      } catch (error) {
+        return [name, `${failed}: ${(error as Error).message}`] as const;
+      }
+    }),
+  );
+}
+
+/**
+ * Mounts /health/live, /health/ready and /metrics on an express app. Ready is 503 when any
+ * `readiness` check fails; 200 with status "degraded" when only `checks.degraded` ones fail.
+ * Live is 503 when any `checks.liveness` check fails.
+ */
+export function mountOperationalRoutes(
+  app: Express,
+  metrics: Registry,
+  readiness: Record<string, ReadinessCheck>,
+  checks: OperationalChecks = {},
+): void {
+  app.get('/health/live', async (_req, res) => {
+    const results = await runChecks(checks.liveness ?? {}, 'down');
+    const live = results.every(([, status]) => status === 'ok');
+    res.status(live ? 200 : 503).json(results.length === 0 ? { status: 'ok' } : { status: live ? 'ok' : 'dead', checks: Object.fromEntries(results) });
   });
   app.get('/health/ready', async (_req, res) => {
-    const results = await Promise.all(
-      Object.entries(readiness).map(async ([name, check]) => {
-        try {
-          await withTimeout(check(), 2000);
-          return [name, 'ok'] as const;
-        } catch (error) {
-          return [name, `down: ${(error as Error).message}`] as const;
-        }
-      }),
-    );
-    const ready = results.every(([, status]) => status === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', checks: Object.fromEntries(results) });
+    const [required, advisory] = await Promise.all([runChecks(readiness, 'down'), runChecks(checks.degraded ?? {}, 'degraded')]);
+    const ready = required.every(([, status]) => status === 'ok');
+    const degraded = advisory.some(([, status]) => status !== 'ok');
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? (degraded ? 'degraded' : 'ok') : 'unavailable', checks: Object.fromEntries([...required, ...advisory]) });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.contentType).send(await metrics.metrics());
@@ -115,7 +150,7 @@ export function createSubgraphServer<C extends RequestContext>(options: Subgraph
     ],
   });
 
-  mountOperationalRoutes(app, metrics, options.readiness ?? {});
+  mountOperationalRoutes(app, metrics, options.readiness ?? {}, options.health);
   options.routes?.(app);
 
   const requireInternalToken = async (req: Request, res: Response, next: NextFunction) => {

@@ -10,6 +10,7 @@ import {
   startConsumer,
   Topics,
   type EventEnvelope,
+  type RunningConsumer,
 } from '@shopgraph/events';
 import type { InventoryConfig } from './config';
 import { createLoaders, type InventoryContext, type InventoryServices } from './context';
@@ -71,7 +72,7 @@ export async function createInventoryService(config: InventoryConfig): Promise<I
     stock: new StockService(dataSource, stockStore),
     reservations: new ReservationService(dataSource, stockStore, new ReservationStore(), config.RESERVATION_TTL_SECONDS),
   };
-  const relay = new PostgresOutboxRelay({ dataSource, url: config.DATABASE_URL, producer: kafkaProducer, log });
+  const relay = new PostgresOutboxRelay({ dataSource, url: config.DATABASE_URL, producer: kafkaProducer, log, metrics });
   const sweeper = new ReservationSweeper(services.reservations, config.SWEEP_INTERVAL_MS, log);
 
   const consumes = new Set(config.CONSUMERS);
@@ -82,7 +83,7 @@ export async function createInventoryService(config: InventoryConfig): Promise<I
       await handleInventoryCommand(dataSource, services.reservations, event as InventoryCommand);
     }
   };
-  let consumer: { stop: () => Promise<void> } | null = null;
+  let consumer: RunningConsumer | null = null;
 
   const server = createSubgraphServer<InventoryContext>({
     name: 'inventory',
@@ -90,7 +91,8 @@ export async function createInventoryService(config: InventoryConfig): Promise<I
     config,
     log,
     metrics,
-    readiness: { postgres: () => dataSource.query('SELECT 1'), kafka: () => kafkaAdmin.describeCluster() },
+    readiness: { postgres: () => dataSource.query('SELECT 1'), kafka: () => kafkaAdmin.describeCluster(), consumer: async () => consumer?.check() },
+    health: { liveness: { consumer: async () => consumer?.live() }, degraded: { outboxListener: () => relay.checkListening() } },
     context: (base) => ({ ...base, services, loaders: createLoaders(stockStore) }),
   });
 
@@ -112,7 +114,7 @@ export async function createInventoryService(config: InventoryConfig): Promise<I
         await relay.start();
         sweeper.start();
         if (topics.length > 0) {
-          const started = await startConsumer({ kafka, groupId: config.KAFKA_GROUP_ID, topics, log, handle, fromBeginning: config.KAFKA_FROM_BEGINNING });
+          const started = await startConsumer({ kafka, groupId: config.KAFKA_GROUP_ID, topics, log, handle, fromBeginning: config.KAFKA_FROM_BEGINNING, metrics });
           consumer = started;
         }
         return await server.start();

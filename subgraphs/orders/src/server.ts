@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { Admin, Consumer, Producer } from 'kafkajs';
 import { createDataSource, createLogger, createMetricsRegistry, createSubgraphServer, openDatabase } from '@shopgraph/kit';
-import { createKafka, createProducer, ensureTopics, PostgresOutboxRelay, startConsumer, Topics, type EventEnvelope } from '@shopgraph/events';
+import { createKafka, createProducer, ensureTopics, PostgresOutboxRelay, startConsumer, Topics, type EventEnvelope, type RunningConsumer } from '@shopgraph/events';
 import type { OrdersConfig } from './config';
 import { createLoaders, type OrdersContext, type OrdersServices } from './context';
 import { entities } from './entities';
@@ -67,7 +67,8 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
   const kafkaAdmin = admin;
   const kafkaProducer = producer;
 
-  const relay = new PostgresOutboxRelay({ dataSource, url: config.DATABASE_URL, producer: kafkaProducer, log });
+  // outbox_backlog comes from SagaMetrics here.
+  const relay = new PostgresOutboxRelay({ dataSource, url: config.DATABASE_URL, producer: kafkaProducer, log, metrics, backlogGauge: false });
   const sagaMetrics = new SagaMetrics(metrics, () => relay.backlog());
   const orderStore = new OrderStore(dataSource);
   const replica = new ProductReplicaStore(dataSource);
@@ -88,7 +89,7 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
   };
   const consumes = new Set(config.CONSUMERS);
   const topics = [...(consumes.has('products') ? [Topics.products] : []), ...(consumes.has('saga') ? [Topics.inventory, Topics.payments] : [])];
-  let consumer: { consumer: Consumer; stop: () => Promise<void> } | null = null;
+  let consumer: RunningConsumer | null = null;
 
   const server = createSubgraphServer<OrdersContext>({
     name: 'orders',
@@ -100,7 +101,9 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
       postgres: () => dataSource.query('SELECT 1'),
       redis: () => redis.ping(),
       kafka: () => kafkaAdmin.describeCluster(),
+      consumer: async () => consumer?.check(),
     },
+    health: { liveness: { consumer: async () => consumer?.live() }, degraded: { outboxListener: () => relay.checkListening() } },
     context: (base) => ({ ...base, services, loaders: createLoaders(orderStore, services) }),
   });
 
@@ -128,7 +131,7 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
         await relay.start();
         sweeper.start();
         if (topics.length > 0) {
-          consumer = await startConsumer({ kafka, groupId: config.KAFKA_GROUP_ID, topics, log, handle, fromBeginning: config.KAFKA_FROM_BEGINNING });
+          consumer = await startConsumer({ kafka, groupId: config.KAFKA_GROUP_ID, topics, log, handle, fromBeginning: config.KAFKA_FROM_BEGINNING, metrics });
         }
         return await server.start();
       } catch (error) {

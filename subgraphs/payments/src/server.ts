@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { Admin, Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { createDataSource, createLogger, createMetricsRegistry, createSubgraphServer, openDatabase } from '@shopgraph/kit';
-import { createKafka, createProducer, ensureTopics, PostgresOutboxRelay, startConsumer, Topics, type EventEnvelope } from '@shopgraph/events';
+import { createKafka, createProducer, ensureTopics, PostgresOutboxRelay, startConsumer, Topics, type EventEnvelope, type RunningConsumer } from '@shopgraph/events';
 import type { PaymentsConfig } from './config';
 import { createLoaders, type PaymentsContext, type PaymentsServices } from './context';
 import { entities } from './entities';
@@ -99,13 +99,13 @@ export async function createPaymentsService(config: PaymentsConfig, options: Pay
     payments: new PaymentService(dataSource, store, provider, config.PENDING_LEASE_MS, paymentMetrics, log),
   };
   const recovery = new PaymentRecovery(store, services.payments, config.RECOVERY_INTERVAL_MS, config.PENDING_LEASE_MS, paymentMetrics, log);
-  const relay = new PostgresOutboxRelay({ dataSource, url: config.DATABASE_URL, producer: kafkaProducer, log });
+  const relay = new PostgresOutboxRelay({ dataSource, url: config.DATABASE_URL, producer: kafkaProducer, log, metrics });
 
   const accept = options.acceptCommand ?? (() => true);
   const handle = async (command: EventEnvelope) => {
     if (accept(command)) await handlePaymentCommand(services.payments, command);
   };
-  let consumer: { stop: () => Promise<void> } | null = null;
+  let consumer: RunningConsumer | null = null;
 
   const server = createSubgraphServer<PaymentsContext>({
     name: 'payments',
@@ -113,7 +113,8 @@ export async function createPaymentsService(config: PaymentsConfig, options: Pay
     config,
     log,
     metrics,
-    readiness: { postgres: () => dataSource.query('SELECT 1'), kafka: () => kafkaAdmin.describeCluster() },
+    readiness: { postgres: () => dataSource.query('SELECT 1'), kafka: () => kafkaAdmin.describeCluster(), consumer: async () => consumer?.check() },
+    health: { liveness: { consumer: async () => consumer?.live() }, degraded: { outboxListener: () => relay.checkListening() } },
     context: (base) => ({ ...base, services, loaders: createLoaders(store) }),
   });
 
@@ -149,6 +150,7 @@ export async function createPaymentsService(config: PaymentsConfig, options: Pay
             log,
             handle,
             fromBeginning: config.KAFKA_FROM_BEGINNING,
+            metrics,
           });
           consumer = started;
         }

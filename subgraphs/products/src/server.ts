@@ -79,6 +79,7 @@ export async function createProductsService(config: ProductsConfig): Promise<Pro
       producer,
       log,
       pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+      metrics,
     });
     const catalog = new CatalogService(products, categories);
     const services: ProductsServices = {

@@ -3,7 +3,7 @@ import { MongoClient, type Db } from 'mongodb';
 import { Counter, type Registry } from 'prom-client';
 import type { Admin, Producer } from 'kafkajs';
 import { countMongoCommands, createLogger, createMetricsRegistry, createSubgraphServer, storeQueryCounter } from '@shopgraph/kit';
-import { createKafka, createProducer, DocumentLocks, ensureTopics, MongoOutboxRelay, startConsumer, Topics } from '@shopgraph/events';
+import { createKafka, createProducer, DocumentLocks, ensureTopics, MongoOutboxRelay, startConsumer, Topics, type RunningConsumer } from '@shopgraph/events';
 import type { ReviewsConfig } from './config';
 import { createLoaders, type ReviewsContext, type ReviewsServices } from './context';
 import { collectionsOf, ensureIndexes } from './entities/collections';
@@ -57,7 +57,7 @@ export async function createReviewsService(config: ReviewsConfig): Promise<Revie
     const api = collectionsOf(db);
     const background = collectionsOf(backgroundDb);
     const locks = new DocumentLocks();
-    const relay = new MongoOutboxRelay({ collections: [backgroundDb.collection('rating_summaries')], producer, log, pollIntervalMs: config.OUTBOX_POLL_MS, locks });
+    const relay = new MongoOutboxRelay({ collections: [backgroundDb.collection('rating_summaries')], producer, log, pollIntervalMs: config.OUTBOX_POLL_MS, locks, metrics });
     const reviewStore = new ReviewStore(api.reviews);
     const summaryStore = new RatingSummaryStore(api.ratingSummaries, locks);
     const services: ReviewsServices = {
@@ -90,11 +90,12 @@ export async function createReviewsService(config: ReviewsConfig): Promise<Revie
       config,
       log,
       metrics,
-      readiness: { mongodb: () => backgroundDb.command({ ping: 1 }), kafka: () => connectedAdmin.describeCluster() },
+      readiness: { mongodb: () => backgroundDb.command({ ping: 1 }), kafka: () => connectedAdmin.describeCluster(), consumer: async () => consumer?.check() },
+      health: { liveness: { consumer: async () => consumer?.live() } },
       context: (base) => ({ ...base, services, loaders: createLoaders(reviewStore, summaryStore) }),
     });
 
-    let consumer: { stop: () => Promise<void> } | null = null;
+    let consumer: RunningConsumer | null = null;
     const runningProducer = producer;
     return {
       db,
@@ -108,6 +109,7 @@ export async function createReviewsService(config: ReviewsConfig): Promise<Revie
           log,
           fromBeginning: config.KAFKA_FROM_BEGINNING,
           handle,
+          metrics,
         });
         return server.start();
       },
