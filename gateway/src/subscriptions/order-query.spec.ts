@@ -9,7 +9,7 @@ const schema = buildSchema(`
   interface Node { id: ID! }
   type Product implements Node { id: ID! name: String! }
   type Payment { id: ID! status: String! }
-  type OrderItem { product: Product! quantity: Int! }
+  type OrderItem { product: Product quantity: Int! }
   type OrderStatusChange { status: OrderStatus! reason: String at: DateTime! }
   type Order {
     id: ID! number: String! status: OrderStatus! version: Int! customer: User!
@@ -132,6 +132,32 @@ describe('projectEvent', () => {
     });
     expect(result.data).toEqual({ myOrderUpdates: { order: { related: { id: 'p1', name: 'Kettle' }, payment: null } } });
     expect(result.errors).toEqual([{ message: 'payments is down', path: ['myOrderUpdates', 'order', 'payment'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+  });
+
+  it('delivers what could be resolved when a subgraph is down: nullable parts null, the query\'s errors only (no repeated null errors)', async () => {
+    const sub = subscriberOf('subscription { myOrderUpdates { status version order { number items { qty: quantity product { name } } payment { status } } } }');
+    const unavailable = (path: (string | number)[], service: string) => ({
+      message: `The ${service} service is unavailable`,
+      path,
+      extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: service },
+    });
+    const result = await projectEvent(sub, {
+      change,
+      orders: { order: { number: 'SG-000003', items: [{ qty: 2, product: null }], payment: null } },
+      errors: [unavailable(['order', 'items', 0, 'product', 'name'], 'products'), unavailable(['order', 'payment'], 'payments')],
+    });
+    expect(result.data).toEqual({
+      myOrderUpdates: { status: 'CONFIRMED', version: 3, order: { number: 'SG-000003', items: [{ qty: 2, product: null }], payment: null } },
+    });
+    expect(result.errors).toEqual([
+      unavailable(['myOrderUpdates', 'order', 'items', 0, 'product', 'name'], 'products'),
+      unavailable(['myOrderUpdates', 'order', 'payment'], 'payments'),
+    ]);
+
+    // The order itself could not be read (orders down): the event still arrives, as a result with the reason.
+    const whole = await projectEvent(sub, { change, orders: { order: null }, errors: [unavailable(['order'], 'orders')] });
+    expect(whole.data).toBeNull();
+    expect(whole.errors).toEqual([unavailable(['myOrderUpdates', 'order'], 'orders')]);
   });
 
   it('ignores resolvers that Apollo Server wraps into the API schema in place', async () => {

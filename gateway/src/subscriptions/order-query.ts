@@ -245,5 +245,10 @@ export async function projectEvent(subscriber: SubscriberSelection & { responseK
   });
   if (!event.errors?.length) return result;
   const upstream = event.errors.map((e) => ({ ...e, path: e.path ? [subscriber.responseKey, ...e.path] : [subscriber.responseKey] }));
-  return { ...result, errors: [...(result.errors ?? []), ...upstream] as ExecutionResult['errors'] };
+  // A field the query could not resolve (say, a subgraph was down) is null with the query's error
+  // at or below it; the projection's own "cannot return null" for that spot would only repeat it.
+  const explained = (path: readonly (string | number)[] | undefined) =>
+    path !== undefined && upstream.some((e) => path.length <= e.path.length && path.every((key, i) => e.path[i] === key));
+  const own = (result.errors ?? []).filter((e) => !explained(e.path));
+  return { ...result, errors: [...own, ...upstream] as ExecutionResult['errors'] };
 }

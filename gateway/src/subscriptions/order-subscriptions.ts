@@ -75,6 +75,11 @@ export function orderSubscriptionResolver(deps: OrderSubscriptionDeps): GraphQLF
         const codes = (answer.errors ?? []).map((e) => e.extensions?.code);
         if (codes.includes('FORBIDDEN')) throw forbidden(`You may not watch order ${orderId}: only its owner or an ADMIN may`);
         if (codes.includes('UNAUTHENTICATED')) throw unauthenticated();
+        if (codes.includes('SUBGRAPH_UNAVAILABLE')) {
+          throw new GraphQLError(`Order ${orderId} cannot be read now: the orders service is unavailable; subscribe again later`, {
+            extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
+          });
+        }
         if (codes.length > 0) throw new Error(`order ${orderId} could not be loaded: ${answer.errors?.[0]?.message}`);
         throw new GraphQLError(`Order ${orderId} not found`, { extensions: { code: 'NOT_FOUND' } });
       }
