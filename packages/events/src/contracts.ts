@@ -37,6 +37,15 @@ const orderLine = z.object({ productId: id, quantity: z.number().int().positive(
 const orderStatus = z.enum(['PENDING', 'AWAITING_PAYMENT', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED']);
 const isoDate = z.string().datetime({ offset: true });
 
+/**
+ * Why an order was cancelled: the one vocabulary of orders' `cancellation_reason`, the GraphQL
+ * enum CancellationReason and OrderStatusChanged.reason when the status is CANCELLED. TIMED_OUT:
+ * the shop gave up waiting for a saga step (stock reservation or payment) after its command was sent.
+ */
+export const CANCELLATION_REASONS = ['OUT_OF_STOCK', 'PAYMENT_DECLINED', 'PAYMENT_FAILED', 'CUSTOMER_REQUEST', 'ADMIN', 'TIMED_OUT'] as const;
+export type CancellationReason = (typeof CANCELLATION_REASONS)[number];
+export const cancellationReasonSchema = z.enum(CANCELLATION_REASONS);
+
 const productSnapshot = {
   productId: id,
   sku: z.string(),
@@ -94,6 +103,7 @@ export const contracts = {
       customerId: id,
       status: orderStatus,
       previousStatus: orderStatus.nullable(),
+      /** For CANCELLED: one of CANCELLATION_REASONS (a string, so a consumer older than a new value still reads the event). */
       reason: z.string().nullable(),
       version: z.number().int().positive(),
       at: isoDate,

@@ -36,10 +36,23 @@ export const ordersConfigSchema = baseConfigSchema.extend({
   CART_IDLE_TTL_SECONDS: seconds(7 * 24 * 3600),
   /** Currency of an empty cart's zero subtotal. */
   DEFAULT_CURRENCY: z.string().length(3).default('USD'),
-  /** How long a PENDING order waits for inventory's answer before the sweeper cancels it. */
-  RESERVATION_TIMEOUT_SECONDS: seconds(30),
-  /** How long an AWAITING_PAYMENT order waits for payments' answer before the sweeper cancels it. */
-  PAYMENT_TIMEOUT_SECONDS: seconds(60),
+  /**
+   * How long a PENDING order waits for inventory's answer, counted from when ReserveStock left the
+   * outbox (not from placeOrder), before the sweeper cancels it TIMED_OUT. Inventory answers in
+   * milliseconds; this only runs out when inventory is down, so it is sized like a stock hold.
+   */
+  RESERVATION_TIMEOUT_SECONDS: seconds(900),
+  /**
+   * How long an AWAITING_PAYMENT order waits for payments' answer, counted from when
+   * AuthorizePayment left the outbox. Payments answers PaymentFailed itself after its provider
+   * timeout, retries and reconciliation; this is the backstop for payments being down.
+   * Inventory's RESERVATION_TTL_SECONDS must be longer than this plus RESERVATION_TIMEOUT_SECONDS.
+   */
+  PAYMENT_TIMEOUT_SECONDS: seconds(600),
+  /** The saga consumer not fetching, or an outbox row unsent, for this long is broker trouble: no step times out meanwhile. */
+  SAGA_BROKER_STALL_SECONDS: seconds(10),
+  /** After broker trouble ends, no step times out for this long either (the replies queued meanwhile come first). */
+  SAGA_BROKER_GRACE_SECONDS: seconds(60),
   /** How often each replica looks for orders past their deadline. */
   SAGA_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(2000),
 });

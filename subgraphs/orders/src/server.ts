@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { Admin, Consumer, Producer } from 'kafkajs';
 import { createDataSource, createLogger, createMetricsRegistry, createSubgraphServer, openDatabase } from '@shopgraph/kit';
-import { createKafka, createProducer, ensureTopics, PostgresOutboxRelay, startConsumer, Topics, type EventEnvelope, type RunningConsumer } from '@shopgraph/events';
+import { createKafka, createProducer, ensureTopics, PostgresOutboxRelay, startConsumer, Topics, type EventEnvelope } from '@shopgraph/events';
 import type { OrdersConfig } from './config';
 import { createLoaders, type OrdersContext, type OrdersServices } from './context';
 import { entities } from './entities';
@@ -15,7 +15,7 @@ import { CartService } from './services/cart.service';
 import { OrderService } from './services/order.service';
 import { SagaMetrics } from './services/saga.metrics';
 import { SagaService } from './services/saga.service';
-import { SagaSweeper } from './services/saga.sweeper';
+import { ConsumerActivity, SagaSweeper } from './services/saga.sweeper';
 import { CartStore } from './stores/cart.store';
 import { OrderStore } from './stores/order.store';
 import { ProductReplicaStore } from './stores/product-replica.store';
@@ -67,8 +67,7 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
   const kafkaAdmin = admin;
   const kafkaProducer = producer;
 
-  // outbox_backlog comes from SagaMetrics here.
-  const relay = new PostgresOutboxRelay({ dataSource, url: config.DATABASE_URL, producer: kafkaProducer, log, metrics, backlogGauge: false });
+  const relay = new PostgresOutboxRelay({ dataSource, url: config.DATABASE_URL, producer: kafkaProducer, log });
   const sagaMetrics = new SagaMetrics(metrics, () => relay.backlog());
   const orderStore = new OrderStore(dataSource);
   const replica = new ProductReplicaStore(dataSource);
@@ -81,15 +80,28 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
   );
   const carts = new CartService(new CartStore(redis, config.CART_KEY_PREFIX, config.CART_IDLE_TTL_SECONDS), replica, config.DEFAULT_CURRENCY);
   const services: OrdersServices = { carts, orders: new OrderService(dataSource, orderStore, replica, carts, saga, sagaMetrics) };
-  const sweeper = new SagaSweeper(saga, orderStore, dataSource, config.SAGA_SWEEP_INTERVAL_MS, log);
+  const consumes = new Set(config.CONSUMERS);
+  // The saga consumer's silence holds the sweeper off (saga-clock.ts): replies may be stuck in Kafka.
+  const sagaActivity = consumes.has('saga') ? new ConsumerActivity() : undefined;
+  const sweeper = new SagaSweeper(
+    saga,
+    orderStore,
+    dataSource,
+    {
+      intervalMs: config.SAGA_SWEEP_INTERVAL_MS,
+      hold: { stallSeconds: config.SAGA_BROKER_STALL_SECONDS, graceSeconds: config.SAGA_BROKER_GRACE_SECONDS },
+      consumer: sagaActivity,
+    },
+    log,
+  );
 
   const handle = async (event: EventEnvelope): Promise<void> => {
     if (isProductEvent(event)) await handleProductEvent(dataSource, replica, event);
     else await handleSagaEvent(dataSource, saga, orderStore, event, log);
+    sagaActivity?.seen();
   };
-  const consumes = new Set(config.CONSUMERS);
   const topics = [...(consumes.has('products') ? [Topics.products] : []), ...(consumes.has('saga') ? [Topics.inventory, Topics.payments] : [])];
-  let consumer: RunningConsumer | null = null;
+  let consumer: { consumer: Consumer; stop: () => Promise<void> } | null = null;
 
   const server = createSubgraphServer<OrdersContext>({
     name: 'orders',
@@ -101,9 +113,7 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
       postgres: () => dataSource.query('SELECT 1'),
       redis: () => redis.ping(),
       kafka: () => kafkaAdmin.describeCluster(),
-      consumer: async () => consumer?.check(),
     },
-    health: { liveness: { consumer: async () => consumer?.live() }, degraded: { outboxListener: () => relay.checkListening() } },
     context: (base) => ({ ...base, services, loaders: createLoaders(orderStore, services) }),
   });
 
@@ -131,7 +141,14 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
         await relay.start();
         sweeper.start();
         if (topics.length > 0) {
-          consumer = await startConsumer({ kafka, groupId: config.KAFKA_GROUP_ID, topics, log, handle, fromBeginning: config.KAFKA_FROM_BEGINNING, metrics });
+          consumer = await startConsumer({ kafka, groupId: config.KAFKA_GROUP_ID, topics, log, handle, fromBeginning: config.KAFKA_FROM_BEGINNING });
+          if (sagaActivity) {
+            const { consumer: kafkaConsumer } = consumer;
+            kafkaConsumer.on(kafkaConsumer.events.FETCH, () => sagaActivity.seen());
+            // A consumer that restarts itself after a crash reports its fetches through health().
+            const running = consumer as { health?: () => { lastFetchAt: number | null } };
+            if (running.health) sagaActivity.probe = () => running.health!().lastFetchAt;
+          }
         }
         return await server.start();
       } catch (error) {

@@ -172,22 +172,26 @@ describe('saga timeouts', () => {
 
   const outboxTypes = async (orderId: string) =>
     (await orders.sql<{ type: string }>(`SELECT envelope->>'type' AS type FROM outbox WHERE key = $1 ORDER BY seq`, [orderId])).map((r) => r.type);
+  const historyReasons = async (orderId: string) =>
+    (await orders.sql<{ reason: string | null }>('SELECT reason FROM order_status_history WHERE order_id = $1 ORDER BY version', [orderId])).map((r) => r.reason);
 
   it('cancels an order whose reservation never answers, and releases whatever was reserved', async () => {
     const { orderId } = await placeOrder(orders);
     const started = Date.now();
     const row = await statusOf(orders, orderId, 'CANCELLED');
     expect(Date.now() - started).toBeGreaterThanOrEqual(700);
-    expect(row).toMatchObject({ cancellation_reason: 'ADMIN', version: 2 });
+    expect(row).toMatchObject({ cancellation_reason: 'TIMED_OUT', version: 2 });
+    expect(await historyReasons(orderId)).toEqual([null, 'TIMED_OUT: stock reservation']);
     expect(await outboxTypes(orderId)).toEqual(['ReserveStock', 'OrderStatusChanged', 'ReleaseStock', 'OrderStatusChanged']);
   });
 
-  it('cancels an order whose payment never answers as PAYMENT_FAILED, with release and refund', async () => {
+  it('cancels an order whose payment never answers as TIMED_OUT, with release and refund', async () => {
     const { orderId, lines } = await placeOrder(orders);
     await orders.service.handle(createEvent('StockReserved', orderId, { orderId, lines }, inventory));
     expect((await orders.orderRow(orderId))!.status).toBe('AWAITING_PAYMENT');
     const row = await statusOf(orders, orderId, 'CANCELLED');
-    expect(row).toMatchObject({ cancellation_reason: 'PAYMENT_FAILED', version: 3 });
+    expect(row).toMatchObject({ cancellation_reason: 'TIMED_OUT', version: 3 });
+    expect(await historyReasons(orderId)).toEqual([null, null, 'TIMED_OUT: payment']);
     expect(await outboxTypes(orderId)).toEqual([
       'ReserveStock',
       'OrderStatusChanged',

@@ -52,7 +52,11 @@ export class OrderEntity {
   @Column({ type: 'int' })
   version!: number;
 
-  /** When the step the order waits on times out (null when it waits on nothing). */
+  /**
+   * The earliest time the step the order waits on can time out (null when it waits on nothing):
+   * nominally enqueued + timeout; the sweeper moves it to sent + timeout once the step's command
+   * has left (saga-clock.ts). The command's outbox row id is in `step_command_id` (store-only).
+   */
   @Column({ name: 'deadline_at', type: 'timestamptz', precision: 3, nullable: true })
   deadlineAt!: Date | null;
 

@@ -11,11 +11,16 @@
  * compensation that keeps the books straight (a late reservation is released, a late capture refunded).
  */
 
+import type { CancellationReason } from '@shopgraph/events';
+
 export const ORDER_STATUSES = ['PENDING', 'AWAITING_PAYMENT', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-export const CANCELLATION_REASONS = ['OUT_OF_STOCK', 'PAYMENT_DECLINED', 'PAYMENT_FAILED', 'CUSTOMER_REQUEST', 'ADMIN'] as const;
-export type CancellationReason = (typeof CANCELLATION_REASONS)[number];
+// The vocabulary is defined once, with the event contracts; the GraphQL enum is built from it.
+export { CANCELLATION_REASONS, type CancellationReason } from '@shopgraph/events';
+
+/** The two steps that wait on another service, as the history names them when one times out. */
+export const STEP_NAMES = { reservation: 'stock reservation', payment: 'payment' } as const;
 
 /** What the saga needs to know about an order to decide. */
 export interface SagaOrder {
@@ -53,6 +58,8 @@ export interface SagaDecision {
   status?: OrderStatus;
   /** Why the order was cancelled (with status CANCELLED). */
   reason?: CancellationReason;
+  /** What the history entry says when it says more than `reason` (which step timed out). */
+  note?: string;
   /** Commands to send, in order. */
   commands: SagaCommand[];
   /** Set when the input records that money was captured (even without a status change). */
@@ -67,6 +74,11 @@ export interface SagaDecision {
 
 const ignore = (why: string): SagaDecision => ({ commands: [], ignored: why });
 const cancel = (reason: CancellationReason, commands: SagaCommand[]): SagaDecision => ({ status: 'CANCELLED', reason, commands, deadline: null });
+/** A step's deadline passed: TIMED_OUT, and the history says which step (e.g. "TIMED_OUT: stock reservation"). */
+const timedOut = (step: keyof typeof STEP_NAMES, commands: SagaCommand[]): SagaDecision => ({
+  ...cancel('TIMED_OUT', commands),
+  note: `TIMED_OUT: ${STEP_NAMES[step]}`,
+});
 
 /** Decides what `input` does to `order`. Pure and total: every (status, input) pair has an answer. */
 export function decide(order: SagaOrder, input: SagaInput): SagaDecision {
@@ -98,16 +110,17 @@ export function decide(order: SagaOrder, input: SagaInput): SagaDecision {
       return ignore(`PaymentFailed in ${status}`);
 
     case 'ReservationTimedOut':
-      // Inventory never answered. No CancellationReason says "timeout"; the shop (not the customer,
-      // not a payment) gave up on the order, so ADMIN is the least misleading. ReleaseStock in case
-      // a reservation was made but its answer was lost (a late StockReserved is released as well).
-      if (status === 'PENDING') return cancel('ADMIN', ['ReleaseStock']);
+      // Inventory never answered within the reservation timeout of the command leaving (the sweeper
+      // applies the deadline rule, see saga-clock.ts). ReleaseStock in case a reservation was made
+      // but its answer was lost (a late StockReserved is released as well).
+      if (status === 'PENDING') return timedOut('reservation', ['ReleaseStock']);
       return ignore(`reservation timer in ${status}`);
 
     case 'PaymentTimedOut':
-      // PAYMENT_FAILED covers "provider error or timeout". The refund is a no-op when nothing was
-      // captured; a capture that still arrives later is refunded by the CANCELLED + PaymentCaptured rule.
-      if (status === 'AWAITING_PAYMENT') return cancel('PAYMENT_FAILED', ['ReleaseStock', 'RefundPayment']);
+      // Payments never answered (payments' own provider timeout and reconciliation answer with
+      // PaymentFailed well before this). The refund is a no-op when nothing was captured; a capture
+      // that still arrives later is refunded by the CANCELLED + PaymentCaptured rule.
+      if (status === 'AWAITING_PAYMENT') return timedOut('payment', ['ReleaseStock', 'RefundPayment']);
       return ignore(`payment timer in ${status}`);
 
     case 'CancelRequested': {

@@ -73,6 +73,7 @@ export class OrderService {
     const now = new Date();
     const orderId = randomUUID();
     const origin: EventOrigin = { source: SOURCE, correlationId: ctx.requestId };
+    const reserveStock = this.saga.reserveStock(orderId, priced.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })), origin);
     const created = await this.dataSource.transaction(async (manager) => {
       const inserted = await this.orders.insert(
         manager,
@@ -89,13 +90,14 @@ export class OrderService {
           paymentToken: normalized.paymentToken,
           lines: priced.lines,
           deadlineAt: this.saga.deadlineFor('reservation', now),
+          stepCommandId: reserveStock.id,
         },
         now,
       );
       if (!inserted) return null;
       const order = (await this.orders.findById(orderId, manager))!;
       await enqueueEvents(manager, [
-        this.saga.reserveStock(orderId, priced.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })), origin),
+        reserveStock,
         await this.saga.statusChanged(manager, order, null, origin),
       ]);
       return order;

@@ -40,10 +40,17 @@ export class SagaService {
     private readonly log: Logger,
   ) {}
 
-  /** When a step that starts now times out. */
+  /** The timeout of a step, counted from when its command left (saga-clock.ts). */
+  timeoutSeconds(step: 'reservation' | 'payment'): number {
+    return step === 'reservation' ? this.timeouts.reservationSeconds : this.timeouts.paymentSeconds;
+  }
+
+  /**
+   * The nominal deadline of a step whose command is enqueued now: the earliest it can time out.
+   * The real one is the command's sent time + timeout (the sweeper moves `deadline_at` to it).
+   */
   deadlineFor(step: 'reservation' | 'payment', now: Date): Date {
-    const seconds = step === 'reservation' ? this.timeouts.reservationSeconds : this.timeouts.paymentSeconds;
-    return new Date(now.getTime() + seconds * 1000);
+    return new Date(now.getTime() + this.timeoutSeconds(step) * 1000);
   }
 
   /** Decides `input` for `order` (as read in this transaction) and writes the outcome; throws VersionConflict on a race. */
@@ -54,7 +61,11 @@ export class SagaService {
     const now = new Date();
     let updated = order;
     let change: CommittedChange | null = null;
+    const events: EventEnvelope[] = decision.commands.map((command) => this.command(command, order, origin));
     if (decision.status) {
+      // The step the order now waits on starts when its command leaves: remember which one that is.
+      const stepCommand = decision.deadline === 'payment' ? events.find((e) => e.type === 'AuthorizePayment') : undefined;
+      if (decision.deadline && !stepCommand) throw new Error(`the ${decision.deadline} step of order ${order.id} starts without its command`);
       const next = await this.orders.changeStatus(
         manager,
         {
@@ -62,7 +73,9 @@ export class SagaService {
           expectedVersion: order.version,
           status: decision.status,
           reason: decision.reason ?? null,
+          historyReason: decision.note ?? decision.reason ?? null,
           deadlineAt: decision.deadline ? this.deadlineFor(decision.deadline, now) : null,
+          stepCommandId: stepCommand?.id ?? null,
           paymentCaptured: decision.paymentCaptured === true,
           clearPaymentToken: isSettled(decision.status),
         },
@@ -76,7 +89,6 @@ export class SagaService {
         throw new VersionConflict(`order ${order.id} changed after version ${order.version}`);
       }
     }
-    const events: EventEnvelope[] = decision.commands.map((command) => this.command(command, order, origin));
     if (change) events.push(await this.statusChanged(manager, updated, change, origin));
     await enqueueEvents(manager, events);
     return { decision, order: updated, change };

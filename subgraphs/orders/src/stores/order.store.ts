@@ -3,6 +3,7 @@ import { OrderItemEntity } from '../entities/order-item.entity';
 import { OrderStatusChangeEntity } from '../entities/order-status-change.entity';
 import { OrderEntity } from '../entities/order.entity';
 import type { CancellationReason, OrderStatus } from '../services/order-saga';
+import type { StepCommand } from '../services/saga-clock';
 import type { ShippingAddressFields } from '../services/order-input';
 import type { PricedLine } from '../services/pricing';
 import { isUuid, updateReturning } from './sql';
@@ -20,6 +21,8 @@ export interface NewOrder {
   paymentToken: string;
   lines: PricedLine[];
   deadlineAt: Date;
+  /** The id of the ReserveStock event enqueued with the order (its deadline counts from its sending). */
+  stepCommandId: string;
 }
 
 /** A status change guarded by the version the decision was made on. */
@@ -28,10 +31,23 @@ export interface StatusChange {
   expectedVersion: number;
   status: OrderStatus;
   reason: CancellationReason | null;
+  /** What the history row says (defaults to `reason`), e.g. which step timed out. */
+  historyReason?: string | null;
   deadlineAt: Date | null;
+  /** The id of the command the new step waits on (null when it waits on nothing). */
+  stepCommandId: string | null;
   paymentCaptured: boolean;
   /** Forget the payment token (the saga has settled; it will never be needed again). */
   clearPaymentToken: boolean;
+}
+
+/** An order past its nominal deadline, locked, with what the sweeper needs to judge it. */
+export interface OverdueOrder {
+  order: OrderEntity;
+  /** The step's command as the outbox knows it (rows still unsent are not returned at all). */
+  command: StepCommand;
+  /** The database's clock when the rows were read (outbox times are on that clock). */
+  now: Date;
 }
 
 /** Position in the keyset order (created_at desc, id desc). */
@@ -57,9 +73,9 @@ export class OrderStore {
   async insert(manager: EntityManager, order: NewOrder, now: Date): Promise<boolean> {
     const inserted: unknown[] = await manager.query(
       `INSERT INTO orders (id, number, customer_id, status, currency, subtotal, total, shipping_address, payment_token,
-                           idempotency_key, input_hash, version, deadline_at, status_changed_at, created_at, updated_at)
+                           idempotency_key, input_hash, version, deadline_at, step_command_id, status_changed_at, created_at, updated_at)
        VALUES ($1, 'SG-' || lpad(nextval('order_number_seq')::text, 6, '0'), $2, 'PENDING', $3, $4, $5, $6::jsonb, $7,
-               $8, $9, 1, $10, $11, $11, $11)
+               $8, $9, 1, $10, $12, $11, $11, $11)
        ON CONFLICT (customer_id, idempotency_key) DO NOTHING
        RETURNING id`,
       [
@@ -74,6 +90,7 @@ export class OrderStore {
         order.inputHash,
         order.deadlineAt,
         now,
+        order.stepCommandId,
       ],
     );
     if (inserted.length === 0) return false;
@@ -125,13 +142,13 @@ export class OrderStore {
       manager,
       `UPDATE orders SET status = $3, cancellation_reason = $4, deadline_at = $5, payment_captured = payment_captured OR $6,
               payment_token = CASE WHEN $7 THEN NULL ELSE payment_token END,
-              version = version + 1, status_changed_at = $8, updated_at = $8
+              version = version + 1, status_changed_at = $8, updated_at = $8, step_command_id = $9
         WHERE id = $1 AND version = $2
         RETURNING id`,
-      [change.orderId, change.expectedVersion, change.status, change.reason, change.deadlineAt, change.paymentCaptured, change.clearPaymentToken, now],
+      [change.orderId, change.expectedVersion, change.status, change.reason, change.deadlineAt, change.paymentCaptured, change.clearPaymentToken, now, change.stepCommandId],
     );
     if (!row) return null;
-    await this.addHistory(manager, change.orderId, change.expectedVersion + 1, change.status, change.reason, now);
+    await this.addHistory(manager, change.orderId, change.expectedVersion + 1, change.status, change.historyReason ?? change.reason, now);
     return this.findById(change.orderId, manager);
   }
 
@@ -146,20 +163,41 @@ export class OrderStore {
   }
 
   /**
-   * Locks up to `limit` orders whose deadline has passed, skipping rows another replica's sweep
-   * (or an event handler) holds; the caller decides their fate in the same transaction.
+   * Locks up to `limit` orders waiting on a step whose nominal deadline has passed and whose
+   * command has left (or whose command row is unknown), skipping rows another replica's sweep (or
+   * an event handler) holds; the caller decides their fate in the same transaction. Orders whose
+   * command is still unsent are not returned: their step has not started (saga-clock.ts).
    */
-  lockOverdue(manager: EntityManager, limit: number): Promise<OrderEntity[]> {
-    return manager
-      .getRepository(OrderEntity)
-      .createQueryBuilder('o')
-      .where('o.deadline_at <= now()')
-      .andWhere("o.status IN ('PENDING', 'AWAITING_PAYMENT')")
-      .orderBy('o.deadline_at', 'ASC')
-      .limit(limit)
-      .setLock('pessimistic_write')
-      .setOnLocked('skip_locked')
-      .getMany();
+  async lockOverdue(manager: EntityManager, limit: number): Promise<OverdueOrder[]> {
+    const rows: { id: string; known: boolean; sent_at: Date | null; now: Date }[] = await manager.query(
+      `SELECT o.id, c.id IS NOT NULL AS known, c.sent_at, now() AS now
+         FROM orders o LEFT JOIN outbox c ON c.id = o.step_command_id
+        WHERE o.deadline_at <= now() AND o.status IN ('PENDING', 'AWAITING_PAYMENT')
+          AND (c.id IS NULL OR c.sent_at IS NOT NULL)
+        ORDER BY o.deadline_at
+        LIMIT $1
+          FOR UPDATE OF o SKIP LOCKED`,
+      [limit],
+    );
+    const orders = new Map((await this.findByIds(rows.map((r) => r.id), manager)).map((o) => [o.id, o]));
+    return rows.map((r) => ({
+      order: orders.get(r.id)!,
+      command: r.known ? { kind: 'row', sentAt: r.sent_at } : { kind: 'unknown' },
+      now: r.now,
+    }));
+  }
+
+  /** Sets the exact deadline of a locked order's step (once its command is known to have left). */
+  async moveDeadline(manager: EntityManager, orderId: string, deadlineAt: Date): Promise<void> {
+    await manager.query('UPDATE orders SET deadline_at = $2 WHERE id = $1', [orderId, deadlineAt]);
+  }
+
+  /** Age in ms of the oldest outbox row not yet published, on the database's clock (0 when none). */
+  async oldestUnsentMs(): Promise<number> {
+    const [row]: { ms: number | null }[] = await this.dataSource.query(
+      'SELECT (EXTRACT(EPOCH FROM now() - created_at) * 1000)::float8 AS ms FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT 1',
+    );
+    return Math.max(0, row?.ms ?? 0);
   }
 
   /** One page in (created_at desc, id desc) order; `first + 1` rows so the caller can tell a next page. */

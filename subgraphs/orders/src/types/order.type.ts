@@ -1,4 +1,5 @@
 import { Field, ID, Int, ObjectType, registerEnumType, Directive } from 'type-graphql';
+import { CANCELLATION_REASONS, type CancellationReason as CancellationReasonValue } from '@shopgraph/events';
 import { Money, PageInfo, UserError } from '@shopgraph/kit';
 import { Product } from './product.type';
 
@@ -24,24 +25,24 @@ registerEnumType(OrderStatus, {
   },
 });
 
-/** Why an order was cancelled. */
-export enum CancellationReason {
-  OUT_OF_STOCK = 'OUT_OF_STOCK',
-  PAYMENT_DECLINED = 'PAYMENT_DECLINED',
-  PAYMENT_FAILED = 'PAYMENT_FAILED',
-  CUSTOMER_REQUEST = 'CUSTOMER_REQUEST',
-  ADMIN = 'ADMIN',
-}
+/** Why an order was cancelled: the values of CANCELLATION_REASONS (@shopgraph/events), the one vocabulary. */
+export const CancellationReason = Object.fromEntries(CANCELLATION_REASONS.map((r) => [r, r])) as { readonly [R in CancellationReasonValue]: R };
+export type CancellationReason = CancellationReasonValue;
 registerEnumType(CancellationReason, {
   name: 'CancellationReason',
   description: 'Why an order was cancelled.',
+  // Typed by the vocabulary: a new reason does not compile until it is described here.
   valuesConfig: {
     OUT_OF_STOCK: { description: 'Not enough stock for every line.' },
     PAYMENT_DECLINED: { description: 'The card was declined.' },
     PAYMENT_FAILED: { description: 'The payment provider failed or did not answer in time (after retries).' },
     CUSTOMER_REQUEST: { description: 'The customer cancelled it.' },
-    ADMIN: { description: 'The shop cancelled it: an administrator, or the system when stock reservation never answered in time.' },
-  },
+    ADMIN: { description: 'An administrator cancelled it.' },
+    TIMED_OUT: {
+      description:
+        'The shop gave up waiting for the stock reservation or the payment: no answer within its timeout of the request being sent (the history entry names the step).',
+    },
+  } satisfies { [R in CancellationReasonValue]: { description: string } },
 });
 
 @ObjectType({ description: 'A delivery address, copied onto the order when it was placed.' })
@@ -95,7 +96,10 @@ export class OrderStatusChange {
   @Field(() => OrderStatus, { description: 'The status the order entered.' })
   status!: OrderStatus;
 
-  @Field(() => String, { nullable: true, description: 'Why, when there is a reason (for CANCELLED: the CancellationReason).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why, when there is a reason. For CANCELLED: the CancellationReason; for TIMED_OUT followed by the step that timed out ("TIMED_OUT: stock reservation", "TIMED_OUT: payment").',
+  })
   reason?: string | null;
 
   @Field(() => Date, { description: 'When it entered it.' })
