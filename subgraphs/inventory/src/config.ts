@@ -28,8 +28,14 @@ export const inventoryConfigSchema = baseConfigSchema.extend({
     .default('products,commands')
     .transform((value) => value.split(',').map((c) => c.trim()).filter(Boolean))
     .pipe(z.array(z.enum(CONSUMER_NAMES))),
-  /** How long a reservation holds stock before the sweeper releases it. */
-  RESERVATION_TTL_SECONDS: z.coerce.number().int().positive().default(900),
+  /**
+   * How long a reservation holds stock before the sweeper releases it: a backstop for orders that
+   * never come back (orders commits or releases every reservation itself). It must outlast the
+   * order's whole wait: orders' RESERVATION_TIMEOUT_SECONDS + PAYMENT_TIMEOUT_SECONDS (900 + 600)
+   * plus any broker outage the saga rides out; a hold released before payment lands would sell
+   * units that are no longer reserved.
+   */
+  RESERVATION_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
   /** How often each replica looks for expired reservations. */
   SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(5000),
 });
