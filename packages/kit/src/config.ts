@@ -1,7 +1,43 @@
 import { z } from 'zod';
 
 /** Settings every service shares; each service extends this with its own. */
+const ms = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/**
+ * Deadlines of every datastore client the kit builds (createRedis, createDataSource,
+ * mongoClientOptions, OptionalCache). A call that passes its deadline fails, and a request that
+ * needed it gets SERVICE_UNAVAILABLE: a hung store costs a request at most this long.
+ */
+export const datastoreConfigShape = {
+  /** Redis: TCP connect of a (re)connection. */
+  REDIS_CONNECT_TIMEOUT_MS: ms(1000),
+  /** Redis: one command on the request path (carts, login attempts). */
+  REDIS_COMMAND_TIMEOUT_MS: ms(250),
+  /** Redis: a connection that has sent a command and heard nothing for this long is dropped and reopened. */
+  REDIS_SOCKET_TIMEOUT_MS: ms(3000),
+  /** A cache read (OptionalCache); past it the read goes to the store. */
+  CACHE_TIMEOUT_MS: ms(100),
+  /** After a cache timeout or error the cache is skipped this long, then probed with one read. */
+  CACHE_COOLDOWN_MS: ms(5000),
+  /** PostgreSQL: opening a connection or waiting for a pooled one. */
+  PG_CONNECT_TIMEOUT_MS: ms(2000),
+  /** PostgreSQL: one statement (server-side statement_timeout; the client gives up 500 ms later). */
+  PG_STATEMENT_TIMEOUT_MS: ms(3000),
+  /** PostgreSQL: idle pooled connections are closed after this long. */
+  PG_IDLE_TIMEOUT_MS: ms(30000),
+  /** MongoDB: TCP connect and handshake of a connection (and of the monitor's heartbeats). */
+  MONGO_CONNECT_TIMEOUT_MS: ms(2000),
+  /** MongoDB: how long an operation waits for a usable server. */
+  MONGO_SERVER_SELECTION_TIMEOUT_MS: ms(2000),
+  /** MongoDB: one operation's reply (socket read); past it the connection is closed. */
+  MONGO_SOCKET_TIMEOUT_MS: ms(3000),
+};
+
+/** The datastore deadlines as a service's config carries them. */
+export type DatastoreConfig = { [K in keyof typeof datastoreConfigShape]: number };
+
 export const baseConfigSchema = z.object({
+  ...datastoreConfigShape,
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().default('127.0.0.1'),

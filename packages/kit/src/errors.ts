@@ -1,6 +1,7 @@
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from './logger';
+import { DEFAULT_RETRY_AFTER_SECONDS, isStoreUnavailable } from './unavailable';
 
 /** Error codes whose messages are written for clients and may be shown as they are. */
 const CLIENT_SAFE_CODES = new Set([
@@ -18,6 +19,8 @@ const CLIENT_SAFE_CODES = new Set([
   'QUERY_TOO_COMPLEX',
   // The gateway's own answer for fields of a subgraph that is down or too slow (names the subgraph, never a host).
   'SUBGRAPH_UNAVAILABLE',
+  // A datastore or the broker did not answer within its deadline (see unavailable.ts); carries retryAfter.
+  'SERVICE_UNAVAILABLE',
 ]);
 
 export function unauthenticated(message = 'You must be signed in'): GraphQLError {
@@ -33,8 +36,9 @@ export function badUserInput(message: string, field?: string[]): GraphQLError {
 }
 
 /**
- * Apollo `formatError`: keeps client-facing errors, replaces everything else (driver errors,
- * bugs) with a generic INTERNAL_SERVER_ERROR after logging it. Never returns a stack trace.
+ * Apollo `formatError`: keeps client-facing errors, answers a datastore or broker that timed out
+ * or cannot be reached with SERVICE_UNAVAILABLE (+ `retryAfter`), replaces everything else (driver
+ * errors, bugs) with a generic INTERNAL_SERVER_ERROR after logging it. Never returns a stack trace.
  */
 export function maskErrors(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -43,7 +47,16 @@ export function maskErrors(log: Logger) {
       const { stacktrace: _stack, exception: _exc, ...rest } = (formatted.extensions ?? {}) as Record<string, unknown>;
       return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: rest };
     }
-    log.error({ err: unwrapResolverError(error), path: formatted.path }, 'unexpected error in resolver');
+    const original = unwrapResolverError(error);
+    if (isStoreUnavailable(original)) {
+      log.warn({ err: original, path: formatted.path }, 'a datastore did not answer in time; answering SERVICE_UNAVAILABLE');
+      return {
+        message: 'The service is temporarily unavailable; try again shortly',
+        path: formatted.path,
+        extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: DEFAULT_RETRY_AFTER_SECONDS },
+      };
+    }
+    log.error({ err: original, path: formatted.path }, 'unexpected error in resolver');
     return {
       message: 'Internal server error',
       path: formatted.path,

@@ -16,3 +16,7 @@ export * from './store-metrics';
 export * from './address';
 export * from './graphql/address.input';
 export * from './periodic-task';
+export * from './unavailable';
+export * from './redis';
+export * from './mongo';
+export * from './cache';

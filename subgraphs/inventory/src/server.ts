@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
 import type { Admin, Producer } from 'kafkajs';
-import { createDataSource, createLogger, createMetricsRegistry, createSubgraphServer, openDatabase } from '@shopgraph/kit';
+import { createDataSource, createLogger, createMetricsRegistry, createSubgraphServer, openDatabase, postgresDeadlines } from '@shopgraph/kit';
 import {
   createKafka,
   createProducer,
@@ -49,7 +49,7 @@ export interface InventoryService {
 export async function createInventoryService(config: InventoryConfig): Promise<InventoryService> {
   const log = createLogger('inventory', config.LOG_LEVEL);
   const metrics = createMetricsRegistry('inventory');
-  const dataSource = createDataSource({ url: config.DATABASE_URL, entities, migrations, metrics });
+  const dataSource = createDataSource({ url: config.DATABASE_URL, entities, migrations, metrics, deadlines: postgresDeadlines(config) });
   await openDatabase(dataSource, config.DATABASE_URL, log);
 
   const kafka = createKafka(config.KAFKA_BROKERS, 'inventory', log);

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
 import type { Admin, Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
-import { createDataSource, createLogger, createMetricsRegistry, createSubgraphServer, openDatabase } from '@shopgraph/kit';
+import { createDataSource, createLogger, createMetricsRegistry, createSubgraphServer, openDatabase, postgresDeadlines } from '@shopgraph/kit';
 import { createKafka, createProducer, ensureTopics, PostgresOutboxRelay, startConsumer, Topics, type EventEnvelope, type RunningConsumer } from '@shopgraph/events';
 import type { PaymentsConfig } from './config';
 import { createLoaders, type PaymentsContext, type PaymentsServices } from './context';
@@ -58,7 +58,7 @@ export interface PaymentsService {
 export async function createPaymentsService(config: PaymentsConfig, options: PaymentsServiceOptions = {}): Promise<PaymentsService> {
   const log = createLogger('payments', config.LOG_LEVEL);
   const metrics = createMetricsRegistry('payments');
-  const dataSource = createDataSource({ url: config.DATABASE_URL, entities, migrations, metrics });
+  const dataSource = createDataSource({ url: config.DATABASE_URL, entities, migrations, metrics, deadlines: postgresDeadlines(config) });
   await openDatabase(dataSource, config.DATABASE_URL, log);
 
   const kafka = createKafka(config.KAFKA_BROKERS, 'payments', log);

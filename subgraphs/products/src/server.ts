@@ -4,10 +4,15 @@ import { MongoClient, type Db } from 'mongodb';
 import type { Admin, Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import {
+  cacheDeadlines,
   countMongoCommands,
   createLogger,
   createMetricsRegistry,
+  createRedis,
   createSubgraphServer,
+  mongoClientOptions,
+  OptionalCache,
+  redisDeadlines,
   storeQueryCounter,
 } from '@shopgraph/kit';
 import { createKafka, createProducer, DocumentLocks, ensureTopics, MongoOutboxRelay, Topics } from '@shopgraph/events';
@@ -48,19 +53,20 @@ export interface ProductsService {
 export async function createProductsService(config: ProductsConfig): Promise<ProductsService> {
   const log = createLogger('products', config.LOG_LEVEL);
   const metrics = createMetricsRegistry('products');
-  const mongo = new MongoClient(config.MONGO_URL, { monitorCommands: true, serverSelectionTimeoutMS: 5000 });
+  const mongo = new MongoClient(config.MONGO_URL, mongoClientOptions(config, { monitorCommands: true }));
   countMongoCommands(mongo, storeQueryCounter(metrics));
   // The relay polls in the background; on its own client it stays out of store_queries_total,
   // which then counts only what requests cause (the gateway's N+1 tests read it).
-  const relayMongo = new MongoClient(config.MONGO_URL, { serverSelectionTimeoutMS: 5000, maxPoolSize: 2 });
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  const relayMongo = new MongoClient(config.MONGO_URL, mongoClientOptions(config, { maxPoolSize: 2 }));
+  const redis = createRedis(config.REDIS_URL, { ...redisDeadlines(config), log });
   const kafka = createKafka(config.KAFKA_BROKERS, 'products', log);
   let producer: Producer | null = null;
   let admin: Admin | null = null;
   try {
     await mongo.connect();
     await relayMongo.connect();
-    await redis.connect();
+    // Redis is only a cache: products starts, and serves from MongoDB, without it (it keeps reconnecting).
+    redis.connect().catch((error: unknown) => log.warn({ err: error }, 'product cache unavailable at startup; reading MongoDB'));
     const db = mongo.db(config.MONGO_DB);
     await ensureProductIndexes(db);
     await ensureCategoryIndexes(db);
@@ -71,7 +77,8 @@ export async function createProductsService(config: ProductsConfig): Promise<Pro
 
     const products = new ProductStore(db);
     const categories = new CategoryStore(db);
-    const cache = new ProductCache(redis, config.MONGO_DB, config.PRODUCT_CACHE_TTL_SECONDS, productCacheCounter(metrics), log);
+    const optional = new OptionalCache({ name: 'products', ...cacheDeadlines(config), log, metrics });
+    const cache = new ProductCache(redis, config.MONGO_DB, config.PRODUCT_CACHE_TTL_SECONDS, productCacheCounter(metrics), log, optional);
     const locks = new DocumentLocks();
     const relay = new MongoOutboxRelay({
       collections: [relayMongo.db(config.MONGO_DB).collection(PRODUCTS_COLLECTION)],
@@ -96,8 +103,8 @@ export async function createProductsService(config: ProductsConfig): Promise<Pro
       log,
       metrics,
       readiness: {
+        // No Redis check: it is only a cache (OptionalCache), and a hung cache must not take products out.
         mongodb: () => db.command({ ping: 1 }),
-        redis: () => redis.ping(),
         kafka: () => kafkaAdmin.describeCluster(),
       },
       context: (base) => ({ ...base, services, loaders: createLoaders({ products, categories, cache, catalog }) }),

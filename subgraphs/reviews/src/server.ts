@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { MongoClient, type Db } from 'mongodb';
 import { Counter, type Registry } from 'prom-client';
 import type { Admin, Producer } from 'kafkajs';
-import { countMongoCommands, createLogger, createMetricsRegistry, createSubgraphServer, storeQueryCounter } from '@shopgraph/kit';
+import { countMongoCommands, createLogger, createMetricsRegistry, createSubgraphServer, mongoClientOptions, storeQueryCounter } from '@shopgraph/kit';
 import { createKafka, createProducer, DocumentLocks, ensureTopics, MongoOutboxRelay, startConsumer, Topics, type RunningConsumer } from '@shopgraph/events';
 import type { ReviewsConfig } from './config';
 import { createLoaders, type ReviewsContext, type ReviewsServices } from './context';
@@ -38,9 +38,9 @@ export interface ReviewsService {
 export async function createReviewsService(config: ReviewsConfig): Promise<ReviewsService> {
   const log = createLogger('reviews', config.LOG_LEVEL);
   const metrics = createMetricsRegistry('reviews');
-  const client = new MongoClient(config.MONGO_URL, { monitorCommands: true, serverSelectionTimeoutMS: 5000 });
+  const client = new MongoClient(config.MONGO_URL, mongoClientOptions(config, { monitorCommands: true }));
   countMongoCommands(client, storeQueryCounter(metrics));
-  const backgroundClient = new MongoClient(config.MONGO_URL, { serverSelectionTimeoutMS: 5000 });
+  const backgroundClient = new MongoClient(config.MONGO_URL, mongoClientOptions(config));
   const kafka = createKafka(config.KAFKA_BROKERS, 'reviews', log);
   let producer: Producer | undefined;
   let admin: Admin | undefined;

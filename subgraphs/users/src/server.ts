@@ -1,7 +1,6 @@
 import 'reflect-metadata';
-import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { createDataSource, createLogger, createMetricsRegistry, createSubgraphServer, openDatabase } from '@shopgraph/kit';
+import { createDataSource, createLogger, createMetricsRegistry, createRedis, createSubgraphServer, openDatabase, postgresDeadlines, redisDeadlines } from '@shopgraph/kit';
 import type { UsersConfig } from './config';
 import { createLoaders, type UsersContext, type UsersServices } from './context';
 import { entities } from './entities';
@@ -37,9 +36,9 @@ export interface UsersService {
 export async function createUsersService(config: UsersConfig): Promise<UsersService> {
   const log = createLogger('users', config.LOG_LEVEL);
   const metrics = createMetricsRegistry('users');
-  const dataSource = createDataSource({ url: config.DATABASE_URL, entities, migrations, metrics });
+  const dataSource = createDataSource({ url: config.DATABASE_URL, entities, migrations, metrics, deadlines: postgresDeadlines(config) });
   await openDatabase(dataSource, config.DATABASE_URL, log);
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  const redis = createRedis(config.REDIS_URL, { ...redisDeadlines(config), log });
   try {
     await redis.connect();
     const userStore = new UserStore(dataSource);
@@ -51,7 +50,7 @@ export async function createUsersService(config: UsersConfig): Promise<UsersServ
         userStore,
         accessTokens,
         new RefreshTokenService(new PostgresRefreshTokenStore(dataSource), config.REFRESH_TOKEN_TTL_SECONDS),
-        new LoginAttemptStore(redis, config.LOGIN_RATE_LIMIT_WINDOW_SECONDS),
+        new LoginAttemptStore(redis, config.LOGIN_RATE_LIMIT_WINDOW_SECONDS, log),
         config.LOGIN_RATE_LIMIT,
       ),
       users: new UserService(userStore),
@@ -64,7 +63,9 @@ export async function createUsersService(config: UsersConfig): Promise<UsersServ
       config,
       log,
       metrics,
-      readiness: { postgres: () => dataSource.query('SELECT 1'), redis: () => redis.ping() },
+      // Redis only counts login attempts: without it login is refused (SERVICE_UNAVAILABLE) but
+      // everything else works, so it is not a readiness check (it would take all of users down).
+      readiness: { postgres: () => dataSource.query('SELECT 1') },
       context: (base) => ({ ...base, services, loaders: createLoaders(userStore, addressStore) }),
       routes: (app) => {
         app.get('/.well-known/jwks.json', async (_req, res) => {

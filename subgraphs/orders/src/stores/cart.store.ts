@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { isStoreUnavailable, serviceUnavailable } from '@shopgraph/kit';
 import { MAX_LINE_QUANTITY, MAX_LINES, type Line } from '../services/pricing';
 
 /** A cart as stored: lines in the order they were first added, and when it was last written. */
@@ -44,7 +45,12 @@ redis.call('EXPIRE', key, ttl)
 return {1, nextQty}
 `;
 
-/** Carts in Redis, one hash per signed-in user, forgotten after `idleTtlSeconds` without a write. */
+/**
+ * Carts in Redis, one hash per signed-in user, forgotten after `idleTtlSeconds` without a write.
+ * Carts have no other home, so they fail fast: a Redis that does not answer within
+ * REDIS_COMMAND_TIMEOUT_MS (or is unreachable) fails the call with SERVICE_UNAVAILABLE.
+ * A write that timed out may still have been applied; the cart query shows the truth.
+ */
 export class CartStore {
   constructor(
     private readonly redis: Redis,
@@ -53,7 +59,7 @@ export class CartStore {
   ) {}
 
   async get(userId: string): Promise<StoredCart> {
-    const hash = await this.redis.hgetall(this.key(userId));
+    const hash = await this.guard(this.redis.hgetall(this.key(userId)));
     const entries: { productId: string; quantity: number; addedAt: number }[] = [];
     for (const [field, value] of Object.entries(hash)) {
       if (field === UPDATED_AT) continue;
@@ -76,11 +82,11 @@ export class CartStore {
   }
 
   async clear(userId: string): Promise<void> {
-    await this.redis.del(this.key(userId));
+    await this.guard(this.redis.del(this.key(userId)));
   }
 
   private async write(userId: string, productId: string, quantity: number, mode: 'add' | 'set'): Promise<CartWriteOutcome> {
-    const [code, value] = (await this.redis.eval(
+    const [code, value] = (await this.guard(this.redis.eval(
       WRITE_LINE,
       1,
       this.key(userId),
@@ -91,10 +97,19 @@ export class CartStore {
       MAX_LINES,
       this.idleTtlSeconds,
       Date.now(),
-    )) as [number, number];
+    ))) as [number, number];
     if (code === -1) return { ok: false, reason: 'LINE_TOO_LARGE', current: value };
     if (code === -2) return { ok: false, reason: 'TOO_MANY_LINES', current: value };
     return { ok: true, quantity: value };
+  }
+
+  private async guard<T>(call: Promise<T>): Promise<T> {
+    try {
+      return await call;
+    } catch (error) {
+      if (isStoreUnavailable(error)) throw serviceUnavailable('Carts are temporarily unavailable; try again shortly');
+      throw error;
+    }
   }
 
   private key(userId: string): string {

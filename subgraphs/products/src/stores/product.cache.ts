@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
-import type { Logger } from '@shopgraph/kit';
+import { OptionalCache, type Logger } from '@shopgraph/kit';
 import type { ProductRecord } from '../entities/product.document';
 
 type Lookup = 'id' | 'slug';
@@ -14,8 +14,10 @@ export function productCacheCounter(registry: Registry): Counter<'result'> {
 
 /**
  * Redis read-through cache of single products, stored under both their id and their slug with a
- * short TTL. Writers delete both keys after changing a product. A Redis failure degrades to a
- * miss (reads go to MongoDB) instead of failing the request.
+ * short TTL. Writers delete both keys after changing a product. The cache is optional by
+ * construction (kit OptionalCache): every call has a deadline (CACHE_TIMEOUT_MS), and a failure
+ * or a passed deadline degrades to a miss (reads go to MongoDB) and makes the cache be skipped for
+ * CACHE_COOLDOWN_MS before one read probes it again, so a hung Redis slows nothing down.
  */
 export class ProductCache {
   constructor(
@@ -25,6 +27,7 @@ export class ProductCache {
     private readonly ttlSeconds: number,
     private readonly counter: Counter<'result'>,
     private readonly log: Logger,
+    private readonly optional: OptionalCache = new OptionalCache({ name: 'products', log }),
   ) {}
 
   private key(lookup: Lookup, value: string): string {
@@ -34,13 +37,10 @@ export class ProductCache {
   /** Cached products for `values` (null where missing), in order; counts each as a hit or a miss. */
   async getMany(lookup: Lookup, values: readonly string[]): Promise<(ProductRecord | null)[]> {
     if (values.length === 0) return [];
-    let raw: (string | null)[];
-    try {
-      raw = await this.redis.mget(values.map((v) => this.key(lookup, v)));
-    } catch (error) {
-      this.log.warn({ err: error }, 'product cache read failed; reading MongoDB');
-      raw = values.map(() => null);
-    }
+    const raw = await this.optional.read(
+      () => this.redis.mget(values.map((v) => this.key(lookup, v))),
+      values.map(() => null),
+    );
     const found = raw.map((text) => (text === null ? null : revive(text)));
     const hits = found.filter((p) => p !== null).length;
     if (hits > 0) this.counter.inc({ result: 'hit' }, hits);
@@ -57,24 +57,19 @@ export class ProductCache {
       pipeline.set(this.key('id', p._id), text, 'EX', this.ttlSeconds);
       pipeline.set(this.key('slug', p.slug), text, 'EX', this.ttlSeconds);
     }
-    try {
-      await pipeline.exec();
-    } catch (error) {
-      this.log.warn({ err: error }, 'product cache write failed');
-    }
+    // Skipped while the cache is unavailable; a failed fill only costs a later miss.
+    await this.optional.write(() => pipeline.exec());
   }
 
   /**
    * Drops a product's id and slug entries (after a change). The change itself is already stored,
    * so a Redis failure is logged rather than failing the mutation: readers may then see the old
-   * product until the TTL expires.
+   * product until the TTL expires. Tried even while the cache is skipped (within its deadline):
+   * an entry left behind would outlive the outage.
    */
   async invalidate(product: Pick<ProductRecord, '_id' | 'slug'>): Promise<void> {
-    try {
-      await this.redis.del(this.key('id', product._id), this.key('slug', product.slug));
-    } catch (error) {
-      this.log.error({ err: error, productId: product._id }, 'product cache invalidation failed; stale until the TTL expires');
-    }
+    const done = await this.optional.write(() => this.redis.del(this.key('id', product._id), this.key('slug', product.slug)), { force: true });
+    if (!done) this.log.error({ productId: product._id }, 'product cache invalidation failed; stale until the TTL expires');
   }
 }
 
