@@ -10,8 +10,57 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   JWKS_URL: z.string().url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
   ACCESS_TOKEN_ISSUER: z.string().default('shopgraph-users'),
   ACCESS_TOKEN_AUDIENCE: z.string().default('shopgraph'),
-  /** Deepest selection a client operation may have. */
+  /** Deepest selection a client operation may have (fragments expanded). */
   MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(12),
+  /** Aliased fields one operation may have. */
+  MAX_QUERY_ALIASES: z.coerce.number().int().nonnegative().default(30),
+  /** Root fields one operation may select (aliases included). */
+  MAX_QUERY_ROOT_FIELDS: z.coerce.number().int().positive().default(20),
+  /** Lexical tokens one document may have (parsing stops beyond). */
+  MAX_QUERY_TOKENS: z.coerce.number().int().positive().default(3000),
+  /** Directive uses one operation may have. */
+  MAX_QUERY_DIRECTIVES: z.coerce.number().int().nonnegative().default(50),
+  /** Estimated cost one operation may have (objects cost 1, a list its `first` times its selection). */
+  MAX_QUERY_COST: z.coerce.number().int().positive().default(5000),
+  /** Cost model: items assumed for a list without `first`/`last`. */
+  COST_ASSUMED_LIST_SIZE: z.coerce.number().int().nonnegative().default(10),
+  /** Cost model: items assumed for a `first`/`last` whose value is unknown. */
+  COST_MAX_LIST_SIZE: z.coerce.number().int().nonnegative().default(100),
+  /** Cost model: added per root mutation field. */
+  COST_MUTATION: z.coerce.number().int().nonnegative().default(10),
+  /** Redis shared by every gateway replica (rate limits). */
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** Redis command timeout; past it a rate-limit check fails open. */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().positive().default(100),
+  /** `false` turns rate limiting off. */
+  RATE_LIMIT_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  /** Key prefix of the rate-limit buckets in Redis (replicas sharing it share budgets). */
+  RATE_LIMIT_KEY_PREFIX: z.string().default('gateway:rl:'),
+  /** Per client (user id when signed in, else IP): bucket size in request units. */
+  RATE_LIMIT_CLIENT_BURST: z.coerce.number().positive().default(1000),
+  /** Per client: units refilled per second. */
+  RATE_LIMIT_CLIENT_PER_SECOND: z.coerce.number().positive().default(100),
+  /** All clients together (every replica): bucket size in request units. */
+  RATE_LIMIT_GLOBAL_BURST: z.coerce.number().positive().default(20000),
+  /** All clients together: units refilled per second. */
+  RATE_LIMIT_GLOBAL_PER_SECOND: z.coerce.number().positive().default(5000),
+  /** Units per root mutation field, `field=units` comma-separated; other operations cost 1 per request. */
+  RATE_LIMIT_COSTS: z.string().default('login=10,register=10,requestPasswordReset=10,placeOrder=5'),
+  /** Port of /metrics and /health/* for Prometheus and the kubelet (not the public port); default 9400, or a free port when PORT is 0. */
+  ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Distinct operation names labelling metrics; later ones count as "other". */
+  METRICS_MAX_OPERATION_NAMES: z.coerce.number().int().positive().default(50),
+  /** Websockets one client (user id, else IP) may hold open on one gateway instance. */
+  SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().positive().default(10),
+  /** Websockets without a signed-in user one gateway instance holds at most. */
+  SUBSCRIPTION_MAX_ANONYMOUS_CONNECTIONS: z.coerce.number().int().nonnegative().default(100),
+  /** A websocket with no subscription for this long is closed (4000). */
+  SUBSCRIPTION_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(60000),
+  /** Reverse proxies in front of the gateway whose X-Forwarded-For is trusted (0 = use the socket address). */
+  TRUSTED_PROXY_COUNT: z.coerce.number().int().nonnegative().default(0),
   /** Comma-separated browser origins allowed by CORS; empty allows any origin (development). */
   CORS_ORIGINS: z.string().default(''),
   /** Kafka brokers (comma-separated) for the orders.v1 feed of live order tracking. */

@@ -15,15 +15,16 @@ import {
   createMetricsRegistry,
   graphqlMetricsPlugin,
   INTERNAL_TOKEN_HEADER,
+  jsonBody,
+  jsonFallbacks,
   maskErrors,
-  mountOperationalRoutes,
   signInternalToken,
   type Logger,
   type Viewer,
 } from '@shopgraph/kit';
 import { AccessTokenVerifier } from './auth';
 import type { GatewayConfig } from './config';
-import { depthLimit } from './depth-limit';
+import { createAdminServer, createEdge, mountPublicHealth } from './edge';
 import { createLiveOrderTracking } from './subscriptions';
 import { createSubgraphGuardMetrics, SubgraphGuard, type SubgraphGuardMetrics } from './subgraph-guard';
 
@@ -32,6 +33,8 @@ export interface GatewayContext {
   viewer: Viewer | null;
   requestId: string;
   traceparent?: string;
+  /** The client's address (X-Forwarded-For behind TRUSTED_PROXY_COUNT proxies); absent for in-process executions. */
+  clientIp?: string;
 }
 
 /**
@@ -89,6 +92,15 @@ function supergraphFromFile(path: string, watch: boolean, log: Logger): Supergra
   };
 }
 
+const adminUrls = new Map<string, string>();
+
+/** The admin base URL (/metrics, /health/*) of a gateway started in this process, by its public GraphQL URL. */
+export function gatewayAdminUrl(publicUrl: string): string {
+  const url = adminUrls.get(publicUrl);
+  if (!url) throw new Error(`no gateway started in this process at ${publicUrl}`);
+  return url;
+}
+
 export interface Gateway {
   start(): Promise<{ url: string; port: number }>;
   stop(): Promise<void>;
@@ -103,8 +115,11 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
   const production = config.NODE_ENV === 'production';
   const app = express();
   app.disable('x-powered-by');
+  // req.ip: the address the nearest trusted proxy saw (X-Forwarded-For), or the socket's.
+  if (config.TRUSTED_PROXY_COUNT > 0) app.set('trust proxy', config.TRUSTED_PROXY_COUNT);
   const httpServer = http.createServer(app);
   const metrics = createMetricsRegistry('gateway');
+  const edge = createEdge<GatewayContext>(config, metrics, log);
   const verifier = new AccessTokenVerifier(config.JWKS_URL, config.ACCESS_TOKEN_ISSUER, config.ACCESS_TOKEN_AUDIENCE);
 
   const guardMetrics: SubgraphGuardMetrics = createSubgraphGuardMetrics(metrics);
@@ -145,11 +160,15 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
     // Shutdown belongs to stopOnSignals; Apollo's own handler would re-send the signal mid-stop.
     stopOnTerminationSignals: false,
     formatError: maskErrors(log),
-    validationRules: [depthLimit(config.MAX_QUERY_DEPTH)],
+    // No "Did you mean …" field suggestions where the schema is not public.
+    hideSchemaDetailsFromClientErrors: production,
+    // Token limit while parsing; the other limits are measured by the edge plugin before validation.
+    parseOptions: edge.parseOptions,
     plugins: [
+      edge.plugin,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
-      graphqlMetricsPlugin(metrics),
+      graphqlMetricsPlugin(metrics, { maxOperationNames: config.METRICS_MAX_OPERATION_NAMES }),
     ],
   });
 
@@ -170,12 +189,15 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
   });
 
   let loaded = false;
-  mountOperationalRoutes(app, metrics, {
+  const readiness = {
     supergraph: async () => {
       if (!loaded) throw new Error('supergraph not loaded yet');
     },
     kafka: () => liveOrders.check(),
-  });
+  };
+  // /metrics and detailed health on the admin port; the public port answers health status only.
+  const admin = createAdminServer(config.ADMIN_PORT ?? (config.PORT === 0 ? 0 : 9400), config.HOST, metrics, readiness, { liveness: { kafka: () => liveOrders.live() } }, log);
+  mountPublicHealth(app, readiness);
 
   const allowedOrigins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   const cors: express.RequestHandler = (req, res, next) => {
@@ -196,20 +218,24 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
   return {
     async start() {
       await apollo.start();
+      await edge.start();
       await liveOrders.start();
       loaded = true;
       app.use(
         '/graphql',
         cors,
-        express.json({ limit: '1mb' }),
+        ...jsonBody('1mb'),
         expressMiddleware(apollo, {
           context: async ({ req }) => ({
             viewer: await verifier.viewerFrom(req.header('authorization')),
             requestId: req.header('x-request-id') ?? randomUUID(),
             traceparent: req.header('traceparent'),
+            clientIp: req.ip ?? req.socket.remoteAddress ?? 'unknown',
           }),
         }),
       );
+      app.use(...jsonFallbacks(log));
+      await admin.start();
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(config.PORT, config.HOST, () => resolve());
@@ -217,11 +243,14 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
       const { port } = httpServer.address() as AddressInfo;
       const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}/graphql`;
       log.info({ url }, 'gateway ready');
+      adminUrls.set(url, admin.url!);
       return { url, port };
     },
     async stop() {
       await liveOrders.stop();
       await apollo.stop();
+      await admin.stop();
+      await edge.stop();
     },
   };
 }

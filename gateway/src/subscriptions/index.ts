@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '@shopgraph/kit';
 import type { AccessTokenVerifier } from '../auth';
 import type { GatewayConfig } from '../config';
+import { limitsFrom } from '../edge';
 import { OrderFeed } from './order-feed';
 import { OrderEventHub } from './order-hub';
 import type { GatewayExecutor } from './order-subscriptions';
@@ -53,8 +54,12 @@ export function createLiveOrderTracking(options: LiveOrderTrackingOptions): Live
         hub,
         metrics,
         log,
-        maxDepth: config.MAX_QUERY_DEPTH,
+        ...limitsFrom(config),
         maxSubscriptionsPerConnection: config.SUBSCRIPTION_MAX_PER_CONNECTION,
+        maxConnectionsPerClient: config.SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT,
+        maxAnonymousConnections: config.SUBSCRIPTION_MAX_ANONYMOUS_CONNECTIONS,
+        idleTimeoutMs: config.SUBSCRIPTION_IDLE_TIMEOUT_MS,
+        trustedProxies: config.TRUSTED_PROXY_COUNT,
         sendQueue: { maxPendingMessages: config.SUBSCRIPTION_MAX_PENDING_MESSAGES, maxBufferedBytes: config.SUBSCRIPTION_MAX_BUFFERED_BYTES },
         keepAliveMs: config.SUBSCRIPTION_KEEPALIVE_MS,
         production: config.NODE_ENV === 'production',

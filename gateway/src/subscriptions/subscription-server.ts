@@ -17,7 +17,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServerOptions } from 'graphql-ws';
 import { maskErrors, type Logger, type Viewer } from '@shopgraph/kit';
 import type { AccessTokenVerifier } from '../auth';
-import { depthLimit } from '../depth-limit';
+import { assertWithinLimits, parseWithinLimits, QueryTooComplexError, type ComplexityLimits, type CostModel } from '../edge/complexity';
+import { clientIpOf } from '../edge/client-ip';
 import { SLOW_CONSUMER, sendQueueVerdict, type SendQueueLimits } from './backpressure';
 import type { OrderEventHub } from './order-hub';
 import { orderSubscriptionResolver, type DeliveryMeta, type GatewayExecutor, type SubscriptionConnection, type SubscriptionContext } from './order-subscriptions';
@@ -39,8 +40,18 @@ export interface SubscriptionServerOptions {
   hub: OrderEventHub;
   metrics: SubscriptionMetrics;
   log: Logger;
-  maxDepth: number;
+  /** The same operation limits as HTTP (see edge/complexity). */
+  limits: ComplexityLimits;
+  costModel: CostModel;
   maxSubscriptionsPerConnection: number;
+  /** Open sockets one client (user id, else IP) may hold on this instance. */
+  maxConnectionsPerClient: number;
+  /** Open sockets without a signed-in user this instance holds at most. */
+  maxAnonymousConnections: number;
+  /** A socket without any subscription for this long is closed (4000). */
+  idleTimeoutMs: number;
+  /** Reverse proxies whose X-Forwarded-For is trusted (client address of anonymous sockets). */
+  trustedProxies: number;
   sendQueue: SendQueueLimits;
   /** Interval of websocket pings; a client that does not answer one within it is dropped. */
   keepAliveMs: number;
@@ -54,11 +65,28 @@ export interface SubscriptionServer {
   readonly connections: number;
 }
 
-/** The state the gateway keeps per socket: who is on it and its subscriptions' send backlog. */
+/** One subscription's place on its socket, from `subscribe` until its stream ends. */
+interface Slot {
+  /** The client's subscription id (ids may be reused once completed). */
+  id: string;
+  stream: AsyncIterator<unknown> | null;
+  released: boolean;
+}
+
+/**
+ * The state the gateway keeps per socket: who is on it, its subscriptions' send backlog, and
+ * its live subscriptions. These are counted here, not in graphql-ws's id map: an id completed
+ * while its subscribe is still resolving and then reused would otherwise be counted once but
+ * run twice, and survive the socket (graphql-ws ends only the streams its map still holds).
+ */
 class Connection implements SubscriptionConnection {
   viewer: Viewer | null = null;
+  /** Who this socket counts against (set once the connection is accepted). */
+  clientKey: string | null = null;
   private readonly subscriptions = new Set<{ backlog(): number }>();
+  private readonly slots = new Set<Slot>();
   private expiry: NodeJS.Timeout | null = null;
+  private idle: NodeJS.Timeout | null = null;
   private closing = false;
 
   constructor(
@@ -66,7 +94,87 @@ class Connection implements SubscriptionConnection {
     private readonly limits: SendQueueLimits,
     private readonly metrics: SubscriptionMetrics,
     private readonly log: Logger,
-  ) {}
+    readonly clientIp: string,
+    private readonly idleTimeoutMs: number,
+  ) {
+    this.armIdle();
+  }
+
+  /** Live subscriptions (reserved or streaming) on this socket. */
+  get live(): number {
+    return this.slots.size;
+  }
+
+  /** A place for one more subscription, or null when the socket is at `max` (or closing). */
+  reserve(max: number, id: string): Slot | null {
+    if (this.closing || this.slots.size >= max) return null;
+    const slot: Slot = { id, stream: null, released: false };
+    this.slots.add(slot);
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
+    return slot;
+  }
+
+  /**
+   * The client sent `complete` for `id`: every subscription it started under that id ends,
+   * including one whose subscribe is still resolving (its stream is ended when it arrives).
+   */
+  completed(id: string): void {
+    for (const slot of [...this.slots]) {
+      if (slot.id !== id) continue;
+      this.release(slot);
+      void slot.stream?.return?.();
+    }
+  }
+
+  release(slot: Slot): void {
+    if (slot.released) return;
+    slot.released = true;
+    this.slots.delete(slot);
+    if (this.slots.size === 0) this.armIdle();
+  }
+
+  /**
+   * Binds a stream to its slot: the slot is freed when the stream ends however it ends (done,
+   * error, `return()` from graphql-ws or from this socket closing). A stream arriving after the
+   * socket closed (or after its slot was given up) is ended at once.
+   */
+  attach<T>(slot: Slot, stream: AsyncIterable<T>): AsyncIterableIterator<T> {
+    const inner = stream[Symbol.asyncIterator]();
+    const end = async (): Promise<IteratorResult<T>> => {
+      this.release(slot);
+      await inner.return?.();
+      return { value: undefined, done: true };
+    };
+    const wrapped: AsyncIterableIterator<T> = {
+      next: async () => {
+        if (slot.released) return end();
+        try {
+          const result = await inner.next();
+          if (result.done) this.release(slot);
+          return result;
+        } catch (error) {
+          this.release(slot);
+          throw error;
+        }
+      },
+      return: end,
+      throw: end,
+      [Symbol.asyncIterator]() {
+        return wrapped;
+      },
+    };
+    slot.stream = wrapped;
+    if (this.closing || slot.released) void end();
+    return wrapped;
+  }
+
+  private armIdle(): void {
+    if (this.closing) return;
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = setTimeout(() => this.close(4000, 'Idle: no subscription'), this.idleTimeoutMs);
+    this.idle.unref();
+  }
 
   track(subscription: { backlog(): number }): () => void {
     this.subscriptions.add(subscription);
@@ -98,11 +206,20 @@ class Connection implements SubscriptionConnection {
     this.socket.close(code, reason);
   }
 
+  /** The socket is gone: every stream it started ends now, whatever graphql-ws still knows of it. */
   closed(): void {
     this.closing = true;
     if (this.expiry) clearTimeout(this.expiry);
+    if (this.idle) clearTimeout(this.idle);
+    for (const slot of [...this.slots]) {
+      this.release(slot);
+      void slot.stream?.return?.();
+    }
   }
 }
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<ExecutionResult> =>
+  typeof value === 'object' && value !== null && typeof (value as Record<symbol, unknown>)[Symbol.asyncIterator] === 'function';
 
 function withCode(errors: readonly GraphQLError[], code: string): GraphQLError[] {
   return errors.map((e) =>
@@ -121,6 +238,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   const maskUnsafe = maskErrors(log);
   // Codes of this server's own refusals, written for clients (the kit's list covers the rest).
   const ownCodes = new Set(['TOO_MANY_SUBSCRIPTIONS', 'SERVICE_UNAVAILABLE']);
+  // Open sockets per client key (user:<id> / ip:<address>) and anonymous ones, on this instance.
+  const perClient = new Map<string, number>();
+  let anonymous = 0;
   const mask = (error: GraphQLFormattedError, original: unknown): GraphQLFormattedError => {
     const masked = ownCodes.has(String(error.extensions?.code)) ? { message: error.message, extensions: { code: error.extensions!.code } } : maskUnsafe(error, original);
     // HTTP status hints mean nothing on a websocket.
@@ -132,13 +252,30 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   const connections = new WeakMap<WebSocket, Connection>();
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: 256 * 1024 });
 
-  wss.on('connection', (socket) => {
-    const connection = new Connection(socket, options.sendQueue, metrics, log);
+  wss.on('connection', (socket, request) => {
+    const connection = new Connection(socket, options.sendQueue, metrics, log, clientIpOf(request, options.trustedProxies), options.idleTimeoutMs);
     connections.set(socket, connection);
     metrics.openSockets.inc();
+    // Sees each message before graphql-ws does (registered first): a `complete` frees its slots at once.
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary || data.length > 1024 || !data.includes('"complete"')) return;
+      try {
+        const message = JSON.parse(data.toString()) as { type?: unknown; id?: unknown };
+        if (message.type === 'complete' && typeof message.id === 'string') connection.completed(message.id);
+      } catch {
+        // graphql-ws answers malformed messages itself.
+      }
+    });
     socket.once('close', () => {
       connection.closed();
       metrics.openSockets.dec();
+      const key = connection.clientKey;
+      if (key) {
+        const left = (perClient.get(key) ?? 1) - 1;
+        if (left > 0) perClient.set(key, left);
+        else perClient.delete(key);
+        if (!connection.viewer) anonymous -= 1;
+      }
     });
   });
 
@@ -166,25 +303,38 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         return false;
       }
       if (raw) connection.expireAt(decodeJwt(raw.replace(/^Bearer\s+/i, '')).exp);
+      const key = connection.viewer ? `user:${connection.viewer.id}` : `ip:${connection.clientIp}`;
+      if (!connection.viewer && anonymous >= options.maxAnonymousConnections) {
+        connection.close(4429, 'Too many anonymous connections; sign in');
+        return false;
+      }
+      if ((perClient.get(key) ?? 0) >= options.maxConnectionsPerClient) {
+        connection.close(4429, `Too many connections for this client (at most ${options.maxConnectionsPerClient})`);
+        return false;
+      }
+      perClient.set(key, (perClient.get(key) ?? 0) + 1);
+      if (!connection.viewer) anonymous += 1;
+      connection.clientKey = key;
       return true;
     },
     onSubscribe: async (ctx, id, payload) => {
       const schema = options.schema();
       if (!schema) return [new GraphQLError('The gateway has not loaded its schema yet; retry shortly', { extensions: { code: 'SERVICE_UNAVAILABLE' } })];
-      if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerConnection) {
-        return [
-          new GraphQLError(`Too many subscriptions on this connection (at most ${options.maxSubscriptionsPerConnection}); complete one first`, {
-            extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
-          }),
-        ];
-      }
       let document: DocumentNode;
       try {
-        document = parse(payload.query);
+        document = parseWithinLimits(payload.query, options.limits, parse);
       } catch (error) {
+        if (error instanceof QueryTooComplexError) return [error];
         return withCode([error as GraphQLError], 'GRAPHQL_PARSE_FAILED');
       }
-      const invalid = validate(schema, document, [...specifiedRules, depthLimit(options.maxDepth)]);
+      // The HTTP path's limits, measured before validation (fragments once each).
+      try {
+        assertWithinLimits(document, schema, payload.variables, options.limits, options.costModel);
+      } catch (error) {
+        if (error instanceof QueryTooComplexError) return [error];
+        throw error;
+      }
+      const invalid = validate(schema, document, specifiedRules);
       if (invalid.length > 0) return withCode(invalid, 'GRAPHQL_VALIDATION_FAILED');
       const operation = getOperationAST(document, payload.operationName);
       if (!operation) return [new GraphQLError('Unable to identify the operation to run', { extensions: { code: 'BAD_REQUEST' } })];
@@ -196,12 +346,35 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         ];
       }
       const connection = connections.get(ctx.extra.socket)!;
+      const slot = connection.reserve(options.maxSubscriptionsPerConnection, id);
+      if (!slot) {
+        return [
+          new GraphQLError(`Too many subscriptions on this connection (at most ${options.maxSubscriptionsPerConnection}); complete one first`, {
+            extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+          }),
+        ];
+      }
       const variables = payload.variables ?? {};
-      const contextValue: SubscriptionContext = { viewer: connection.viewer, connection, variables };
+      const contextValue: SubscriptionContext & { slot: Slot } = { viewer: connection.viewer, connection, variables, slot };
       return { schema, document, operationName: payload.operationName, variableValues: variables, contextValue };
     },
     // Our resolver returns the finished stream (a Channel of ExecutionResults), so no per-event execute follows.
-    subscribe: (args: ExecutionArgs) => createSourceEventStream({ ...args, subscribeFieldResolver: resolver }) as Promise<AsyncIterable<ExecutionResult> | ExecutionResult>,
+    // The stream is bound to the slot reserved in onSubscribe, which it frees when it ends.
+    subscribe: async (args: ExecutionArgs) => {
+      const { connection, slot } = args.contextValue as SubscriptionContext & { connection: Connection; slot: Slot };
+      let result: AsyncIterable<ExecutionResult> | ExecutionResult;
+      try {
+        result = (await createSourceEventStream({ ...args, subscribeFieldResolver: resolver })) as AsyncIterable<ExecutionResult> | ExecutionResult;
+      } catch (error) {
+        connection.release(slot);
+        throw error;
+      }
+      if (!isAsyncIterable(result)) {
+        connection.release(slot);
+        return result;
+      }
+      return connection.attach(slot, result);
+    },
     onNext: (_ctx, _id, _payload, _args, result) => {
       const meta = deliveries.get(result as ExecutionResult);
       if (meta) {

@@ -5,6 +5,7 @@ export * from './context';
 export * from './internal-token';
 export * from './metrics';
 export * from './server';
+export * from './json-body';
 export * from './federation';
 export * from './graphql/scalars';
 export * from './graphql/common.types';

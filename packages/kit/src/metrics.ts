@@ -9,8 +9,26 @@ export function createMetricsRegistry(service: string): Registry {
   return registry;
 }
 
-/** Apollo plugin recording operation latency and errors by code into `registry`. */
-export function graphqlMetricsPlugin(registry: Registry): ApolloServerPlugin {
+/**
+ * Bounds a label's values: the first `max` distinct values are kept as they are, every later
+ * one becomes "other" (client-chosen operation names must not grow the series without end).
+ */
+export function boundedLabel(max: number): (value: string) => string {
+  const seen = new Set<string>();
+  return (value) => {
+    if (seen.has(value)) return value;
+    if (seen.size >= max) return 'other';
+    seen.add(value);
+    return value;
+  };
+}
+
+/**
+ * Apollo plugin recording operation latency and errors by code into `registry`. Operation
+ * names label the series: the first `maxOperationNames` distinct ones, "other" afterwards.
+ */
+export function graphqlMetricsPlugin(registry: Registry, options: { maxOperationNames?: number } = {}): ApolloServerPlugin {
+  const operationLabel = boundedLabel(options.maxOperationNames ?? 50);
   const duration = new Histogram({
     name: 'graphql_operation_duration_seconds',
     help: 'GraphQL operation latency by operation name and outcome',
@@ -30,7 +48,7 @@ export function graphqlMetricsPlugin(registry: Registry): ApolloServerPlugin {
       let operation = 'anonymous';
       return {
         async didResolveOperation(rc) {
-          operation = rc.operationName ?? 'anonymous';
+          operation = operationLabel(rc.operationName ?? 'anonymous');
         },
         async didEncounterErrors(rc) {
           for (const e of rc.errors) errors.inc({ code: String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });

@@ -12,6 +12,7 @@ import type { BaseConfig } from './config';
 import type { Logger } from './logger';
 import type { RequestContext, Viewer } from './context';
 import { maskErrors } from './errors';
+import { jsonBody } from './json-body';
 import { INTERNAL_TOKEN_HEADER, verifyInternalToken } from './internal-token';
 import { createMetricsRegistry, graphqlMetricsPlugin } from './metrics';
 
@@ -176,7 +177,7 @@ export function createSubgraphServer<C extends RequestContext>(options: Subgraph
       app.use(
         '/graphql',
         requireInternalToken,
-        express.json({ limit: '1mb' }),
+        ...jsonBody('1mb'),
         expressMiddleware(apollo, {
           context: async ({ req, res }) => {
             const requestId = req.header('x-request-id') ?? randomUUID();

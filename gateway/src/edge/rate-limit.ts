@@ -1,0 +1,163 @@
+import Redis from 'ioredis';
+import { GraphQLError } from 'graphql';
+import { HeaderMap } from '@apollo/server';
+import type { Logger } from '@shopgraph/kit';
+
+/** A token bucket: `burst` units, refilled at `perSecond`. */
+export interface Bucket {
+  burst: number;
+  perSecond: number;
+}
+
+export interface RateLimitOptions {
+  redisUrl: string;
+  commandTimeoutMs: number;
+  keyPrefix: string;
+  client: Bucket;
+  global: Bucket;
+  /** Units per root mutation field by name (fields not listed: 1 per request overall). */
+  costs: Record<string, number>;
+  log: Logger;
+}
+
+/** The verdict: allowed, or refused with seconds until the request could pass. */
+export type RateVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/**
+ * One atomic step over several buckets (client, global): each is refilled for the time passed
+ * (Redis's clock, so every replica agrees), and the cost is taken from all of them only if all
+ * hold it; otherwise nothing is taken and the wait (ms) of the emptiest bucket is returned.
+ * KEYS = buckets; ARGV = cost, then burst and units-per-ms of each bucket.
+ */
+const TAKE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local cost = tonumber(ARGV[1])
+local levels = {}
+local wait = 0
+for i = 1, #KEYS do
+  local burst = tonumber(ARGV[2 * i])
+  local rate = tonumber(ARGV[2 * i + 1])
+  local v = redis.call('HMGET', KEYS[i], 'tokens', 'at')
+  local tokens = tonumber(v[1])
+  local at = tonumber(v[2])
+  if tokens == nil or at == nil then tokens = burst; at = now end
+  tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+  levels[i] = tokens
+  if tokens < cost then
+    local w = math.ceil((cost - tokens) / rate)
+    if w > wait then wait = w end
+  end
+end
+if wait > 0 then return wait end
+for i = 1, #KEYS do
+  local burst = tonumber(ARGV[2 * i])
+  local rate = tonumber(ARGV[2 * i + 1])
+  redis.call('HSET', KEYS[i], 'tokens', tostring(levels[i] - cost), 'at', now)
+  redis.call('PEXPIRE', KEYS[i], math.ceil(burst / rate) + 1000)
+end
+return 0
+`;
+
+/**
+ * Units one request costs: a query or subscription 1; a mutation the sum over its root fields
+ * (aliases each count) of their configured units, 1 for a field not listed.
+ */
+export function requestCost(operation: 'query' | 'mutation' | 'subscription', rootFields: Map<string, number>, costs: Record<string, number>): number {
+  if (operation !== 'mutation') return 1;
+  let units = 0;
+  for (const [field, count] of rootFields) units += (costs[field] ?? 1) * count;
+  return Math.max(1, units);
+}
+
+/** Parses `login=10,register=10` into a map. */
+export function parseCosts(spec: string): Record<string, number> {
+  const costs: Record<string, number> = {};
+  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [name, value] = part.split('=').map((s) => s.trim());
+    const n = Number(value);
+    if (!name || !Number.isFinite(n) || n < 0) throw new Error(`RATE_LIMIT_COSTS: bad entry "${part}" (expected field=units)`);
+    costs[name] = n;
+  }
+  return costs;
+}
+
+export function rateLimitedError(retryAfterSeconds: number): GraphQLError {
+  return new GraphQLError(`Too many requests; retry in ${retryAfterSeconds} s`, {
+    extensions: {
+      code: 'RATE_LIMITED',
+      retryAfter: retryAfterSeconds,
+      http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) },
+    },
+  });
+}
+
+/**
+ * Token buckets in Redis shared by every gateway replica: one per client and one global.
+ * Redis unavailable (down, slow past the command timeout) = requests pass, with a warning at
+ * most every 10 s: a rate limiter must not take the shop down with it.
+ */
+export class RateLimiter {
+  private readonly redis: Redis;
+  private lastWarning = 0;
+
+  constructor(private readonly options: RateLimitOptions) {
+    this.redis = new Redis(options.redisUrl, {
+      lazyConnect: true,
+      commandTimeout: options.commandTimeoutMs,
+      connectTimeout: 2000,
+      maxRetriesPerRequest: 0,
+      // While disconnected, fail at once (and pass the request) instead of queueing.
+      enableOfflineQueue: false,
+      retryStrategy: (times) => Math.min(times * 200, 2000),
+    });
+    this.redis.on('error', (error) => this.warn(error));
+    this.redis.defineCommand('takeTokens', { lua: TAKE });
+  }
+
+  get costs(): Record<string, number> {
+    return this.options.costs;
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.redis.connect();
+    } catch (error) {
+      // Keeps reconnecting in the background; until then, fail open.
+      this.warn(error);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.redis.disconnect();
+  }
+
+  /** Takes `cost` units from the client's and the global bucket, atomically. */
+  async take(clientKey: string, cost: number): Promise<RateVerdict> {
+    const { client, global, keyPrefix } = this.options;
+    try {
+      const waitMs = (await (this.redis as unknown as { takeTokens: (...args: (string | number)[]) => Promise<number> }).takeTokens(
+        2,
+        `${keyPrefix}client:${clientKey}`,
+        `${keyPrefix}global`,
+        cost,
+        client.burst,
+        client.perSecond / 1000,
+        global.burst,
+        global.perSecond / 1000,
+      )) as number;
+      if (waitMs <= 0) return { allowed: true };
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
+    } catch (error) {
+      this.warn(error);
+      return { allowed: true };
+    }
+  }
+
+  private warn(error: unknown): void {
+    const now = Date.now();
+    if (now - this.lastWarning < 10_000) return;
+    this.lastWarning = now;
+    this.options.log.warn({ err: error }, 'rate limiting unavailable (Redis); requests pass unlimited until it answers');
+  }
+}
