@@ -32,6 +32,8 @@ export interface ProcService {
   /** Base URL (http://127.0.0.1:<port>); GraphQL is at `${url}/graphql`. */
   readonly url: string;
   readonly port: number;
+  /** Where /metrics and the detailed /health/* answer: the gateway's admin port (ADMIN_PORT), else `url`. */
+  readonly adminUrl: string;
   /** The environment it runs with now (DATABASE_URL, KAFKA_GROUP_ID, …). */
   readonly env: Env;
   readonly logFile: string;
@@ -49,8 +51,12 @@ export interface ProcService {
   /** Starts it again (same port, databases, group); `env` goes over its base environment. Resolves once ready. */
   start(env?: Env): Promise<void>;
   restart(env?: Env): Promise<void>;
-  /** GET /health/ready (gateway and subgraphs; the sandbox answers /health/live). Network errors reject. */
+  /** GET /health/ready on adminUrl (gateway and subgraphs; the sandbox answers /health/live). Network errors reject. */
   ready(): Promise<{ status: number; body: any }>;
+  /** GET /health/live on adminUrl. Network errors reject. */
+  live(): Promise<{ status: number; body: any }>;
+  /** The Prometheus text of /metrics on adminUrl. */
+  metrics(): Promise<string>;
   /** The last `chars` characters of its log file. */
   logTail(chars?: number): string;
 }
@@ -170,8 +176,20 @@ interface ProcSpec {
   readyPath: string;
 }
 
-function procService(spec: ProcSpec, port: number, baseEnv: Env, logFile: string): ProcService {
+function procService(spec: ProcSpec, port: number, baseEnv: Env, logFile: string, adminPort = port): ProcService {
   const url = `http://127.0.0.1:${port}`;
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  const getJson = async (pathname: string) => {
+    const res = await fetch(adminUrl + pathname, { signal: AbortSignal.timeout(10_000) });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, body };
+  };
   let child: ChildProcess | null = null;
   let env: Env = { ...baseEnv };
   const exited = (proc: ChildProcess) =>
@@ -202,6 +220,7 @@ function procService(spec: ProcSpec, port: number, baseEnv: Env, logFile: string
     name: spec.name,
     url,
     port,
+    adminUrl,
     logFile,
     get env() {
       return env;
@@ -250,16 +269,11 @@ function procService(spec: ProcSpec, port: number, baseEnv: Env, logFile: string
       await service.stop();
       await service.start(overrides);
     },
-    async ready() {
-      const res = await fetch(url + (spec.name === 'sandbox' ? '/health/live' : '/health/ready'), { signal: AbortSignal.timeout(10_000) });
-      const text = await res.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // not JSON
-      }
-      return { status: res.status, body };
+    ready: () => getJson(spec.name === 'sandbox' ? '/health/live' : '/health/ready'),
+    live: () => getJson('/health/live'),
+    async metrics() {
+      const res = await fetch(`${adminUrl}/metrics`, { signal: AbortSignal.timeout(10_000) });
+      return res.text();
     },
     logTail: (chars) => tailOf(logFile, chars),
   };
@@ -302,9 +316,9 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
   const dbName = (name: string) => `${id}_${name}`;
   const group = (name: string): Env => ({ KAFKA_GROUP_ID: `${id}-${name}`, KAFKA_FROM_BEGINNING: 'true' });
 
-  const ports = {} as Record<ServiceName, number>;
+  const ports = {} as Record<ServiceName | 'gatewayAdmin', number>;
   const taken = new Set<number>();
-  for (const name of ['sandbox', ...SUBGRAPHS, 'gateway'] as ServiceName[]) {
+  for (const name of ['sandbox', ...SUBGRAPHS, 'gateway', 'gatewayAdmin'] as const) {
     let port = await freePort();
     while (taken.has(port)) port = await freePort();
     taken.add(port);
@@ -322,6 +336,7 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
     reviews: { MONGO_URL: stack.env.MONGO_URL, MONGO_DB: dbName('reviews'), ...group('reviews') },
     gateway: {
       JWKS_URL: `${urlOf('users')}/.well-known/jwks.json`,
+      ADMIN_PORT: String(ports.gatewayAdmin),
       ...group('gateway'),
       ...Object.fromEntries(SUBGRAPHS.map((s) => [`${s.toUpperCase()}_SUBGRAPH_URL`, `${urlOf(s)}/graphql`])),
     },
@@ -336,7 +351,7 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
     ) as Record<SubgraphName, ProcSpec>),
   };
   const services = Object.fromEntries(
-    (Object.keys(specs) as ServiceName[]).map((name) => [name, procService(specs[name], ports[name], envOf(name), path.join(dir, `${name}.log`))]),
+    (Object.keys(specs) as ServiceName[]).map((name) => [name, procService(specs[name], ports[name], envOf(name), path.join(dir, `${name}.log`), name === 'gateway' ? ports.gatewayAdmin : ports[name])]),
   ) as Record<ServiceName, ProcService>;
 
   // assertion clients, opened lazily

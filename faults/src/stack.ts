@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 
 // A PRIVATE local stack for the fault suite: PostgreSQL, Redis, Kafka and the Mongo-wire server of
 // infra/stack/stack.mjs, in a temp dir of their own on ports of their own, so a test may freeze,
@@ -116,6 +117,41 @@ function stackEnvFor(ports: FaultStackPorts): FaultStackEnv {
     KAFKA_BROKERS: `127.0.0.1:${ports.kafka}`,
     MONGO_URL: `mongodb://127.0.0.1:${ports.mongo}`,
   };
+}
+
+/**
+ * Makes a new broker ready for consumer groups: the first group join creates __consumer_offsets and
+ * its coordinator answers "loading" for a while; six services joining at once on a fresh broker
+ * could each run out of their start-up deadline. One throwaway group joins first and waits it out.
+ */
+export async function warmUpKafka(brokers: string, timeoutMs = 90_000): Promise<void> {
+  const kafka = new Kafka({ clientId: 'faults-warmup', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const topic = 'faults.warmup';
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+  const consumer = kafka.consumer({ groupId: `faults-warmup-${Date.now()}`, retry: { retries: 30, initialRetryTime: 300, maxRetryTime: 2000 } });
+  try {
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async () => undefined });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`fault stack: no consumer group could join on ${brokers} within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([joined, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+  }
 }
 
 /** Runs the launcher's CLI against the private stack; rejects with its output when it fails. */
@@ -276,41 +312,103 @@ export interface StartFaultStackOptions {
   verbose?: boolean;
 }
 
+const TMP_ROOT = '/var/tmp';
+const DIR_PREFIX = 'shopgraph-faults-';
+/** Serialises port picking and start-up between fault runs of several checkouts on one machine. */
+const START_LOCK = path.join(TMP_ROOT, 'shopgraph-faults.lock');
+
+async function withStartLock<T>(fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    try {
+      writeFileSync(START_LOCK, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(readFileSync(START_LOCK, 'utf8').trim());
+      if (!holder || !processAlive(holder)) {
+        rmSync(START_LOCK, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`fault stack: ${START_LOCK} held by pid ${holder} for 10 minutes`);
+      await sleep(500);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(START_LOCK, { force: true });
+  }
+}
+
 /**
- * Starts the private stack (about 20-40 s: PostgreSQL initdb, Kafka, FerretDB) and resolves with its
+ * Stops and deletes private stacks of earlier runs whose jest process is gone (an interrupted run
+ * leaves its servers running detached); kept stacks (SG_FAULT_KEEP_STACK) are left alone.
+ */
+async function reapAbandonedStacks(): Promise<void> {
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(TMP_ROOT).filter((e) => e.startsWith(DIR_PREFIX));
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const dir = path.join(TMP_ROOT, entry);
+    try {
+      const info = JSON.parse(readFileSync(path.join(dir, INFO_FILE), 'utf8')) as FaultStackInfo & { owner?: number };
+      if (info.keep || !info.owner || processAlive(info.owner)) continue;
+      console.warn(`[faults] removing the private stack of an interrupted run (pid ${info.owner}): ${dir}`);
+      await attachFaultStack({ ...info, dataDir: dir }).down();
+    } catch {
+      // not a stack dir of ours, or being created right now
+    }
+  }
+}
+
+/**
+ * Starts the private stack (PostgreSQL initdb, Kafka, FerretDB: 10-40 s) and resolves with its
  * handle. Defaults come from SG_FAULT_STACK_DIR and SG_FAULT_KEEP_STACK=1.
  */
 export async function startFaultStack(options: StartFaultStackOptions = {}): Promise<FaultStack> {
   const keep = options.keep ?? process.env.SG_FAULT_KEEP_STACK === '1';
   const fixedDir = options.dataDir ?? process.env.SG_FAULT_STACK_DIR;
-  let info: FaultStackInfo;
-  if (fixedDir && existsSync(path.join(fixedDir, INFO_FILE))) {
-    info = { ...(JSON.parse(readFileSync(path.join(fixedDir, INFO_FILE), 'utf8')) as FaultStackInfo), keep };
-  } else {
-    // /var/tmp, not the repo or /tmp of a sandbox: PostgreSQL runs as the postgres user and must traverse it.
-    let dataDir: string;
-    if (fixedDir) {
-      dataDir = path.resolve(fixedDir);
-      mkdirSync(dataDir, { recursive: true });
-    } else {
-      dataDir = mkdtempSync('/var/tmp/shopgraph-faults-');
-    }
-    chmodSync(dataDir, 0o755);
-    const ports = await pickPorts();
-    info = { dataDir, ports, env: stackEnvFor(ports), keep };
-    writeFileSync(path.join(dataDir, INFO_FILE), JSON.stringify(info, null, 2));
-  }
-  const stack = attachFaultStack(info);
-  await stack.resumeAll(); // a kept stack may have been left frozen by an interrupted run
   const t0 = Date.now();
-  try {
-    const out = await stackCli(info, ['up']);
-    if (options.verbose) process.stdout.write(out);
-  } catch (error) {
-    await stack.down().catch(() => undefined);
-    throw error;
-  }
-  if (options.verbose) console.log(`[faults] private stack up in ${((Date.now() - t0) / 1000).toFixed(1)}s at ${info.dataDir}`);
+  const stack = await withStartLock(async () => {
+    await reapAbandonedStacks();
+    let info: FaultStackInfo;
+    if (fixedDir && existsSync(path.join(fixedDir, INFO_FILE))) {
+      info = { ...(JSON.parse(readFileSync(path.join(fixedDir, INFO_FILE), 'utf8')) as FaultStackInfo), keep };
+    } else {
+      // /var/tmp, not the repo or /tmp of a sandbox: PostgreSQL runs as the postgres user and must traverse it.
+      let dataDir: string;
+      if (fixedDir) {
+        dataDir = path.resolve(fixedDir);
+        mkdirSync(dataDir, { recursive: true });
+      } else {
+        dataDir = mkdtempSync(path.join(TMP_ROOT, DIR_PREFIX));
+      }
+      chmodSync(dataDir, 0o755);
+      const ports = await pickPorts();
+      info = { dataDir, ports, env: stackEnvFor(ports), keep };
+    }
+    // owner: the process whose exit makes this stack abandoned (see reapAbandonedStacks)
+    writeFileSync(path.join(info.dataDir, INFO_FILE), JSON.stringify({ ...info, owner: process.pid }, null, 2));
+    const handle = attachFaultStack(info);
+    await handle.resumeAll(); // a kept stack may have been left frozen by an interrupted run
+    try {
+      const out = await stackCli(info, ['up']);
+      if (options.verbose) process.stdout.write(out);
+      // A server the launcher found answering on our port belongs to someone else: we could not freeze or kill it.
+      const external = FAULT_SERVERS.filter((server) => new RegExp(`^\\s*${server}\\s+external`, 'm').test(out));
+      if (external.length > 0) throw new Error(`fault stack: ${external.join(', ')} answered on the private ports before we started them (another stack?): ${JSON.stringify(info.ports)}`);
+      await warmUpKafka(info.env.KAFKA_BROKERS);
+    } catch (error) {
+      if (!keep) await handle.down().catch(() => undefined);
+      throw error;
+    }
+    return handle;
+  });
+  if (options.verbose) console.log(`[faults] private stack up in ${((Date.now() - t0) / 1000).toFixed(1)}s at ${stack.dataDir}`);
   return stack;
 }
 

@@ -6,6 +6,9 @@ export default async function globalSetup(): Promise<void> {
   const t0 = Date.now();
   const stack = await startFaultStack();
   process.env[FAULT_STACK_ENV_VAR] = JSON.stringify({ dataDir: stack.dataDir, ports: stack.ports, env: stack.env, keep: stack.keep });
+  // Anything in the files that reads the usual variables (testkit's stackEnv, …) gets the private
+  // stack too, never the shared one.
+  Object.assign(process.env, stack.env);
   (globalThis as { __faultStack?: FaultStack }).__faultStack = stack;
   const p = stack.ports;
   console.log(
