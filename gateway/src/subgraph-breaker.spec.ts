@@ -61,7 +61,7 @@ describe('CircuitBreaker', () => {
     expect(changes).toEqual(['closed->open', 'open->half_open', 'half_open->closed']);
   });
 
-  it("re-opens for another cool-down when the probe fails", () => {
+  it('re-opens for another cool-down when the probe fails', () => {
     const { b, changes, advance } = breaker(1, 500);
     fail(b);
     advance(500);

@@ -28,13 +28,19 @@ const metric = async (registry: Registry, name: string, labels: Record<string, s
 
 const entityFetch = {
   request: {
-    query: 'query($representations:[_Any!]!){_entities(representations:$representations){...on Product{rating{average} r: reviews{totalCount} __typename}}}',
-    variables: { representations: [{ __typename: 'Product', id: 'p1' }, { __typename: 'Product', id: 'p2' }] },
+    query:
+      'query($representations:[_Any!]!){_entities(representations:$representations){...on Product{rating{average} r: reviews{totalCount} __typename}}}',
+    variables: {
+      representations: [
+        { __typename: 'Product', id: 'p1' },
+        { __typename: 'Product', id: 'p2' },
+      ],
+    },
   },
 };
 
 describe('fieldPaths', () => {
-  it('names each representation\'s fields of an entity fetch (response keys, no __typename)', () => {
+  it("names each representation's fields of an entity fetch (response keys, no __typename)", () => {
     expect(fieldPaths(entityFetch)).toEqual([
       ['_entities', 0, 'rating'],
       ['_entities', 0, 'r'],
@@ -43,10 +49,16 @@ describe('fieldPaths', () => {
     ]);
   });
 
-  it('keeps to the fragment of each representation\'s type', () => {
+  it("keeps to the fragment of each representation's type", () => {
     const request = {
-      query: 'query($representations:[_Any!]!){_entities(representations:$representations){...on User{reviews{totalCount}} ...on Product{rating{average}}}}',
-      variables: { representations: [{ __typename: 'Product', id: 'p1' }, { __typename: 'User', id: 'u1' }] },
+      query:
+        'query($representations:[_Any!]!){_entities(representations:$representations){...on User{reviews{totalCount}} ...on Product{rating{average}}}}',
+      variables: {
+        representations: [
+          { __typename: 'Product', id: 'p1' },
+          { __typename: 'User', id: 'u1' },
+        ],
+      },
     };
     expect(fieldPaths({ request, document: parse(request.query) })).toEqual([
       ['_entities', 0, 'rating'],

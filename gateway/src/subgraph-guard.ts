@@ -1,4 +1,12 @@
-import { Kind, parse, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import {
+  Kind,
+  parse,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '@shopgraph/kit';
 import { CircuitBreaker, type BreakerState } from './subgraph-breaker';
@@ -108,7 +116,10 @@ export class SubgraphGuard {
       onStateChange: (from, to, failures) => {
         metrics.breakerState.set({ subgraph }, STATE_VALUE[to]);
         if (to === 'open') {
-          log.warn({ subgraph, from, consecutiveFailures: failures, retryInMs: options.resetMs }, 'subgraph circuit opened: its fields answer SUBGRAPH_UNAVAILABLE at once');
+          log.warn(
+            { subgraph, from, consecutiveFailures: failures, retryInMs: options.resetMs },
+            'subgraph circuit opened: its fields answer SUBGRAPH_UNAVAILABLE at once',
+          );
         } else if (to === 'half_open') log.info({ subgraph }, 'subgraph circuit half-open: probing with one call');
         else log.info({ subgraph }, 'subgraph circuit closed: the subgraph answers again');
       },
@@ -166,7 +177,8 @@ export class SubgraphGuard {
     const mutation = isMutation(request);
     const message =
       reason === 'TIMEOUT'
-        ? `The ${this.subgraph} service did not answer within ${this.options.timeoutMs} ms` + (mutation ? '; the change may or may not have been made' : '')
+        ? `The ${this.subgraph} service did not answer within ${this.options.timeoutMs} ms` +
+          (mutation ? '; the change may or may not have been made' : '')
         : `The ${this.subgraph} service is unavailable`;
     const extensions = { code: SUBGRAPH_UNAVAILABLE, reason };
     return { errors: fieldPaths(request).map((path) => (path ? { message, path, extensions } : { message, extensions })) };
@@ -191,7 +203,9 @@ function isMutation(request: GuardedRequest): boolean {
   return operation?.operation === 'mutation';
 }
 
-function operationOf(request: GuardedRequest): { operation: string; definition: OperationDefinitionNode; fragments: Map<string, FragmentDefinitionNode> } | null {
+function operationOf(
+  request: GuardedRequest,
+): { operation: string; definition: OperationDefinitionNode; fragments: Map<string, FragmentDefinitionNode> } | null {
   let document = request.document;
   if (!document) {
     try {
@@ -218,7 +232,8 @@ function fieldsOf(set: SelectionSetNode | undefined, fragments: Map<string, Frag
       if (!condition || !typename || condition === typename) out.push(...fieldsOf(selection.selectionSet, fragments, typename));
     } else {
       const fragment = fragments.get(selection.name.value);
-      if (fragment && (!typename || fragment.typeCondition.name.value === typename)) out.push(...fieldsOf(fragment.selectionSet, fragments, typename));
+      if (fragment && (!typename || fragment.typeCondition.name.value === typename))
+        out.push(...fieldsOf(fragment.selectionSet, fragments, typename));
     }
   }
   return out;
@@ -242,7 +257,13 @@ export function fieldPaths(request: GuardedRequest): Array<Array<string | number
     const paths: (string | number)[][] = [];
     representations.forEach((representation, index) => {
       const typename = (representation as { __typename?: string } | null)?.__typename;
-      const names = [...new Set(fieldsOf(entities.selectionSet, operation.fragments, typename).filter((f) => f.name.value !== '__typename').map(responseKey))];
+      const names = [
+        ...new Set(
+          fieldsOf(entities.selectionSet, operation.fragments, typename)
+            .filter((f) => f.name.value !== '__typename')
+            .map(responseKey),
+        ),
+      ];
       if (names.length === 0) paths.push([key, index]);
       for (const name of names) paths.push([key, index, name]);
     });
