@@ -176,6 +176,6 @@ describe('users subgraph: users, addresses and entities', () => {
   it('reports ready when PostgreSQL answers (Redis only counts login attempts: not a readiness check)', async () => {
     const res = await fetch(`${subgraph.origin}/health/ready`);
     expect(res.status).toBe(200);
-    expect((await res.json()).checks).toEqual({ postgres: 'ok' });
+    expect(((await res.json()) as { checks: unknown }).checks).toEqual({ postgres: 'ok' });
   });
 });
