@@ -300,6 +300,9 @@ function runScript(script: string, env: Env, cwd: string): Promise<string> {
  */
 export async function startFaultShop(stack: FaultStack, options: FaultShopOptions = {}): Promise<FaultShop> {
   const id = `f${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const t0 = Date.now();
+  const timings: string[] = [];
+  const lap = (what: string, since: number) => timings.push(`${what} ${((Date.now() - since) / 1000).toFixed(1)}s`);
   const dir = path.join(stack.dataDir, 'shops', id);
   mkdirSync(dir, { recursive: true });
   const redisDb = nextRedisDb(stack);
@@ -404,6 +407,7 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
     redis.disconnect();
 
     // Demo data, as `npm start` seeds it (products' seed publishes its ProductCreated events itself).
+    const tSeed = Date.now();
     await Promise.all(
       (['users', 'inventory', 'reviews', 'products'] as SubgraphName[]).map((s) =>
         runScript('dist/seed.js', envOf(s), specs[s].cwd).catch((error: Error) => {
@@ -412,9 +416,12 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
       ),
     );
 
+    lap('seed', tSeed);
+    const tStart = Date.now();
     await services.sandbox.start();
     await Promise.all(SUBGRAPHS.map((s) => services[s].start()));
     await services.gateway.start();
+    lap('services', tStart);
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
@@ -567,12 +574,15 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
 
   if (options.waitForCatalog ?? true) {
     try {
+      const tCatalog = Date.now();
       await waitForDemoCatalog(shop);
+      lap('catalog', tCatalog);
     } catch (error) {
       await stop().catch(() => undefined);
       throw error;
     }
   }
+  process.stderr.write(`[faults] shop ${id} up in ${((Date.now() - t0) / 1000).toFixed(1)}s (${timings.join(', ')}); logs in ${dir}\n`);
   return shop;
 }
 

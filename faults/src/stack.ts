@@ -401,7 +401,9 @@ export async function startFaultStack(options: StartFaultStackOptions = {}): Pro
       // A server the launcher found answering on our port belongs to someone else: we could not freeze or kill it.
       const external = FAULT_SERVERS.filter((server) => new RegExp(`^\\s*${server}\\s+external`, 'm').test(out));
       if (external.length > 0) throw new Error(`fault stack: ${external.join(', ')} answered on the private ports before we started them (another stack?): ${JSON.stringify(info.ports)}`);
+      const tWarm = Date.now();
       await warmUpKafka(info.env.KAFKA_BROKERS);
+      if (options.verbose) console.log(`[faults] broker ready for consumer groups after ${((Date.now() - tWarm) / 1000).toFixed(1)}s`);
     } catch (error) {
       if (!keep) await handle.down().catch(() => undefined);
       throw error;

@@ -4,7 +4,7 @@ import { FAULT_STACK_ENV_VAR, startFaultStack, type FaultStack } from '../../src
 // to it through SG_FAULT_STACK with faultStack(). The teardown stops it and deletes its dir.
 export default async function globalSetup(): Promise<void> {
   const t0 = Date.now();
-  const stack = await startFaultStack();
+  const stack = await startFaultStack({ verbose: process.env.SG_FAULT_VERBOSE === '1' });
   process.env[FAULT_STACK_ENV_VAR] = JSON.stringify({ dataDir: stack.dataDir, ports: stack.ports, env: stack.env, keep: stack.keep });
   // Anything in the files that reads the usual variables (testkit's stackEnv, …) gets the private
   // stack too, never the shared one.
