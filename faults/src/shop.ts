@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { MongoClient, type Db } from 'mongodb';
@@ -168,6 +168,18 @@ function nextRedisDb(stack: FaultStack): number {
   return (n % 15) + 1;
 }
 
+/** Children of every shop in this process: SIGKILLed if the process exits without stopping them. */
+const liveChildren = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const proc of liveChildren) {
+    try {
+      proc.kill('SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+});
+
 interface ProcSpec {
   name: ServiceName;
   cwd: string;
@@ -250,7 +262,14 @@ function procService(spec: ProcSpec, port: number, baseEnv: Env, logFile: string
       });
       proc.stdout!.pipe(log, { end: false });
       proc.stderr!.pipe(log, { end: false });
+      // The pid file lets the stack's down() (or the next run, after an interrupted one) end a child
+      // that no shop.stop() ended; the exit hook ends them when this process exits.
+      const pidFile = `${logFile.replace(/\.log$/, '')}.pid`;
+      writeFileSync(pidFile, `${proc.pid}\n`);
+      liveChildren.add(proc);
       proc.once('exit', (code, signal) => {
+        liveChildren.delete(proc);
+        rmSync(pidFile, { force: true });
         log.end(`==== exited (${code ?? signal})\n`);
       });
       child = proc;

@@ -229,6 +229,34 @@ function signalAll(pids: number[], signal: NodeJS.Signals): void {
   }
 }
 
+/** SIGKILLs shop children (subgraphs, gateway, sandbox) still running from their pid files under <dataDir>/shops. */
+export function killShopChildren(dataDir: string): number {
+  let killed = 0;
+  const shops = path.join(dataDir, 'shops');
+  if (!existsSync(shops)) return 0;
+  for (const shop of readdirSync(shops)) {
+    let files: string[] = [];
+    try {
+      files = readdirSync(path.join(shops, shop)).filter((f) => f.endsWith('.pid'));
+    } catch {
+      continue;
+    }
+    for (const file of files) {
+      try {
+        const pid = Number(readFileSync(path.join(shops, shop, file), 'utf8').trim());
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        if (!cmd.includes('node')) continue; // pid reused by something else
+        process.kill(pid, 'SIGCONT');
+        process.kill(pid, 'SIGKILL');
+        killed += 1;
+      } catch {
+        // gone
+      }
+    }
+  }
+  return killed;
+}
+
 /** A handle on a private stack described by `info` (started by startFaultStack, possibly in another process). */
 export function attachFaultStack(info: FaultStackInfo): FaultStack {
   const pids = (server: FaultServer): number[] => {
@@ -294,6 +322,7 @@ export function attachFaultStack(info: FaultStackInfo): FaultStack {
       return /running \((ours|external)\)/.test(out);
     },
     async down() {
+      killShopChildren(info.dataDir);
       await stack.resumeAll();
       if (info.keep) return;
       await stackCli(info, ['down']).catch((error: Error) => console.warn(error.message));
