@@ -159,7 +159,7 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
     includeStacktraceInErrorResponses: false,
     // Shutdown belongs to stopOnSignals; Apollo's own handler would re-send the signal mid-stop.
     stopOnTerminationSignals: false,
-    formatError: maskErrors(log),
+    formatError: edge.plugin.formatError(maskErrors(log)),
     // No "Did you mean …" field suggestions where the schema is not public.
     hideSchemaDetailsFromClientErrors: production,
     // Token limit while parsing; the other limits are measured by the edge plugin before validation.

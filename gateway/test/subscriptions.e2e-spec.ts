@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { eventually, gql } from '@shopgraph/testkit';
 import { demoProducts } from '@shopgraph/demo-data';
 import { startShop, type Shop } from './fixtures/shop';
+import { gatewayAdminUrl } from '../src/gateway';
 
 // End to end: live order tracking over graphql-ws against the real gateway and the real users,
 // products, inventory, reviews, orders and payments subgraphs (and the payment sandbox) on the local stack.
@@ -197,7 +198,8 @@ describe('orderStatusChanged', () => {
     // Nothing more arrives later, and the metrics count the deliveries.
     await new Promise((r) => setTimeout(r, 500));
     expect(live.events()).toHaveLength(events.length);
-    const metrics = await (await fetch(new URL('/metrics', shop.gatewayUrl))).text();
+    // /metrics is on the admin port, not the public one.
+    const metrics = await (await fetch(new URL('/metrics', gatewayAdminUrl(shop.gatewayUrl)))).text();
     expect(metrics).toMatch(/subscription_deliveries_total\{kind="live",service="gateway"\} [1-9]/);
     expect(metrics).toMatch(/subscription_sockets_open\{service="gateway"\} [1-9]/);
     expect(metrics).toMatch(/subscription_event_delivery_seconds_count\{service="gateway"\} [1-9]/);

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
+import { GraphQLError, parse, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger, Viewer } from '@shopgraph/kit';
 import { assertWithinLimits, QueryTooComplexError, tokenLimitError, type ComplexityLimits, type CostModel, type OperationComplexity } from './complexity';
@@ -20,19 +21,27 @@ export interface EdgePluginOptions {
   log: Logger;
 }
 
+export interface EdgePlugin<C extends EdgeContext> extends ApolloServerPlugin<C> {
+  /** Wraps Apollo's `formatError`: graphql's "more than N tokens" syntax error becomes QUERY_TOO_COMPLEX. */
+  formatError(inner: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+}
+
 /**
  * The public edge inside Apollo Server, before any subgraph is called:
- *  - the token limit is graphql's own `maxTokens` (set in `parseOptions`); its syntax error is
- *    turned into QUERY_TOO_COMPLEX here;
- *  - a freshly parsed document is measured *before* validation (the validation rules never see
- *    an over-limit document), a cached one at operation resolution; each request is measured
+ *  - the token limit is graphql's own `maxTokens` (set in `parseOptions`); `formatError` turns
+ *    its syntax error into QUERY_TOO_COMPLEX;
+ *  - a freshly parsed document is measured *before* validation: an over-limit one is swapped
+ *    for a trivial placeholder, so the validation rules never walk it, and the placeholder is
+ *    refused at operation resolution (Apollo turns an error thrown there into the response,
+ *    with its HTTP status; thrown earlier it would be a 500). Apollo caches the placeholder
+ *    under the query's hash, so a repeated attack is refused without being parsed again;
+ *  - a cached valid document is measured at operation resolution; each request is measured
  *    once, with its variables (they size lists);
  *  - rate limits are taken at operation resolution (the cost depends on the root fields) for
  *    HTTP requests; in-process executions (subscription deliveries) carry no client address and
  *    are not charged.
- * A refusal is thrown from the hook, so Apollo answers with that one error and its HTTP status.
  */
-export function edgePlugin<C extends EdgeContext>(options: EdgePluginOptions): ApolloServerPlugin<C> {
+export function edgePlugin<C extends EdgeContext>(options: EdgePluginOptions): EdgePlugin<C> {
   const { limits, costModel, rateLimiter } = options;
   const refused = new Counter({
     name: 'gateway_refused_operations_total',
@@ -45,34 +54,50 @@ export function edgePlugin<C extends EdgeContext>(options: EdgePluginOptions): A
     return error;
   };
 
+  // Placeholder documents standing for refused ones, with their refusal.
+  const refusals = new WeakMap<DocumentNode, QueryTooComplexError>();
+
   return {
+    formatError: (inner) => (formatted, error) => {
+      const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+      if (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED') {
+        const tooLong = tokenLimitError(original, error instanceof GraphQLError ? error.source?.body : undefined, limits.maxTokens);
+        if (tooLong) {
+          refuse(tooLong);
+          const { http: _http, ...extensions } = tooLong.extensions as Record<string, unknown>;
+          return { message: tooLong.message, extensions };
+        }
+      }
+      return inner(formatted, error);
+    },
     async requestDidStart() {
       let measured: OperationComplexity[] | null = null;
       const measure = (rc: GraphQLRequestContext<C>) => {
         if (measured || !rc.document) return measured;
-        try {
-          measured = assertWithinLimits(rc.document, rc.schema, rc.request.variables, limits, costModel);
-        } catch (error) {
-          if (error instanceof QueryTooComplexError) throw refuse(error);
-          throw error;
-        }
+        measured = assertWithinLimits(rc.document, rc.schema, rc.request.variables, limits, costModel);
         return measured;
       };
       return {
-        async parsingDidStart(rc) {
-          // Synchronous on purpose: Apollo does not await this hook's result, but a synchronous
-          // throw rejects its own (awaited) caller, which ends the request with our error.
-          return ((error?: Error) => {
-            if (!error) return;
-            const tooLong = tokenLimitError(error, rc.source, limits.maxTokens);
-            if (tooLong) throw refuse(tooLong);
-          }) as unknown as () => Promise<void>;
-        },
         async validationDidStart(rc) {
-          measure(rc);
+          try {
+            measure(rc);
+          } catch (error) {
+            if (!(error instanceof QueryTooComplexError)) throw error;
+            const placeholder = parse('{ __typename }');
+            refusals.set(placeholder, error);
+            (rc as { document: DocumentNode }).document = placeholder;
+          }
         },
         async didResolveOperation(rc) {
-          const all = measure(rc) ?? [];
+          const refusal = refusals.get(rc.document);
+          if (refusal) throw refuse(refusal);
+          let all: OperationComplexity[];
+          try {
+            all = measure(rc) ?? [];
+          } catch (error) {
+            if (error instanceof QueryTooComplexError) throw refuse(error);
+            throw error;
+          }
           if (!rateLimiter || !rc.contextValue.clientIp || !rc.operation) return;
           const index = rc.document!.definitions.filter((d) => d.kind === 'OperationDefinition').indexOf(rc.operation);
           const op = all[index];
