@@ -104,11 +104,12 @@ it('PostgreSQL frozen: placeOrder and carts fail within their deadlines with SER
   const { ms, value } = await timed('placeOrder.pgFrozen', () => shop.placeOrderRaw(alice, { items: [{ productId: PRODUCT.id, quantity: 1 }] }));
   expect(codeOf(value)).toBe('SERVICE_UNAVAILABLE');
   clean(value.text);
-  expect(ms).toBeLessThan(10_000); // PG_STATEMENT_TIMEOUT_MS 3000 (+500), PG_CONNECT_TIMEOUT_MS 2000
+  // PG_STATEMENT_TIMEOUT_MS 2000 (+500 client-side), PG_CONNECT_TIMEOUT_MS 1000: inside the gateway's 3 s subgraph deadline.
+  expect(ms).toBeLessThan(3000);
   // A cart's lines are priced from the PostgreSQL replica: it fails the same way, as fast.
   const cart = await timed('cart.pgFrozen', () => call(CART, {}, alice));
   expect(codeOf(cart.value)).toBe('SERVICE_UNAVAILABLE');
-  expect(cart.ms).toBeLessThan(10_000);
+  expect(cart.ms).toBeLessThan(3000);
   const page = await timed('productPage.pgFrozen', () => call(PRODUCT_PAGE, { slug: PRODUCT.slug }));
   expect(page.value.body.data?.product?.id).toBe(PRODUCT.id);
   expect(page.ms).toBeLessThan(2000);
@@ -130,7 +131,7 @@ it('Mongo-wire server frozen: the uncached listing fails within its deadline wit
   const { ms, value } = await timed('listing.mongoFrozen', () => call(LISTING));
   expect(codeOf(value)).toBe('SERVICE_UNAVAILABLE');
   clean(value.text);
-  expect(ms).toBeLessThan(10_000); // MONGO_SOCKET_TIMEOUT_MS 3000, server selection 2000
+  expect(ms).toBeLessThan(3000); // MONGO_SOCKET_TIMEOUT_MS 2000 (no read retry), server selection 1500
   const cart = await timed('cart.mongoFrozen', () => call(CART, {}, alice));
   expect(cart.value.body.errors).toBeUndefined();
   expect(cart.ms).toBeLessThan(2000);

@@ -6,7 +6,9 @@ const ms = (fallback: number) => z.coerce.number().int().positive().default(fall
 /**
  * Deadlines of every datastore client the kit builds (createRedis, createDataSource,
  * mongoClientOptions, OptionalCache). A call that passes its deadline fails, and a request that
- * needed it gets SERVICE_UNAVAILABLE: a hung store costs a request at most this long.
+ * needed it gets SERVICE_UNAVAILABLE: a hung store costs a request at most this long. The
+ * defaults stay under the gateway's subgraph deadline (SUBGRAPH_TIMEOUT_MS, 3000), so the client
+ * hears the subgraph's own SERVICE_UNAVAILABLE rather than the gateway giving up on it.
  */
 export const datastoreConfigShape = {
   /** Redis: TCP connect of a (re)connection. */
@@ -20,17 +22,17 @@ export const datastoreConfigShape = {
   /** After a cache timeout or error the cache is skipped this long, then probed with one read. */
   CACHE_COOLDOWN_MS: ms(5000),
   /** PostgreSQL: opening a connection or waiting for a pooled one. */
-  PG_CONNECT_TIMEOUT_MS: ms(2000),
+  PG_CONNECT_TIMEOUT_MS: ms(1000),
   /** PostgreSQL: one statement (server-side statement_timeout; the client gives up 500 ms later). */
-  PG_STATEMENT_TIMEOUT_MS: ms(3000),
+  PG_STATEMENT_TIMEOUT_MS: ms(2000),
   /** PostgreSQL: idle pooled connections are closed after this long. */
   PG_IDLE_TIMEOUT_MS: ms(30000),
   /** MongoDB: TCP connect and handshake of a connection (and of the monitor's heartbeats). */
   MONGO_CONNECT_TIMEOUT_MS: ms(2000),
   /** MongoDB: how long an operation waits for a usable server. */
-  MONGO_SERVER_SELECTION_TIMEOUT_MS: ms(2000),
+  MONGO_SERVER_SELECTION_TIMEOUT_MS: ms(1500),
   /** MongoDB: one operation's reply (socket read); past it the connection is closed. */
-  MONGO_SOCKET_TIMEOUT_MS: ms(3000),
+  MONGO_SOCKET_TIMEOUT_MS: ms(2000),
 };
 
 /** The datastore deadlines as a service's config carries them. */

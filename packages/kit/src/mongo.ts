@@ -13,12 +13,15 @@ export interface MongoDeadlineOptions {
   socketTimeoutMS: number;
   /** Waiting for a pooled connection (when maxPoolSize are all busy). */
   waitQueueTimeoutMS: number;
+  /** Off: a read that timed out is not retried, which would double its deadline. */
+  retryReads: boolean;
 }
 
 /**
  * Client options with the config's deadlines. Every operation of a client built with them ends
  * within about MONGO_SOCKET_TIMEOUT_MS (a hung server) or MONGO_SERVER_SELECTION_TIMEOUT_MS (an
- * unreachable one); both map to SERVICE_UNAVAILABLE in maskErrors. `extra` is merged last.
+ * unreachable one); both map to SERVICE_UNAVAILABLE in maskErrors. Reads are not retried (a
+ * retry after a socket timeout would double the deadline). `extra` is merged last.
  * (The driver's own `timeoutMS` is deprecated without effect in driver 7, so it is not used.)
  */
 export function mongoClientOptions<E extends object = Record<never, never>>(
@@ -30,6 +33,7 @@ export function mongoClientOptions<E extends object = Record<never, never>>(
     serverSelectionTimeoutMS: config.MONGO_SERVER_SELECTION_TIMEOUT_MS,
     socketTimeoutMS: config.MONGO_SOCKET_TIMEOUT_MS,
     waitQueueTimeoutMS: config.MONGO_SERVER_SELECTION_TIMEOUT_MS,
+    retryReads: false,
     ...(extra ?? ({} as E)),
   };
 }

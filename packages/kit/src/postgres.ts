@@ -27,7 +27,7 @@ export interface PostgresDeadlines {
   idleTimeoutMs: number;
 }
 
-const DEFAULT_DEADLINES: PostgresDeadlines = { connectTimeoutMs: 2000, statementTimeoutMs: 3000, idleTimeoutMs: 30_000 };
+const DEFAULT_DEADLINES: PostgresDeadlines = { connectTimeoutMs: 1000, statementTimeoutMs: 2000, idleTimeoutMs: 30_000 };
 
 /** The PostgreSQL deadlines of a service's config. */
 export function postgresDeadlines(config: Pick<DatastoreConfig, 'PG_CONNECT_TIMEOUT_MS' | 'PG_STATEMENT_TIMEOUT_MS' | 'PG_IDLE_TIMEOUT_MS'>): PostgresDeadlines {
