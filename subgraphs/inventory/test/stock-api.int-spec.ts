@@ -176,6 +176,6 @@ describe('inventory subgraph: stock API and Product entities', () => {
     expect(metrics).toMatch(/store_queries_total\{[^}]*store="postgres"[^}]*\} [1-9]/);
     const ready = await fetch(`${inv.origin}/health/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: 'ok', kafka: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: 'ok', kafka: 'ok', consumer: 'ok', outboxListener: 'ok' } });
   });
 });

@@ -21,7 +21,7 @@ describe('orders service lifecycle', () => {
         const service = await createOrdersService(config);
         const { url } = await service.start();
         const ready = await fetch(url.replace('/graphql', '/health/ready'));
-        expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: 'ok', redis: 'ok', kafka: 'ok' } });
+        expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: 'ok', redis: 'ok', kafka: 'ok', consumer: 'ok', outboxListener: 'ok' } });
         await service.stop();
         await service.stop();
         await expect(fetch(url.replace('/graphql', '/health/live'))).rejects.toThrow();

@@ -286,7 +286,7 @@ describe('reviews subgraph: reviews, ratings and entities', () => {
   it('reports ready when MongoDB and Kafka answer, and refuses calls without a gateway token', async () => {
     const ready = await fetch(`${subgraph.origin}/health/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ok', checks: { mongodb: 'ok', kafka: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { mongodb: 'ok', kafka: 'ok', consumer: 'ok' } });
     const direct = await fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
     expect(direct.status).toBe(401);
   });
