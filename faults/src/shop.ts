@@ -104,7 +104,7 @@ export interface OrderView {
 }
 
 export interface FaultShop {
-  /** This shop's namespace (database names, topic prefix, groups start with it). */
+  /** This shop's namespace (SG_NAMESPACE of every child: databases `<id>_<name>`, topics `<id>.<base>`, groups, Redis keys). */
   readonly id: string;
   readonly gatewayUrl: string;
   readonly sandboxUrl: string;
@@ -332,6 +332,9 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
     HOST: '127.0.0.1',
     INTERNAL_TOKEN_SECRET: INTERNAL_SECRET,
     KAFKA_BROKERS: stack.env.KAFKA_BROKERS,
+    // The shop's namespace (kit: topics `<ns>.<base>`, groups, Redis keys, databases `<ns>_<name>`);
+    // KAFKA_TOPIC_PREFIX names the same topics for builds from before SG_NAMESPACE.
+    SG_NAMESPACE: id,
     KAFKA_TOPIC_PREFIX: topicPrefix,
   };
   const redisUrl = `${stack.env.REDIS_URL}/${redisDb}`;
@@ -359,6 +362,7 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
     gateway: {
       JWKS_URL: `${urlOf('users')}/.well-known/jwks.json`,
       ADMIN_PORT: String(ports.gatewayAdmin),
+      REDIS_URL: redisUrl,
       ...group('gateway'),
       ...Object.fromEntries(SUBGRAPHS.map((s) => [`${s.toUpperCase()}_SUBGRAPH_URL`, `${urlOf(s)}/graphql`])),
     },
