@@ -6,7 +6,7 @@ import Redis from 'ioredis';
 import { MongoClient, type Db } from 'mongodb';
 import { Client, Pool } from 'pg';
 import { demoProducts } from '@shopgraph/demo-data';
-import { gql, type GraphQLResponse } from '@shopgraph/testkit';
+import type { GraphQLResponse } from '@shopgraph/testkit';
 import { freePort, REPO_ROOT, type FaultStack } from './stack';
 
 // The whole shop as REAL CHILD PROCESSES on the private fault stack: the six subgraphs
@@ -451,6 +451,7 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
   }
 
   const gatewayUrl = `${urlOf('gateway')}/graphql`;
+  // Like testkit's gql, with a deadline: a frozen server must fail a call, not hang the test.
   const call: FaultShop['call'] = async (query, variables = {}, token, timeoutMs = 30_000) => {
     const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
     const controller = new AbortController();
@@ -474,7 +475,6 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
       clearTimeout(timer);
     }
   };
-  void gql; // testkit's gql has no deadline; call() above adds one (a frozen server must not hang a test)
 
   const login = async (email: string, password: string) => {
     const res = await call('mutation($i: LoginInput!) { login(input: $i) { accessToken errors { code message } } }', { i: { email, password } });
