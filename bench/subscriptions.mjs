@@ -30,14 +30,14 @@ else await main();
 
 /** Child process: every subgraph on fresh stores; prints their URLs as one JSON line; stops on SIGTERM. */
 async function runServices() {
-  const { createTestDatabase, stackEnv, uniqueId } = require('@shopgraph/testkit');
+  const { createTestDatabase, stackEnv, testDatabaseName, uniqueId } = require('@shopgraph/testkit');
   const { createUsersService, loadUsersConfig, seedUsers } = require('@shopgraph/users');
   const { createProductsService, loadProductsConfig, seedProducts } = require('@shopgraph/products');
   const { createInventoryService, loadInventoryConfig } = require('@shopgraph/inventory');
   const { createOrdersService, loadOrdersConfig } = require('@shopgraph/orders');
   const { createPaymentsService, createSandboxProvider, loadPaymentsConfig } = require('@shopgraph/payments');
   const { composeSupergraph } = require('./dist/compose.js');
-  const common = { NODE_ENV: 'test', LOG_LEVEL: 'warn', PORT: '0', INTERNAL_TOKEN_SECRET: SECRET, KAFKA_BROKERS: stackEnv.kafkaBrokers.join(',') };
+  const common = { NODE_ENV: 'test', SG_NAMESPACE: process.env.SG_NAMESPACE, LOG_LEVEL: 'warn', PORT: '0', INTERNAL_TOKEN_SECRET: SECRET, KAFKA_BROKERS: stackEnv.kafkaBrokers.join(',') };
   const group = (name) => ({ KAFKA_GROUP_ID: uniqueId(`bench-${name}`), KAFKA_FROM_BEGINNING: 'false' });
   const started = [];
   const cleanups = [];
@@ -73,7 +73,7 @@ async function runServices() {
     const payments = await createPaymentsService(loadPaymentsConfig({ ...common, DATABASE_URL: db.payments.url, PROVIDER_URL: sandboxUrl, ...group('payments') }));
     started.push(payments);
     urls.payments = (await payments.start()).url;
-    const products = await createProductsService(loadProductsConfig({ ...common, MONGO_URL: stackEnv.mongoUrl, MONGO_DB: uniqueId('bench_products'), REDIS_URL: stackEnv.redisUrl }));
+    const products = await createProductsService(loadProductsConfig({ ...common, MONGO_URL: stackEnv.mongoUrl, MONGO_DB: testDatabaseName('bench_products'), REDIS_URL: stackEnv.redisUrl }));
     started.push(products);
     cleanups.unshift(() => products.db.dropDatabase());
     await seedProducts(products.db);
@@ -99,8 +99,12 @@ async function main() {
   const rate = Number(args.rate ?? 20);
   const seconds = Number(args.seconds ?? 20);
   const idle = Number(args.idle ?? 1000);
-  const prefix = `bench-${Date.now().toString(36)}.`;
-  process.env.KAFKA_TOPIC_PREFIX = prefix;
+  // The bench's own namespace (topics, groups, keys, databases), inherited by the services and the gateway.
+  const namespace = `bench${Date.now().toString(36)}`;
+  process.env.SG_NAMESPACE = namespace;
+  process.env.SG_TEST_NAMESPACE = namespace;
+  const prefix = `${namespace}.`;
+  const { Namespace } = require('@shopgraph/kit');
   const { createClient } = require('graphql-ws');
   const WebSocket = require('ws');
   const { createEvent, createKafka, createProducer, publish } = require('@shopgraph/events');
@@ -275,7 +279,7 @@ async function main() {
     const at = new Date().toISOString();
     await publish(producer, [
       createEvent('OrderStatusChanged', orderId, { orderId, customerId, status, previousStatus: status === 'SHIPPED' ? 'DELIVERED' : 'SHIPPED', reason: null, version, at, items: [{ productId: product.id, quantity: 1 }] }, { source: 'bench' }),
-    ]);
+    ], new Namespace(namespace));
   }
   const expected = Array.from({ length: total }, (_, n) => n % orderCount).reduce((sum, i) => sum + clients.filter((_, c) => c % orderCount === i).length, 0);
   await until(async () => received >= expected, 30_000, 'deliveries').catch(() => undefined);

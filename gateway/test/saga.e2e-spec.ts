@@ -338,9 +338,10 @@ describe('order saga through the gateway', () => {
     expect(chargesFor(order.id)).toHaveLength(1);
 
     const groups = {
-      orders: shop.services.orders!.env.KAFKA_GROUP_ID,
-      inventory: shop.services.inventory!.env.KAFKA_GROUP_ID,
-      payments: shop.services.payments!.env.KAFKA_GROUP_ID,
+      // The groups the services join: their KAFKA_GROUP_ID in the shop's namespace.
+      orders: shop.namespace.group(shop.services.orders!.env.KAFKA_GROUP_ID),
+      inventory: shop.namespace.group(shop.services.inventory!.env.KAFKA_GROUP_ID),
+      payments: shop.namespace.group(shop.services.payments!.env.KAFKA_GROUP_ID),
     };
     // Each captured message again, same envelope id, to the service that consumed it the first time.
     const again: [keyof typeof groups, string][] = [

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Registry } from 'prom-client';
-import { jsonFallbacks, mountOperationalRoutes, type Logger, type OperationalChecks, type ReadinessCheck } from '@shopgraph/kit';
+import { jsonFallbacks, mountOperationalRoutes, namespaceOf, type Logger, type OperationalChecks, type ReadinessCheck } from '@shopgraph/kit';
 import type { GatewayConfig } from '../config';
 import { defaultCostModel, type ComplexityLimits, type CostModel } from './complexity';
 import { edgePlugin, type EdgeContext } from './plugin';
@@ -39,7 +39,7 @@ export function createEdge<C extends EdgeContext>(config: GatewayConfig, registr
     ? new RateLimiter({
         redisUrl: config.REDIS_URL,
         commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
-        keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
+        keyPrefix: namespaceOf(config).key(config.RATE_LIMIT_KEY_PREFIX),
         client: { burst: config.RATE_LIMIT_CLIENT_BURST, perSecond: config.RATE_LIMIT_CLIENT_PER_SECOND },
         global: { burst: config.RATE_LIMIT_GLOBAL_BURST, perSecond: config.RATE_LIMIT_GLOBAL_PER_SECOND },
         costs: parseCosts(config.RATE_LIMIT_COSTS),

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import type { Registry } from 'prom-client';
-import type { Logger } from '@shopgraph/kit';
+import { namespaceOf, type Logger } from '@shopgraph/kit';
 import type { AccessTokenVerifier } from '../auth';
 import type { GatewayConfig } from '../config';
 import { limitsFrom } from '../edge';
@@ -40,7 +40,7 @@ export function createLiveOrderTracking(options: LiveOrderTrackingOptions): Live
   const { config, log } = options;
   const hub = new OrderEventHub();
   const metrics = createSubscriptionMetrics(options.registry);
-  const feed = new OrderFeed({ brokers: config.KAFKA_BROKERS, groupId: config.KAFKA_GROUP_ID || undefined, hub, log, registry: options.registry });
+  const feed = new OrderFeed({ brokers: config.KAFKA_BROKERS, namespace: namespaceOf(config), groupId: config.KAFKA_GROUP_ID || undefined, hub, log, registry: options.registry });
   let server: SubscriptionServer | null = null;
   return {
     async start() {

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin } from 'kafkajs';
-import { createKafka, ensureTopics, startConsumer, Topics, type EventEnvelope, type RunningConsumer } from '@shopgraph/events';
-import type { Logger } from '@shopgraph/kit';
+import { createKafka, ensureTopics, startConsumer, topicsIn, type EventEnvelope, type RunningConsumer } from '@shopgraph/events';
+import type { Logger, Namespace } from '@shopgraph/kit';
 import type { Registry } from 'prom-client';
 import type { OrderEventHub } from './order-hub';
 
 export interface OrderFeedOptions {
   brokers: string[];
+  /** The gateway's namespace (SG_NAMESPACE): its orders.v1 and its consumer group. */
+  namespace: Namespace;
   /** Consumer group of this instance; each gateway replica needs its own so every replica sees every event. */
   groupId?: string;
   hub: OrderEventHub;
@@ -31,13 +33,14 @@ export class OrderFeed {
   readonly groupId: string;
 
   constructor(private readonly options: OrderFeedOptions) {
-    this.groupId = options.groupId ?? instanceGroupId();
+    this.groupId = options.namespace.group(options.groupId ?? instanceGroupId());
   }
 
   /** Connects, subscribes and resolves after the first fetch, so no event produced afterwards is missed. */
   async start(): Promise<void> {
     const { log, hub } = this.options;
     const kafka = createKafka(this.options.brokers, 'gateway', log);
+    const Topics = topicsIn(this.options.namespace);
     await ensureTopics(kafka, [Topics.orders]);
     const admin = kafka.admin();
     await admin.connect();

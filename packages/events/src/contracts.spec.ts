@@ -1,4 +1,5 @@
-import { contracts, Topics } from './contracts';
+import { Namespace, LIVE_NAMESPACE } from '@shopgraph/kit';
+import { contracts, topicsIn } from './contracts';
 import { causedBy, ContractViolation, createEvent, parseEvent, topicOf } from './envelope';
 
 const created = () =>
@@ -39,23 +40,24 @@ describe('event contracts', () => {
   });
 
   it('routes every type to one of the declared topics', () => {
-    const declared = new Set<string>(Object.values(Topics));
-    for (const type of Object.keys(contracts) as (keyof typeof contracts)[]) expect(declared.has(topicOf(type))).toBe(true);
-    expect(topicOf('OrderStatusChanged')).toBe('orders.v1');
-    expect(topicOf('ReserveStock')).toBe('inventory.commands.v1');
+    const declared = new Set<string>(Object.values(topicsIn(LIVE_NAMESPACE)));
+    for (const type of Object.keys(contracts) as (keyof typeof contracts)[]) expect(declared.has(topicOf(type, LIVE_NAMESPACE))).toBe(true);
+    expect(topicOf('OrderStatusChanged', LIVE_NAMESPACE)).toBe('orders.v1');
+    expect(topicOf('ReserveStock', LIVE_NAMESPACE)).toBe('inventory.commands.v1');
   });
 
-  it('namespaces every topic with KAFKA_TOPIC_PREFIX, so test runs do not hear each other', () => {
+  it('names every topic inside the namespace it is given, reading nothing from the environment', () => {
     const before = process.env.KAFKA_TOPIC_PREFIX;
+    process.env.KAFKA_TOPIC_PREFIX = 'ignored.';
     try {
-      process.env.KAFKA_TOPIC_PREFIX = 'run42.';
-      expect(Topics.orders).toBe('run42.orders.v1');
-      expect(topicOf('ReserveStock')).toBe('run42.inventory.commands.v1');
-      expect(Object.values(Topics).every((t) => t.startsWith('run42.'))).toBe(true);
+      const run = new Namespace('run42');
+      expect(topicsIn(run).orders).toBe('run42.orders.v1');
+      expect(topicOf('ReserveStock', run)).toBe('run42.inventory.commands.v1');
+      expect(Object.values(topicsIn(run)).every((t) => t.startsWith('run42.'))).toBe(true);
+      expect(topicsIn(LIVE_NAMESPACE).orders).toBe('orders.v1');
     } finally {
       if (before === undefined) delete process.env.KAFKA_TOPIC_PREFIX;
       else process.env.KAFKA_TOPIC_PREFIX = before;
     }
-    expect(Topics.orders).toBe(`${before ?? ''}orders.v1`);
   });
 });

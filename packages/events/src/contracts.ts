@@ -11,24 +11,27 @@ export const BASE_TOPICS = {
   paymentsCommands: 'payments.commands.v1',
 } as const;
 
+export type TopicKey = keyof typeof BASE_TOPICS;
+
 /**
- * A topic's full name: `KAFKA_TOPIC_PREFIX` (empty by default) + its base name. Tests give each
- * file its own prefix, so services started by one test never answer another test's messages.
+ * Where topic names come from: the service's namespace (`@shopgraph/kit` Namespace, built from
+ * its SG_NAMESPACE config). Nothing in this package reads the environment: every function that
+ * names a topic takes the namespace from its caller.
  */
-export function topicName(base: string): string {
-  return `${process.env.KAFKA_TOPIC_PREFIX ?? ''}${base}`;
+export interface TopicNamespace {
+  /** The full name of a base topic name in this namespace (the live shop's is the base name itself). */
+  topic(base: string): string;
 }
 
-/** Kafka topics (namespaced); the message key is always the aggregate id, so one aggregate's events stay in order. */
-export const Topics = {
-  get products() { return topicName(BASE_TOPICS.products); },
-  get inventory() { return topicName(BASE_TOPICS.inventory); },
-  get orders() { return topicName(BASE_TOPICS.orders); },
-  get payments() { return topicName(BASE_TOPICS.payments); },
-  get reviews() { return topicName(BASE_TOPICS.reviews); },
-  get inventoryCommands() { return topicName(BASE_TOPICS.inventoryCommands); },
-  get paymentsCommands() { return topicName(BASE_TOPICS.paymentsCommands); },
-};
+/** The (namespaced) Kafka topics of one namespace; the message key is always the aggregate id, so one aggregate's events stay in order. */
+export type TopicNames = { readonly [K in TopicKey]: string };
+
+/** Every topic's full name in `ns`. */
+export function topicsIn(ns: TopicNamespace): TopicNames {
+  const names = {} as Record<TopicKey, string>;
+  for (const key of Object.keys(BASE_TOPICS) as TopicKey[]) names[key] = ns.topic(BASE_TOPICS[key]);
+  return Object.freeze(names);
+}
 export type Topic = string;
 
 const id = z.string().min(1);

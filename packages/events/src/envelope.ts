@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { contracts, envelopeSchema, topicName, type EventEnvelope, type EventType, type PayloadOf, type Topic } from './contracts';
+import { contracts, envelopeSchema, type EventEnvelope, type EventType, type PayloadOf, type Topic, type TopicNamespace } from './contracts';
 
 export interface EventOrigin {
   /** The service emitting it, e.g. "products". */
@@ -34,9 +34,14 @@ export function causedBy(cause: EventEnvelope, source: string): EventOrigin {
   return { source, correlationId: cause.correlationId, causationId: cause.id, traceparent: cause.traceparent };
 }
 
-/** The (namespaced) topic an event type is published to. */
-export function topicOf(type: EventType): Topic {
-  return topicName(contracts[type].topic);
+/** The topic an event type is published to, in namespace `ns`. */
+export function topicOf(type: EventType, ns: TopicNamespace): Topic {
+  return ns.topic(contracts[type].topic);
+}
+
+/** The topic's base name (without namespace) an event type belongs to. */
+export function baseTopicOf(type: EventType): string {
+  return contracts[type].topic;
 }
 
 export class ContractViolation extends Error {}

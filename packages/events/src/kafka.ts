@@ -4,7 +4,7 @@ import type { Logger } from '@shopgraph/kit';
 import { backoffDelay, type BackoffOptions } from './backoff';
 import { gaugeSource, sharedCounter } from './health-metrics';
 import { ContractViolation, parseEvent, topicOf } from './envelope';
-import { Topics, type EventEnvelope } from './contracts';
+import type { EventEnvelope, TopicNamespace } from './contracts';
 
 /** A kafkajs client whose log lines go to the service's JSON logger. */
 export function createKafka(brokers: string[], clientId: string, log: Logger): Kafka {
@@ -25,8 +25,8 @@ export function createKafka(brokers: string[], clientId: string, log: Logger): K
   });
 }
 
-/** Creates the topics this service uses if they do not exist (3 partitions each locally). */
-export async function ensureTopics(kafka: Kafka, topics: string[] = Object.values(Topics), numPartitions = 3): Promise<void> {
+/** Creates the topics this service uses (full, namespaced names: `topicsIn(ns)`) if they do not exist (3 partitions each locally). */
+export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions = 3): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -52,12 +52,12 @@ export async function createProducer(kafka: Kafka): Promise<Producer> {
   return producer;
 }
 
-/** Publishes envelopes in the given order, keyed by aggregate id, waiting for all replicas. */
-export async function publish(producer: Producer, events: EventEnvelope[]): Promise<void> {
+/** Publishes envelopes to their topics in namespace `ns`, in the given order, keyed by aggregate id, waiting for all replicas. */
+export async function publish(producer: Producer, events: EventEnvelope[], ns: TopicNamespace): Promise<void> {
   if (events.length === 0) return;
   const byTopic = new Map<string, EventEnvelope[]>();
   for (const e of events) {
-    const topic = topicOf(e.type);
+    const topic = topicOf(e.type, ns);
     byTopic.set(topic, [...(byTopic.get(topic) ?? []), e]);
   }
   await producer.sendBatch({
@@ -80,7 +80,13 @@ export interface ConsumerOptions {
   log: Logger;
   /** Runs the effect of one event; throwing leaves the offset uncommitted so it is redelivered. */
   handle: (event: EventEnvelope) => Promise<void>;
-  fromBeginning?: boolean;
+  /**
+   * Where a group with no committed offset starts: true = the oldest message of every topic, false
+   * (default) = the newest, a list = the oldest for these topics only (replicas that need the
+   * history) and the newest for the rest (commands and saga replies, which must never be replayed
+   * into a brand-new group).
+   */
+  fromBeginning?: boolean | readonly string[];
   /** Resolve only after the first fetch (default true): offsets are then fixed, so nothing produced afterwards is missed. */
   awaitFirstFetch?: boolean;
   /** Commit offsets after each handled message (default true); a reader that always starts at the newest offset needs none. */
@@ -122,6 +128,31 @@ export interface RunningConsumer {
   live(): Promise<void>;
   /** Calls `listener` after every fetch, across restarts; returns a function that removes it. */
   onFetch(listener: () => void): () => void;
+}
+
+/**
+ * A group that starts at the newest offset commits nothing until a message arrives on a
+ * partition; were it to restart before that, it would start at the newest offset again and skip
+ * what arrived while it was down. So before the first join, every partition of `topics` the group
+ * has never committed gets the partition's current end as its committed offset: "newest" is fixed
+ * once, at the group's first start. Best effort: a group with active members (another replica
+ * already running) cannot be changed, and needs no pinning from this one.
+ */
+async function pinNewPartitions(kafka: Kafka, groupId: string, topics: string[], log: Logger): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics })) {
+      const missing = partitions.filter((p) => p.offset === '-1');
+      if (missing.length === 0) continue;
+      const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
+      await admin.setOffsets({ groupId, topic, partitions: missing.map((p) => ({ partition: p.partition, offset: ends.get(p.partition) ?? '0' })) });
+    }
+  } catch (error) {
+    log.debug({ groupId, reason: errorText(error) }, 'kafka consumer: new partitions not pinned to their end (the group is active elsewhere)');
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
 
 /** Resolves after the consumer's first fetch (listen before `run()`), or fails after `timeoutMs`. */
@@ -263,7 +294,11 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     consumer.on(CRASH, (event) => scheduleRestart(consumer, errorText(event.payload.error)));
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
+      const history = options.fromBeginning ?? false;
+      const fromStart = options.topics.filter((t) => history === true || (Array.isArray(history) && history.includes(t)));
+      const fromEnd = options.topics.filter((t) => !fromStart.includes(t));
+      if (fromStart.length > 0) await consumer.subscribe({ topics: fromStart, fromBeginning: true });
+      if (fromEnd.length > 0) await consumer.subscribe({ topics: fromEnd, fromBeginning: false });
       await consumer.run({
         autoCommit: false,
         partitionsConsumedConcurrently: 3,
@@ -302,6 +337,9 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     return consumer;
   };
 
+  const history = options.fromBeginning ?? false;
+  const fromEnd = options.topics.filter((t) => !(history === true || (Array.isArray(history) && history.includes(t))));
+  if (fromEnd.length > 0 && options.commitOffsets !== false) await pinNewPartitions(options.kafka, groupId, fromEnd, log);
   const first = await launch();
   if (options.awaitFirstFetch !== false) {
     try {

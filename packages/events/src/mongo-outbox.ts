@@ -2,7 +2,7 @@ import type { Collection, Db, Document } from 'mongodb';
 import type { Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@shopgraph/kit';
-import type { EventEnvelope } from './contracts';
+import type { EventEnvelope, TopicNamespace } from './contracts';
 import { publish } from './kafka';
 import { Waker } from './waker';
 import type { DocumentLocks } from './document-locks';
@@ -39,6 +39,8 @@ export const WITHOUT_OUTBOX = { _outbox: 0, _outboxPending: 0, _outboxVersion: 0
 export interface MongoRelayOptions {
   collections: Collection[];
   producer: Producer;
+  /** The service's namespace: events go to its topics (`@shopgraph/kit` namespaceOf(config)). */
+  namespace: TopicNamespace;
   log: Logger;
   pollIntervalMs?: number;
   /** The service's per-document locks, so the clearing write never races its own writes (FerretDB). */
@@ -105,7 +107,7 @@ export class MongoOutboxRelay {
         .toArray();
       for (const doc of docs) {
         const events = (doc._outbox ?? []) as EventEnvelope[];
-        await publish(this.options.producer, events);
+        await publish(this.options.producer, events, this.options.namespace);
         const clear = () =>
           collection.updateOne({ _id: doc._id, _outboxVersion: doc._outboxVersion }, { $set: { _outbox: [], _outboxPending: false } });
         await (this.options.locks ? this.options.locks.run(String(doc._id), clear) : clear());

@@ -3,10 +3,10 @@ import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from 
 import type { Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@shopgraph/kit';
-import type { EventEnvelope } from './contracts';
+import type { EventEnvelope, TopicNamespace } from './contracts';
 import { publish } from './kafka';
 import { Waker } from './waker';
-import { topicOf } from './envelope';
+import { baseTopicOf } from './envelope';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff';
 import { gaugeSource, sharedCounter } from './health-metrics';
 import { OutageLog } from './outage-log';
@@ -63,7 +63,8 @@ export async function enqueueEvents(manager: EntityManager, events: EventEnvelop
   await manager.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`);
 }
 
-const topicFor = (e: EventEnvelope) => topicOf(e.type);
+// The row records the base topic; the relay adds its namespace when it publishes.
+const topicFor = (e: EventEnvelope) => baseTopicOf(e.type);
 
 /**
  * Records that `consumer` handled `event` and runs its effect in the same transaction; a
@@ -91,6 +92,8 @@ export interface RelayOptions {
   /** Connection URL of the same database, for the LISTEN connection. */
   url: string;
   producer: Producer;
+  /** The service's namespace: events go to its topics (`@shopgraph/kit` namespaceOf(config)). */
+  namespace: TopicNamespace;
   log: Logger;
   /** Safety-net poll interval when no NOTIFY arrives (e.g. missed during a reconnect). */
   pollIntervalMs?: number;
@@ -284,7 +287,7 @@ export class PostgresOutboxRelay {
         [batch],
       );
       if (rows.length === 0) return 0;
-      await publish(this.options.producer, rows.map((r) => r.envelope));
+      await publish(this.options.producer, rows.map((r) => r.envelope), this.options.namespace);
       await m.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1::uuid[])', [rows.map((r) => r.id)]);
       return rows.length;
     });

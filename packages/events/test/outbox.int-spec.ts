@@ -2,7 +2,7 @@ import { MongoClient } from 'mongodb';
 import type { Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { createLogger } from '@shopgraph/kit';
-import { createTestDatabase, eventually, stackEnv, uniqueId } from '@shopgraph/testkit';
+import { createTestDatabase, eventually, stackEnv, testDatabaseName, testGroupId, testNamespace, uniqueId } from '@shopgraph/testkit';
 import {
   createEvent,
   createKafka,
@@ -17,10 +17,14 @@ import {
   processOnce,
   processOnceMongo,
   startConsumer,
-  Topics,
+  topicsIn,
   WITHOUT_OUTBOX,
   type EventEnvelope,
 } from '../src';
+
+// Everything this file publishes or consumes lives in its own namespace, never the live shop's topics.
+const ns = testNamespace();
+const topics = topicsIn(ns);
 
 // The outbox, relay and idempotent consumer against the real PostgreSQL, Kafka and Mongo-wire
 // server of the local stack. Every test uses its own aggregate ids and filters on them, since
@@ -39,19 +43,19 @@ const stockChanged = (productId: string, onHand: number) =>
   createEvent('StockChanged', productId, { productId, onHand, reserved: 0, reason: 'test' }, { source: 'events-test' });
 
 beforeAll(async () => {
-  await ensureTopics(kafka, [Topics.inventory, Topics.products]);
+  await ensureTopics(kafka, [topics.inventory, topics.products]);
   producer = await createProducer(kafka);
   db = await createTestDatabase('events');
   ds = new DataSource({ type: 'postgres', url: db.url, migrations: [CreateOutboxAndInbox1767225500000], logging: false });
   await ds.initialize();
   await ds.runMigrations();
   await ds.query('CREATE TABLE effects (event_id uuid, note text)');
-  relay = new PostgresOutboxRelay({ dataSource: ds, url: db.url, producer, log, pollIntervalMs: 5000 });
+  relay = new PostgresOutboxRelay({ dataSource: ds, url: db.url, producer, namespace: ns, log, pollIntervalMs: 5000 });
   await relay.start();
   const consumer = await startConsumer({
     kafka,
-    groupId: uniqueId('events-test'),
-    topics: [Topics.inventory, Topics.products],
+    groupId: testGroupId('events-test'),
+    topics: [topics.inventory, topics.products],
     log,
     fromBeginning: false,
     handle: async (event) => {
@@ -64,7 +68,7 @@ beforeAll(async () => {
   const probeId = uniqueId('probe');
   await eventually(async () => {
     const probe = stockChanged(probeId, 1);
-    await producer.send({ topic: Topics.inventory, messages: [{ key: probeId, value: JSON.stringify(probe) }] });
+    await producer.send({ topic: topics.inventory, messages: [{ key: probeId, value: JSON.stringify(probe) }] });
     await new Promise((r) => setTimeout(r, 300));
     return received.some((e) => e.aggregateId === probeId) ? true : undefined;
   }, 60000);
@@ -148,11 +152,11 @@ describe('idempotent consumer (inbox)', () => {
 describe('MongoDB in-document outbox', () => {
   let client: MongoClient;
   let mongoRelay: MongoOutboxRelay;
-  const dbName = uniqueId('events');
+  const dbName = testDatabaseName('events');
 
   beforeAll(async () => {
     client = await MongoClient.connect(stackEnv.mongoUrl);
-    mongoRelay = new MongoOutboxRelay({ collections: [client.db(dbName).collection('things')], producer, log, pollIntervalMs: 5000 });
+    mongoRelay = new MongoOutboxRelay({ collections: [client.db(dbName).collection('things')], producer, namespace: ns, log, pollIntervalMs: 5000 });
     await mongoRelay.start();
   });
 

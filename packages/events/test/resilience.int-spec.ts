@@ -3,7 +3,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, eventually, stackEnv, uniqueId } from '@shopgraph/testkit';
+import { createTestDatabase, eventually, stackEnv, testGroupId, testNamespace, uniqueId } from '@shopgraph/testkit';
 import {
   createEvent,
   createKafka,
@@ -13,10 +13,14 @@ import {
   ensureTopics,
   PostgresOutboxRelay,
   startConsumer,
-  Topics,
+  topicsIn,
   type EventEnvelope,
   type RunningConsumer,
 } from '../src';
+
+// Everything this file publishes or consumes lives in its own namespace, never the live shop's topics.
+const ns = testNamespace();
+const topics = topicsIn(ns);
 
 // Consumer supervision (crash → restart, crash for good → readiness and liveness red, a commit
 // after a lost membership) and the outbox LISTEN reconnect, against the shared stack's Kafka and
@@ -56,7 +60,7 @@ async function commitFirst(key: string, handled: Set<string>): Promise<void> {
   }, 30000);
 }
 const send = (event: EventEnvelope) =>
-  producer.send({ topic: Topics.inventory, messages: [{ key: event.aggregateId, value: JSON.stringify(event) }] });
+  producer.send({ topic: topics.inventory, messages: [{ key: event.aggregateId, value: JSON.stringify(event) }] });
 
 async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
   const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
@@ -65,7 +69,7 @@ async function metricValue(registry: Registry, name: string, labels: Record<stri
 }
 
 beforeAll(async () => {
-  await ensureTopics(kafka, [Topics.inventory]);
+  await ensureTopics(kafka, [topics.inventory]);
   producer = await createProducer(kafka);
 }, 60000);
 
@@ -81,7 +85,7 @@ describe('startConsumer supervision', () => {
 
   it('restarts a consumer after a crash (non-retriable handler error) and delivers the message again', async () => {
     const registry = new Registry();
-    const groupId = uniqueId('resilience-restart');
+    const groupId = testGroupId('resilience-restart');
     const key = uniqueId('poison');
     const poison = marker(key);
     const after = uniqueId('after');
@@ -90,7 +94,7 @@ describe('startConsumer supervision', () => {
     const consumer = await startConsumer({
       kafka,
       groupId,
-      topics: [Topics.inventory],
+      topics: [topics.inventory],
       log: quiet,
       fromBeginning: false,
       metrics: registry,
@@ -126,12 +130,12 @@ describe('startConsumer supervision', () => {
 
   it('a consumer that crashes for good turns readiness and liveness red within seconds', async () => {
     const registry = new Registry();
-    const groupId = uniqueId('resilience-dead');
+    const groupId = testGroupId('resilience-dead');
     const poison = uniqueId('poison');
     const consumer = await startConsumer({
       kafka,
       groupId,
-      topics: [Topics.inventory],
+      topics: [topics.inventory],
       log: quiet,
       fromBeginning: false,
       metrics: registry,
@@ -156,7 +160,7 @@ describe('startConsumer supervision', () => {
 
   it('a commit refused after the group moved on (handler outlives the session) is skipped; the message comes again and the consumer keeps running', async () => {
     const { log, lines } = capturingLogger();
-    const groupId = uniqueId('resilience-session');
+    const groupId = testGroupId('resilience-session');
     const key = uniqueId('slow');
     const slow = marker(key);
     const next = uniqueId('next');
@@ -165,7 +169,7 @@ describe('startConsumer supervision', () => {
     const consumer = await startConsumer({
       kafka,
       groupId,
-      topics: [Topics.inventory],
+      topics: [topics.inventory],
       log,
       fromBeginning: false,
       sessionTimeout: 6000,
@@ -213,7 +217,7 @@ describe('PostgresOutboxRelay LISTEN connection', () => {
     await ds.initialize();
     await ds.runMigrations();
     // A minute-long poll: anything published within seconds was woken by NOTIFY.
-    relay = new PostgresOutboxRelay({ dataSource: ds, url: db.url, producer, log, pollIntervalMs: 60_000, metrics: registry });
+    relay = new PostgresOutboxRelay({ dataSource: ds, url: db.url, producer, namespace: ns, log, pollIntervalMs: 60_000, metrics: registry });
     await relay.start();
     admin = new Client({ connectionString: `${stackEnv.pgUrl}/postgres` });
     await admin.connect();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { namespaceConfigShape } from './namespace';
 
 /** Settings every service shares; each service extends this with its own. */
 const ms = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -40,6 +41,7 @@ export type DatastoreConfig = { [K in keyof typeof datastoreConfigShape]: number
 
 export const baseConfigSchema = z.object({
   ...datastoreConfigShape,
+  ...namespaceConfigShape,
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().default('127.0.0.1'),

@@ -1,4 +1,5 @@
 export * from './config';
+export * from './namespace';
 export * from './logger';
 export * from './errors';
 export * from './context';

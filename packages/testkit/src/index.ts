@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { INTERNAL_TOKEN_HEADER, signInternalToken, type Viewer } from '@shopgraph/kit';
+import { INTERNAL_TOKEN_HEADER, Namespace, signInternalToken, type Viewer } from '@shopgraph/kit';
 
 /** Connection settings of the local stack (infra/stack), overridable like the services' own. */
 export const stackEnv = {
@@ -18,11 +18,53 @@ export function uniqueId(prefix = 't'): string {
 }
 
 /**
- * Creates an empty PostgreSQL database for one test file and returns its URL and a `drop`
- * to call in afterAll. Each test file gets its own, so files run in parallel safely.
+ * The id of this test run: `SG_TEST_RUN` when the runner sets one (lower-case letters and
+ * digits), else the time this test file's module registry loaded.
+ */
+const RUN_ID = (process.env.SG_TEST_RUN ?? Date.now().toString(36)).toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 16) || 'run';
+
+let fileNamespace: Namespace | null = null;
+
+/**
+ * This test file's namespace, `t<run>_<random>`: jest gives each test file its own module
+ * registry, so every file of every run gets its own. Every service a test starts runs in it
+ * (`SG_NAMESPACE`, see `namespaceEnv()`), and so does every name a test gives to the shared stack:
+ * topics (`topicsIn(testNamespace())` from @shopgraph/events), consumer groups, Redis keys and
+ * databases. Services refuse NODE_ENV=test without one, so no test can reach the live shop's data.
+ */
+export function testNamespace(): Namespace {
+  // SG_TEST_NAMESPACE: one fixed namespace for a tool that starts services in several processes (bench/).
+  fileNamespace ??= new Namespace(process.env.SG_TEST_NAMESPACE || `t${RUN_ID}_${randomBytes(3).toString('hex')}`);
+  return fileNamespace;
+}
+
+/** The config entry that puts a service into this test file's namespace. */
+export function namespaceEnv(): { SG_NAMESPACE: string } {
+  return { SG_NAMESPACE: testNamespace().name };
+}
+
+/** A unique consumer group id in this test file's namespace. */
+export function testGroupId(prefix = 'test'): string {
+  return testNamespace().group(uniqueId(prefix));
+}
+
+/** A unique Redis key prefix in this test file's namespace. */
+export function testKeyPrefix(prefix = 'test'): string {
+  return testNamespace().key(uniqueId(prefix));
+}
+
+/** A unique database name (PostgreSQL or Mongo) in this test file's namespace: `<ns>_<prefix>_<random>`. */
+export function testDatabaseName(prefix: string): string {
+  return testNamespace().database(`${prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_')}_${randomBytes(3).toString('hex')}`);
+}
+
+/**
+ * Creates an empty PostgreSQL database (in this test file's namespace) for one test file and
+ * returns its URL and a `drop` to call in afterAll. Each test file gets its own, so files run in
+ * parallel safely.
  */
 export async function createTestDatabase(prefix: string): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
-  const name = uniqueId(prefix).toLowerCase();
+  const name = testDatabaseName(prefix);
   const admin = new Client({ connectionString: `${stackEnv.pgUrl}/postgres` });
   await admin.connect();
   await admin.query(`CREATE DATABASE "${name}"`);

@@ -1,14 +1,14 @@
 import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
 import type { Admin, Producer } from 'kafkajs';
-import { createDataSource, createLogger, createMetricsRegistry, createSubgraphServer, openDatabase, postgresDeadlines } from '@shopgraph/kit';
+import { createDataSource, createLogger, createMetricsRegistry, createSubgraphServer, namespaceOf, openDatabase, postgresDeadlines } from '@shopgraph/kit';
 import {
   createKafka,
   createProducer,
   ensureTopics,
   PostgresOutboxRelay,
   startConsumer,
-  Topics,
+  topicsIn,
   type EventEnvelope,
   type RunningConsumer,
 } from '@shopgraph/events';
@@ -48,6 +48,9 @@ export interface InventoryService {
  */
 export async function createInventoryService(config: InventoryConfig): Promise<InventoryService> {
   const log = createLogger('inventory', config.LOG_LEVEL);
+  // Topics and the consumer group are named in the run's namespace (SG_NAMESPACE; empty = live).
+  const ns = namespaceOf(config, { postgres: [config.DATABASE_URL] });
+  const Topics = topicsIn(ns);
   const metrics = createMetricsRegistry('inventory');
   const dataSource = createDataSource({ url: config.DATABASE_URL, entities, migrations, metrics, deadlines: postgresDeadlines(config) });
   await openDatabase(dataSource, config.DATABASE_URL, log);
@@ -72,7 +75,7 @@ export async function createInventoryService(config: InventoryConfig): Promise<I
     stock: new StockService(dataSource, stockStore),
     reservations: new ReservationService(dataSource, stockStore, new ReservationStore(), config.RESERVATION_TTL_SECONDS),
   };
-  const relay = new PostgresOutboxRelay({ dataSource, url: config.DATABASE_URL, producer: kafkaProducer, log, metrics });
+  const relay = new PostgresOutboxRelay({ dataSource, url: config.DATABASE_URL, producer: kafkaProducer, namespace: ns, log, metrics });
   const sweeper = new ReservationSweeper(services.reservations, config.SWEEP_INTERVAL_MS, log);
 
   const consumes = new Set(config.CONSUMERS);
@@ -114,7 +117,8 @@ export async function createInventoryService(config: InventoryConfig): Promise<I
         await relay.start();
         sweeper.start();
         if (topics.length > 0) {
-          const started = await startConsumer({ kafka, groupId: config.KAFKA_GROUP_ID, topics, log, handle, fromBeginning: config.KAFKA_FROM_BEGINNING, metrics });
+          // Only products.v1 (stock records) reads a brand-new group's history; commands start at the newest offset (README: KAFKA_FROM_BEGINNING).
+          const started = await startConsumer({ kafka, groupId: ns.group(config.KAFKA_GROUP_ID), topics, log, handle, fromBeginning: config.KAFKA_FROM_BEGINNING ? [Topics.products] : false, metrics });
           consumer = started;
         }
         return await server.start();

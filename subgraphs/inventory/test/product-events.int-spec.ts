@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
-import { createEvent, createKafka, createProducer, publish, Topics, type EventEnvelope } from '@shopgraph/events';
+import { createEvent, createKafka, createProducer, publish, topicsIn, type EventEnvelope } from '@shopgraph/events';
 import { createLogger } from '@shopgraph/kit';
-import { eventually, stackEnv } from '@shopgraph/testkit';
+import { eventually, stackEnv, testNamespace } from '@shopgraph/testkit';
 import { handleProductCreated } from '../src/events/product-created.handler';
 import { startInventorySubgraph, type TestInventorySubgraph } from './fixtures/inventory-subgraph';
 
@@ -40,7 +40,7 @@ describe('inventory subgraph: stock records from products.v1', () => {
     const event = productCreated(17);
     const { productId } = event.payload;
     const sent = Date.now();
-    await publish(producer, [event]);
+    await publish(producer, [event], testNamespace());
 
     const stock = await eventually(async () => {
       const res = await inv.call(ENTITY, { representations: [{ __typename: 'Product', id: productId }] });
@@ -64,22 +64,22 @@ describe('inventory subgraph: stock records from products.v1', () => {
   it('creates one record for the same envelope delivered twice through Kafka, and changes nothing the second time', async () => {
     const event = productCreated(8);
     const { productId } = event.payload;
-    await publish(producer, [event]);
+    await publish(producer, [event], testNamespace());
     await eventually(async () => ((await inv.stockOf(productId)) ? true : undefined));
     await inv.givenStock(productId, 10, 3); // restocked and 3 held since: a replay must not reset it
 
     const admin = kafka.admin();
     await admin.connect();
     try {
-      const before = await admin.fetchTopicOffsets(Topics.products);
-      await publish(producer, [event]);
+      const before = await admin.fetchTopicOffsets(topicsIn(testNamespace()).products);
+      await publish(producer, [event], testNamespace());
       // The duplicate has been handled once the group's committed offsets reach the end of every
       // partition that grew since (the duplicate's, and any that other tests wrote to meanwhile).
-      const after = await admin.fetchTopicOffsets(Topics.products);
+      const after = await admin.fetchTopicOffsets(topicsIn(testNamespace()).products);
       const grown = after.filter((end) => before.find((b) => b.partition === end.partition)?.high !== end.high);
       expect(grown.length).toBeGreaterThan(0);
       await eventually(async () => {
-        const [{ partitions }] = await admin.fetchOffsets({ groupId: inv.groupId, topics: [Topics.products] });
+        const [{ partitions }] = await admin.fetchOffsets({ groupId: inv.groupId, topics: [topicsIn(testNamespace()).products] });
         const caughtUp = grown.every((end) => BigInt(partitions.find((p) => p.partition === end.partition)?.offset ?? '-1') >= BigInt(end.high));
         return caughtUp ? true : undefined;
       }, 10000);

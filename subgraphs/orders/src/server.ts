@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { Admin, Consumer, Producer } from 'kafkajs';
-import { createDataSource, createLogger, createMetricsRegistry, createSubgraphServer, openDatabase } from '@shopgraph/kit';
-import { createKafka, createProducer, ensureTopics, PostgresOutboxRelay, startConsumer, Topics, type EventEnvelope } from '@shopgraph/events';
+import { createDataSource, createLogger, createMetricsRegistry, createSubgraphServer, namespaceOf, openDatabase } from '@shopgraph/kit';
+import { createKafka, createProducer, ensureTopics, PostgresOutboxRelay, startConsumer, topicsIn, type EventEnvelope } from '@shopgraph/events';
 import type { OrdersConfig } from './config';
 import { createLoaders, type OrdersContext, type OrdersServices } from './context';
 import { entities } from './entities';
@@ -45,6 +45,9 @@ export interface OrdersService {
  */
 export async function createOrdersService(config: OrdersConfig): Promise<OrdersService> {
   const log = createLogger('orders', config.LOG_LEVEL);
+  // Topics, consumer group and cart keys are named in the run's namespace (SG_NAMESPACE; empty = live).
+  const ns = namespaceOf(config, { postgres: [config.DATABASE_URL] });
+  const Topics = topicsIn(ns);
   const metrics = createMetricsRegistry('orders');
   const dataSource = createDataSource({ url: config.DATABASE_URL, entities, migrations, metrics });
   await openDatabase(dataSource, config.DATABASE_URL, log);
@@ -67,7 +70,7 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
   const kafkaAdmin = admin;
   const kafkaProducer = producer;
 
-  const relay = new PostgresOutboxRelay({ dataSource, url: config.DATABASE_URL, producer: kafkaProducer, log });
+  const relay = new PostgresOutboxRelay({ dataSource, url: config.DATABASE_URL, producer: kafkaProducer, namespace: ns, log });
   const sagaMetrics = new SagaMetrics(metrics, () => relay.backlog());
   const orderStore = new OrderStore(dataSource);
   const replica = new ProductReplicaStore(dataSource);
@@ -78,7 +81,7 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
     sagaMetrics,
     log,
   );
-  const carts = new CartService(new CartStore(redis, config.CART_KEY_PREFIX, config.CART_IDLE_TTL_SECONDS), replica, config.DEFAULT_CURRENCY);
+  const carts = new CartService(new CartStore(redis, ns.key(config.CART_KEY_PREFIX), config.CART_IDLE_TTL_SECONDS), replica, config.DEFAULT_CURRENCY);
   const services: OrdersServices = { carts, orders: new OrderService(dataSource, orderStore, replica, carts, saga, sagaMetrics) };
   const consumes = new Set(config.CONSUMERS);
   // The saga consumer's silence holds the sweeper off (saga-clock.ts): replies may be stuck in Kafka.
@@ -141,7 +144,8 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
         await relay.start();
         sweeper.start();
         if (topics.length > 0) {
-          consumer = await startConsumer({ kafka, groupId: config.KAFKA_GROUP_ID, topics, log, handle, fromBeginning: config.KAFKA_FROM_BEGINNING });
+          // Only the product replica reads a brand-new group's history; saga replies start at the newest offset (README: KAFKA_FROM_BEGINNING).
+          consumer = await startConsumer({ kafka, groupId: ns.group(config.KAFKA_GROUP_ID), topics, log, handle, fromBeginning: config.KAFKA_FROM_BEGINNING ? [Topics.products] : false });
           if (sagaActivity) {
             const { consumer: kafkaConsumer } = consumer;
             kafkaConsumer.on(kafkaConsumer.events.FETCH, () => sagaActivity.seen());

@@ -1,4 +1,4 @@
-import { createTestDatabase, stackEnv, TEST_INTERNAL_SECRET, uniqueId } from '@shopgraph/testkit';
+import { createTestDatabase, namespaceEnv, stackEnv, TEST_INTERNAL_SECRET, uniqueId } from '@shopgraph/testkit';
 import { ordersConfigSchema } from '../src/config';
 import { createOrdersService } from '../src/server';
 
@@ -8,6 +8,7 @@ describe('orders service lifecycle', () => {
     try {
       const config = ordersConfigSchema.parse({
         NODE_ENV: 'test',
+        ...namespaceEnv(),
         LOG_LEVEL: 'silent',
         PORT: '0',
         DATABASE_URL: db.url,

@@ -16,9 +16,8 @@ export const paymentsConfigSchema = baseConfigSchema.extend({
     .string()
     .default('127.0.0.1:9092')
     .transform((value) => value.split(',').map((b) => b.trim()).filter(Boolean)),
+  /** Consumer group of payments.commands.v1 (in the SG_NAMESPACE namespace). A brand-new group starts at the newest command: commands are never replayed (no KAFKA_FROM_BEGINNING here). */
   KAFKA_GROUP_ID: z.string().min(1).default('payments'),
-  /** A consumer group with no committed offsets starts at the oldest message (true) or the newest (false). */
-  KAFKA_FROM_BEGINNING: flag(true),
   /** false: an API-only replica that consumes no payments.commands.v1. */
   CONSUME_COMMANDS: flag(true),
   /** Base URL of the payment provider (the sandbox by default). */

@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
 import type { Admin, Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
-import { createDataSource, createLogger, createMetricsRegistry, createSubgraphServer, openDatabase, postgresDeadlines } from '@shopgraph/kit';
-import { createKafka, createProducer, ensureTopics, PostgresOutboxRelay, startConsumer, Topics, type EventEnvelope, type RunningConsumer } from '@shopgraph/events';
+import { createDataSource, createLogger, createMetricsRegistry, createSubgraphServer, namespaceOf, openDatabase, postgresDeadlines } from '@shopgraph/kit';
+import { createKafka, createProducer, ensureTopics, PostgresOutboxRelay, startConsumer, topicsIn, type EventEnvelope, type RunningConsumer } from '@shopgraph/events';
 import type { PaymentsConfig } from './config';
 import { createLoaders, type PaymentsContext, type PaymentsServices } from './context';
 import { entities } from './entities';
@@ -57,6 +57,9 @@ export interface PaymentsService {
  */
 export async function createPaymentsService(config: PaymentsConfig, options: PaymentsServiceOptions = {}): Promise<PaymentsService> {
   const log = createLogger('payments', config.LOG_LEVEL);
+  // Topics and the consumer group are named in the run's namespace (SG_NAMESPACE; empty = live).
+  const ns = namespaceOf(config, { postgres: [config.DATABASE_URL] });
+  const Topics = topicsIn(ns);
   const metrics = createMetricsRegistry('payments');
   const dataSource = createDataSource({ url: config.DATABASE_URL, entities, migrations, metrics, deadlines: postgresDeadlines(config) });
   await openDatabase(dataSource, config.DATABASE_URL, log);
@@ -99,7 +102,7 @@ export async function createPaymentsService(config: PaymentsConfig, options: Pay
     payments: new PaymentService(dataSource, store, provider, config.PENDING_LEASE_MS, paymentMetrics, log),
   };
   const recovery = new PaymentRecovery(store, services.payments, config.RECOVERY_INTERVAL_MS, config.PENDING_LEASE_MS, paymentMetrics, log);
-  const relay = new PostgresOutboxRelay({ dataSource, url: config.DATABASE_URL, producer: kafkaProducer, log, metrics });
+  const relay = new PostgresOutboxRelay({ dataSource, url: config.DATABASE_URL, producer: kafkaProducer, namespace: ns, log, metrics });
 
   const accept = options.acceptCommand ?? (() => true);
   const handle = async (command: EventEnvelope) => {
@@ -145,11 +148,12 @@ export async function createPaymentsService(config: PaymentsConfig, options: Pay
         if (config.CONSUME_COMMANDS) {
           const started = await startConsumer({
             kafka,
-            groupId: config.KAFKA_GROUP_ID,
+            groupId: ns.group(config.KAFKA_GROUP_ID),
             topics: [Topics.paymentsCommands],
             log,
             handle,
-            fromBeginning: config.KAFKA_FROM_BEGINNING,
+            // Commands are never replayed into a brand-new group: an old AuthorizePayment is a charge (README: KAFKA_FROM_BEGINNING).
+            fromBeginning: false,
             metrics,
           });
           consumer = started;

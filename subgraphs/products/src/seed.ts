@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { MongoClient, type Db } from 'mongodb';
 import { demoCategories, demoProducts } from '@shopgraph/demo-data';
 import { createKafka, createProducer, MongoOutboxRelay } from '@shopgraph/events';
-import { createLogger } from '@shopgraph/kit';
+import { createLogger, namespaceOf } from '@shopgraph/kit';
 import { loadProductsConfig } from './config';
 import { ensureCategoryIndexes } from './entities/category.document';
 import { ensureProductIndexes, PRODUCTS_COLLECTION } from './entities/product.document';
@@ -62,6 +62,8 @@ export async function seedProducts(db: Db): Promise<ProductSeedResult> {
 async function main(): Promise<void> {
   const config = loadProductsConfig();
   const log = createLogger('products-seed', config.LOG_LEVEL);
+  // Seeds the namespace's database and publishes to its topics (SG_NAMESPACE; empty = the live shop).
+  const ns = namespaceOf(config, { mongo: [config.MONGO_DB] });
   const mongo = await MongoClient.connect(config.MONGO_URL, { serverSelectionTimeoutMS: 5000 });
   try {
     const db = mongo.db(config.MONGO_DB);
@@ -71,8 +73,8 @@ async function main(): Promise<void> {
     try {
       const producer = await createProducer(createKafka(config.KAFKA_BROKERS, 'products-seed', log));
       try {
-        const published = await new MongoOutboxRelay({ collections: [db.collection(PRODUCTS_COLLECTION)], producer, log }).drainOnce(1000);
-        console.log(`products seed: published ${published} events to products.v1`);
+        const published = await new MongoOutboxRelay({ collections: [db.collection(PRODUCTS_COLLECTION)], producer, namespace: ns, log }).drainOnce(1000);
+        console.log(`products seed: published ${published} events to ${ns.topic('products.v1')}`);
       } finally {
         await producer.disconnect();
       }

@@ -14,8 +14,9 @@ import {
   OptionalCache,
   redisDeadlines,
   storeQueryCounter,
+  namespaceOf,
 } from '@shopgraph/kit';
-import { createKafka, createProducer, DocumentLocks, ensureTopics, MongoOutboxRelay, Topics } from '@shopgraph/events';
+import { createKafka, createProducer, DocumentLocks, ensureTopics, MongoOutboxRelay, topicsIn } from '@shopgraph/events';
 import type { ProductsConfig } from './config';
 import { createLoaders, type ProductsContext, type ProductsServices } from './context';
 import { ensureCategoryIndexes } from './entities/category.document';
@@ -52,6 +53,9 @@ export interface ProductsService {
  */
 export async function createProductsService(config: ProductsConfig): Promise<ProductsService> {
   const log = createLogger('products', config.LOG_LEVEL);
+  // Topics and cache keys are named in the run's namespace (SG_NAMESPACE; empty = live); MONGO_DB must carry it.
+  const ns = namespaceOf(config, { mongo: [config.MONGO_DB] });
+  const Topics = topicsIn(ns);
   const metrics = createMetricsRegistry('products');
   const mongo = new MongoClient(config.MONGO_URL, mongoClientOptions(config, { monitorCommands: true }));
   countMongoCommands(mongo, storeQueryCounter(metrics));
@@ -78,12 +82,13 @@ export async function createProductsService(config: ProductsConfig): Promise<Pro
     const products = new ProductStore(db);
     const categories = new CategoryStore(db);
     const optional = new OptionalCache({ name: 'products', ...cacheDeadlines(config), log, metrics });
-    const cache = new ProductCache(redis, config.MONGO_DB, config.PRODUCT_CACHE_TTL_SECONDS, productCacheCounter(metrics), log, optional);
+    const cache = new ProductCache(redis, ns.key(config.MONGO_DB), config.PRODUCT_CACHE_TTL_SECONDS, productCacheCounter(metrics), log, optional);
     const locks = new DocumentLocks();
     const relay = new MongoOutboxRelay({
       collections: [relayMongo.db(config.MONGO_DB).collection(PRODUCTS_COLLECTION)],
       locks,
       producer,
+      namespace: ns,
       log,
       pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
       metrics,

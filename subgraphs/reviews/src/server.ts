@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import { MongoClient, type Db } from 'mongodb';
 import { Counter, type Registry } from 'prom-client';
 import type { Admin, Producer } from 'kafkajs';
-import { countMongoCommands, createLogger, createMetricsRegistry, createSubgraphServer, mongoClientOptions, storeQueryCounter } from '@shopgraph/kit';
-import { createKafka, createProducer, DocumentLocks, ensureTopics, MongoOutboxRelay, startConsumer, Topics, type RunningConsumer } from '@shopgraph/events';
+import { countMongoCommands, createLogger, createMetricsRegistry, createSubgraphServer, mongoClientOptions, namespaceOf, storeQueryCounter } from '@shopgraph/kit';
+import { createKafka, createProducer, DocumentLocks, ensureTopics, MongoOutboxRelay, startConsumer, topicsIn, type RunningConsumer } from '@shopgraph/events';
 import type { ReviewsConfig } from './config';
 import { createLoaders, type ReviewsContext, type ReviewsServices } from './context';
 import { collectionsOf, ensureIndexes } from './entities/collections';
@@ -37,6 +37,9 @@ export interface ReviewsService {
  */
 export async function createReviewsService(config: ReviewsConfig): Promise<ReviewsService> {
   const log = createLogger('reviews', config.LOG_LEVEL);
+  // Topics and the consumer group are named in the run's namespace (SG_NAMESPACE; empty = live); MONGO_DB must carry it.
+  const ns = namespaceOf(config, { mongo: [config.MONGO_DB] });
+  const Topics = topicsIn(ns);
   const metrics = createMetricsRegistry('reviews');
   const client = new MongoClient(config.MONGO_URL, mongoClientOptions(config, { monitorCommands: true }));
   countMongoCommands(client, storeQueryCounter(metrics));
@@ -57,7 +60,7 @@ export async function createReviewsService(config: ReviewsConfig): Promise<Revie
     const api = collectionsOf(db);
     const background = collectionsOf(backgroundDb);
     const locks = new DocumentLocks();
-    const relay = new MongoOutboxRelay({ collections: [backgroundDb.collection('rating_summaries')], producer, log, pollIntervalMs: config.OUTBOX_POLL_MS, locks, metrics });
+    const relay = new MongoOutboxRelay({ collections: [backgroundDb.collection('rating_summaries')], producer, namespace: ns, log, pollIntervalMs: config.OUTBOX_POLL_MS, locks, metrics });
     const reviewStore = new ReviewStore(api.reviews);
     const summaryStore = new RatingSummaryStore(api.ratingSummaries, locks);
     const services: ReviewsServices = {
@@ -104,7 +107,8 @@ export async function createReviewsService(config: ReviewsConfig): Promise<Revie
         await relay.start();
         consumer = await startConsumer({
           kafka,
-          groupId: config.KAFKA_GROUP_ID,
+          groupId: ns.group(config.KAFKA_GROUP_ID),
+          // Both are histories reviews needs (verified purchases, archived products): KAFKA_FROM_BEGINNING applies to both.
           topics: [Topics.orders, Topics.products],
           log,
           fromBeginning: config.KAFKA_FROM_BEGINNING,

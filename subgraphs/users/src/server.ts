@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
-import { createDataSource, createLogger, createMetricsRegistry, createRedis, createSubgraphServer, openDatabase, postgresDeadlines, redisDeadlines } from '@shopgraph/kit';
+import { createDataSource, createLogger, createMetricsRegistry, createRedis, createSubgraphServer, namespaceOf, openDatabase, postgresDeadlines, redisDeadlines } from '@shopgraph/kit';
 import type { UsersConfig } from './config';
 import { createLoaders, type UsersContext, type UsersServices } from './context';
 import { entities } from './entities';
@@ -35,6 +35,8 @@ export interface UsersService {
  */
 export async function createUsersService(config: UsersConfig): Promise<UsersService> {
   const log = createLogger('users', config.LOG_LEVEL);
+  // Login-attempt keys are named in the run's namespace (SG_NAMESPACE; empty = live); DATABASE_URL must carry it.
+  const ns = namespaceOf(config, { postgres: [config.DATABASE_URL] });
   const metrics = createMetricsRegistry('users');
   const dataSource = createDataSource({ url: config.DATABASE_URL, entities, migrations, metrics, deadlines: postgresDeadlines(config) });
   await openDatabase(dataSource, config.DATABASE_URL, log);
@@ -50,7 +52,7 @@ export async function createUsersService(config: UsersConfig): Promise<UsersServ
         userStore,
         accessTokens,
         new RefreshTokenService(new PostgresRefreshTokenStore(dataSource), config.REFRESH_TOKEN_TTL_SECONDS),
-        new LoginAttemptStore(redis, config.LOGIN_RATE_LIMIT_WINDOW_SECONDS, log),
+        new LoginAttemptStore(redis, config.LOGIN_RATE_LIMIT_WINDOW_SECONDS, log, ns.key('users:login-attempts:')),
         config.LOGIN_RATE_LIMIT,
       ),
       users: new UserService(userStore),
