@@ -1,8 +1,7 @@
 import 'reflect-metadata';
-import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { Admin, Consumer, Producer } from 'kafkajs';
-import { createDataSource, createLogger, createMetricsRegistry, createSubgraphServer, namespaceOf, openDatabase } from '@shopgraph/kit';
+import { createDataSource, createLogger, createMetricsRegistry, createRedis, createSubgraphServer, namespaceOf, openDatabase, postgresDeadlines, redisDeadlines } from '@shopgraph/kit';
 import { createKafka, createProducer, ensureTopics, PostgresOutboxRelay, startConsumer, topicsIn, type EventEnvelope } from '@shopgraph/events';
 import type { OrdersConfig } from './config';
 import { createLoaders, type OrdersContext, type OrdersServices } from './context';
@@ -49,10 +48,11 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
   const ns = namespaceOf(config, { postgres: [config.DATABASE_URL] });
   const Topics = topicsIn(ns);
   const metrics = createMetricsRegistry('orders');
-  const dataSource = createDataSource({ url: config.DATABASE_URL, entities, migrations, metrics });
+  const dataSource = createDataSource({ url: config.DATABASE_URL, entities, migrations, metrics, deadlines: postgresDeadlines(config) });
   await openDatabase(dataSource, config.DATABASE_URL, log);
 
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  // Carts live in Redis: a hung Redis fails cart calls fast (SERVICE_UNAVAILABLE) and readiness.
+  const redis = createRedis(config.REDIS_URL, { ...redisDeadlines(config), log });
   const kafka = createKafka(config.KAFKA_BROKERS, 'orders', log);
   let producer: Producer | null = null;
   let admin: Admin | null = null;
