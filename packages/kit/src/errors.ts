@@ -8,6 +8,8 @@ const CLIENT_SAFE_CODES = new Set([
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_USER_INPUT',
+  // Input no schema type can refuse (control characters in text; see input-text.ts).
+  'INVALID_INPUT',
   'BAD_REQUEST',
   'UNAUTHENTICATED',
   'FORBIDDEN',

@@ -6,6 +6,7 @@ export * from './context';
 export * from './internal-token';
 export * from './metrics';
 export * from './server';
+export * from './input-text';
 export * from './json-body';
 export * from './federation';
 export * from './graphql/scalars';

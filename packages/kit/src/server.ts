@@ -13,8 +13,9 @@ import type { Logger } from './logger';
 import type { RequestContext, Viewer } from './context';
 import { maskErrors } from './errors';
 import { jsonBody } from './json-body';
-import { INTERNAL_TOKEN_HEADER, verifyInternalToken } from './internal-token';
+import { INTERNAL_TOKEN_HEADER, verifyInternalTokenClaims } from './internal-token';
 import { createMetricsRegistry, graphqlMetricsPlugin } from './metrics';
+import { inputTextPlugin } from './input-text';
 
 /** A readiness probe: resolves when the dependency answers, throws otherwise. */
 export type ReadinessCheck = () => Promise<unknown>;
@@ -24,7 +25,7 @@ export interface SubgraphServerOptions<C extends RequestContext> {
   name: string;
   schema: GraphQLSchema;
   /** The service's validated config: where to listen, the internal-token secret, production or not. */
-  config: Pick<BaseConfig, 'HOST' | 'NODE_ENV' | 'INTERNAL_TOKEN_SECRET'> & { PORT: number };
+  config: Pick<BaseConfig, 'HOST' | 'NODE_ENV' | 'INTERNAL_TOKEN_PUBLIC_KEYS'> & { PORT: number };
   log: Logger;
   /** Named probes for /health/ready (its stores, the broker). */
   readiness?: Record<string, ReadinessCheck>;
@@ -35,6 +36,11 @@ export interface SubgraphServerOptions<C extends RequestContext> {
   /** Extra public routes (e.g. JWKS), mounted before the GraphQL endpoint. */
   routes?: (app: Express) => void;
   metrics?: Registry;
+  /**
+   * Input coordinates whose text may span lines ("AddReviewInput.body", "Query.f(arg:)"): there
+   * \n, \r and \t pass; every other string input refuses all control characters (INVALID_INPUT).
+   */
+  multilineInputs?: string[];
 }
 
 export interface RunningServer {
@@ -148,6 +154,7 @@ export function createSubgraphServer<C extends RequestContext>(options: Subgraph
       // Federated traces feed Apollo Studio, which this project does not use; metrics come from /metrics.
       ApolloServerPluginInlineTraceDisabled(),
       graphqlMetricsPlugin(metrics),
+      inputTextPlugin(options.schema, options.multilineInputs),
     ],
   });
 
@@ -158,7 +165,9 @@ export function createSubgraphServer<C extends RequestContext>(options: Subgraph
     const token = req.header(INTERNAL_TOKEN_HEADER);
     try {
       if (!token) throw new Error('missing');
-      res.locals.viewer = await verifyInternalToken(config.INTERNAL_TOKEN_SECRET, token, name);
+      const claims = await verifyInternalTokenClaims(config.INTERNAL_TOKEN_PUBLIC_KEYS, token, name);
+      res.locals.viewer = claims.viewer;
+      res.locals.clientIp = claims.clientIp;
       next();
     } catch {
       res.status(401).json({
@@ -183,6 +192,7 @@ export function createSubgraphServer<C extends RequestContext>(options: Subgraph
             const requestId = req.header('x-request-id') ?? randomUUID();
             const base: RequestContext = {
               viewer: (res.locals.viewer as Viewer | null) ?? null,
+              ...(typeof res.locals.clientIp === 'string' ? { clientIp: res.locals.clientIp } : {}),
               requestId,
               log: log.child({ requestId }),
             };

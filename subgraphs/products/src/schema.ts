@@ -6,6 +6,9 @@ import { ProductResolver } from './resolvers/product.resolver';
 import { Category, toCategory } from './types/category.type';
 import { Product, toProduct } from './types/product.type';
 
+/** Inputs whose text may span lines (line breaks and tabs); every other text input refuses control characters. */
+export const PRODUCT_MULTILINE_INPUTS = ['CreateProductInput.description', 'UpdateProductInput.description'];
+
 /** The products subgraph schema; Product and Category references resolve through the per-request batching loaders. */
 export function buildProductsSchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(

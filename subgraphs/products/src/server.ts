@@ -21,7 +21,7 @@ import type { ProductsConfig } from './config';
 import { createLoaders, type ProductsContext, type ProductsServices } from './context';
 import { ensureCategoryIndexes } from './entities/category.document';
 import { ensureProductIndexes, PRODUCTS_COLLECTION } from './entities/product.document';
-import { buildProductsSchema } from './schema';
+import { buildProductsSchema, PRODUCT_MULTILINE_INPUTS } from './schema';
 import { CatalogService } from './services/catalog.service';
 import { CategoryService } from './services/category.service';
 import { ProductService } from './services/product.service';
@@ -104,6 +104,7 @@ export async function createProductsService(config: ProductsConfig): Promise<Pro
     const server = createSubgraphServer<ProductsContext>({
       name: 'products',
       schema: await buildProductsSchema(),
+      multilineInputs: PRODUCT_MULTILINE_INPUTS,
       config,
       log,
       metrics,

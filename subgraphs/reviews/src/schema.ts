@@ -8,6 +8,9 @@ import { productRef } from './types/product.type';
 import { Review } from './types/review.type';
 import { userRef } from './types/user.type';
 
+/** Inputs whose text may span lines (line breaks and tabs); every other text input refuses control characters. */
+export const REVIEW_MULTILINE_INPUTS = ['AddReviewInput.body'];
+
 /**
  * The reviews subgraph schema. Review references load through the per-request batching loader;
  * Product and User references need no lookup (reviews cannot tell whether they exist) and become

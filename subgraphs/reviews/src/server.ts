@@ -8,7 +8,7 @@ import type { ReviewsConfig } from './config';
 import { createLoaders, type ReviewsContext, type ReviewsServices } from './context';
 import { collectionsOf, ensureIndexes } from './entities/collections';
 import { reviewEventsHandler } from './events/review-events.handler';
-import { buildReviewsSchema } from './schema';
+import { buildReviewsSchema, REVIEW_MULTILINE_INPUTS } from './schema';
 import { ReviewService } from './services/review.service';
 import { KnownProductStore } from './stores/known-product.store';
 import { PurchaseFactStore } from './stores/purchase-fact.store';
@@ -90,6 +90,7 @@ export async function createReviewsService(config: ReviewsConfig): Promise<Revie
     const server = createSubgraphServer<ReviewsContext>({
       name: 'reviews',
       schema: await buildReviewsSchema(),
+      multilineInputs: REVIEW_MULTILINE_INPUTS,
       config,
       log,
       metrics,
