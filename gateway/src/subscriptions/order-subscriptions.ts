@@ -1,7 +1,7 @@
 import { GraphQLError, type ExecutionResult, type GraphQLFieldResolver, type GraphQLFormattedError } from 'graphql';
 import { forbidden, unauthenticated, type Logger, type Viewer } from '@shopgraph/kit';
 import { Channel } from './channel';
-import type { OrderEventHub } from './order-hub';
+import type { OrderEvent, OrderEventHub } from './order-hub';
 import { buildOrderQuery, projectEvent, type OrderState, type StatusChange, type SubscriberSelection } from './order-query';
 import type { SubscriptionMetrics } from './subscription.metrics';
 import { VersionSequencer, type DeliveryKind, type OrderSnapshot, type SequencerPorts } from './version-sequencer';
@@ -128,10 +128,23 @@ export function orderSubscriptionResolver(deps: OrderSubscriptionDeps): GraphQLF
 
     if (field === 'orderStatusChanged') {
       const orderId = String(args.orderId);
+      const afterVersion = resumeVersion(args.afterVersion);
       const sequencer = new VersionSequencer(portsFor(orderId));
       sequencers.push(sequencer);
       // Start before watching, in the same tick: events that arrive meanwhile queue behind the initial load.
-      const ready = sequencer.startFromCurrentState();
+      // A resuming client gets the versions it missed from the order's history (orders' database,
+      // through the supergraph), not from this instance's memory: it may have been on another one.
+      const ready =
+        afterVersion === null
+          ? sequencer.startFromCurrentState()
+          : sequencer.resume((snapshot) => {
+              if (afterVersion > snapshot.version) {
+                throw new GraphQLError(`afterVersion ${afterVersion} is ahead of order ${orderId}, which is at version ${snapshot.version}`, {
+                  extensions: { code: 'BAD_USER_INPUT' },
+                });
+              }
+              return afterVersion;
+            });
       unwatch = deps.hub.watchOrder(orderId, (event) => {
         sequencer.push(event.change);
         context.connection.checkPressure();
@@ -143,18 +156,110 @@ export function orderSubscriptionResolver(deps: OrderSubscriptionDeps): GraphQLF
         throw error;
       }
     } else {
+      const since = resumeInstant(args.since);
       const byOrder = new Map<string, VersionSequencer<QueryAnswer>>();
-      unwatch = deps.hub.watchCustomer(viewer.id, (event) => {
-        let sequencer = byOrder.get(event.orderId);
+      const sequencerOf = (orderId: string) => {
+        let sequencer = byOrder.get(orderId);
         if (!sequencer) {
-          sequencer = new VersionSequencer(portsFor(event.orderId));
-          byOrder.set(event.orderId, sequencer);
+          sequencer = new VersionSequencer(portsFor(orderId));
+          byOrder.set(orderId, sequencer);
           sequencers.push(sequencer);
         }
-        sequencer.push(event.change);
+        return sequencer;
+      };
+      // While the orders changed since `since` are being listed, live events wait here; then
+      // each listed order resumes from its history first and the waiting events follow it.
+      let waiting: OrderEvent[] | null = since ? [] : null;
+      unwatch = deps.hub.watchCustomer(viewer.id, (event) => {
+        if (waiting) {
+          waiting.push(event);
+          return;
+        }
+        sequencerOf(event.orderId).push(event.change);
         context.connection.checkPressure();
       });
+      if (since) {
+        try {
+          const changed = await ordersChangedSince(deps.execute, viewer, since);
+          for (const orderId of changed) {
+            const sequencer = sequencerOf(orderId);
+            // The last version made at or before `since` (history is oldest first, one row per version).
+            // An order whose missed changes cannot be read ends the stream: skipping them would break the promise.
+            sequencer.resume((snapshot) => snapshot.history.filter((entry) => Date.parse(entry.at) <= since.getTime()).length).catch((error) => portsFor(orderId).fail(error));
+          }
+        } catch (error) {
+          await channel.return();
+          throw error;
+        }
+        const queued = waiting ?? [];
+        waiting = null;
+        for (const event of queued) sequencerOf(event.orderId).push(event.change);
+        context.connection.checkPressure();
+      }
     }
     return channel;
   };
+}
+
+/** `afterVersion` as given (null when absent); a negative version is refused. */
+function resumeVersion(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  const version = Number(value);
+  if (!Number.isInteger(version) || version < 0) {
+    throw new GraphQLError('afterVersion must be 0 or more: the last version of the order you received', { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  return version;
+}
+
+/** `since` as an instant (null when absent); anything but a date-time is refused. */
+function resumeInstant(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  const at = value instanceof Date ? value : new Date(String(value));
+  if (Number.isNaN(at.getTime())) {
+    throw new GraphQLError('since must be an ISO 8601 date-time, e.g. "2026-01-31T12:00:00Z"', { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  return at;
+}
+
+/** How many of a user's orders `myOrderUpdates(since)` looks through (pages of 100, newest first). */
+export const RESUME_MAX_ORDERS = 2000;
+
+const ORDERS_PAGE = `query MyOrdersChangedSince($after: String) {
+  me { orders(first: 100, after: $after) { edges { node { id updatedAt } } pageInfo { hasNextPage endCursor } } }
+}`;
+
+interface OrdersPage {
+  me: { orders: { edges: { node: { id: string; updatedAt: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } | null } | null;
+}
+
+/**
+ * The viewer's orders that changed after `since`, read through the supergraph (the orders
+ * subgraph's database, whichever gateway instance asks). Every page is read, since an old order
+ * can change late (shipped, refunded); more than RESUME_MAX_ORDERS is refused rather than cut short.
+ */
+async function ordersChangedSince(execute: GatewayExecutor, viewer: Viewer, since: Date): Promise<string[]> {
+  const changed: string[] = [];
+  let after: string | null = null;
+  for (let seen = 0; ; ) {
+    const answer = await execute(ORDERS_PAGE, { after }, viewer);
+    const page = (answer.data as OrdersPage | null | undefined)?.me?.orders;
+    if (!page) {
+      const unavailable = (answer.errors ?? []).some((e) => e.extensions?.code === 'SUBGRAPH_UNAVAILABLE');
+      throw new GraphQLError(
+        unavailable ? 'Your orders cannot be read now: the orders service is unavailable; subscribe again later' : 'Your orders could not be read to resume from `since`',
+        { extensions: { code: unavailable ? 'SUBGRAPH_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR' } },
+      );
+    }
+    for (const { node } of page.edges) {
+      if (Date.parse(node.updatedAt) > since.getTime()) changed.push(node.id);
+    }
+    seen += page.edges.length;
+    if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) return changed;
+    if (seen >= RESUME_MAX_ORDERS) {
+      throw new GraphQLError(`Too many orders to resume from \`since\` (more than ${RESUME_MAX_ORDERS}); resume each order with orderStatusChanged(afterVersion)`, {
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+    }
+    after = page.pageInfo.endCursor;
+  }
 }

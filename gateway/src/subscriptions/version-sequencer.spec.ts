@@ -206,4 +206,74 @@ describe('VersionSequencer', () => {
     await sequencer.idle();
     expect(delivered).toEqual([1]);
   });
+
+  describe('resume (afterVersion / since)', () => {
+    it('delivers every version after the one the client saw, from history, then live ones, each once', async () => {
+      const order = new FakeOrder();
+      order.advance(4);
+      const { sequencer, delivered } = harness(order);
+      await sequencer.resume(() => 1);
+      order.advance(5);
+      sequencer.push(order.event(4)); // already recovered: dropped
+      sequencer.push(order.event(5));
+      await sequencer.idle();
+      expect(delivered.map((d) => [d.version, d.status, d.previousStatus, d.kind])).toEqual([
+        [2, 'AWAITING_PAYMENT', 'PENDING', 'recovered'],
+        [3, 'CONFIRMED', 'AWAITING_PAYMENT', 'recovered'],
+        [4, 'SHIPPED', 'CONFIRMED', 'recovered'],
+        [5, 'DELIVERED', 'SHIPPED', 'live'],
+      ]);
+    });
+
+    it('sends nothing when the client is up to date, and goes on live', async () => {
+      const order = new FakeOrder();
+      order.advance(3);
+      const { sequencer, delivered } = harness(order);
+      await sequencer.resume(() => 3);
+      expect(delivered).toEqual([]);
+      order.advance(4);
+      sequencer.push(order.event(4));
+      await sequencer.idle();
+      expect(delivered.map((d) => [d.version, d.kind])).toEqual([[4, 'live']]);
+    });
+
+    it('events that arrive while the history loads wait behind it and are not sent twice', async () => {
+      const order = new FakeOrder();
+      order.advance(2);
+      const gate = deferred<void>();
+      const { sequencer, delivered } = harness(order, { holdLoad: gate.promise });
+      const resumed = sequencer.resume(() => 0);
+      // The order moves on while the load is in flight: the load (answering after the gate) sees
+      // v4, and the events of v3 and v4 queue behind it; the history already covered them.
+      order.advance(3);
+      sequencer.push(order.event(3));
+      order.advance(4);
+      sequencer.push(order.event(4));
+      gate.resolve();
+      await resumed;
+      await sequencer.idle();
+      expect(delivered.map((d) => [d.version, d.kind])).toEqual([
+        [1, 'recovered'],
+        [2, 'recovered'],
+        [3, 'recovered'],
+        [4, 'recovered'],
+      ]);
+      expect(order.resolves).toBe(0);
+    });
+
+    it('rejects and closes when the client names a version the order never had', async () => {
+      const order = new FakeOrder();
+      order.advance(2);
+      const { sequencer, delivered } = harness(order);
+      await expect(
+        sequencer.resume((snapshot) => {
+          throw new Error(`ahead of ${snapshot.version}`);
+        }),
+      ).rejects.toThrow('ahead of 2');
+      order.advance(3);
+      sequencer.push(order.event(3));
+      await sequencer.idle();
+      expect(delivered).toEqual([]);
+    });
+  });
 });

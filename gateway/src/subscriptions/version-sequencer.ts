@@ -84,6 +84,30 @@ export class VersionSequencer<O> {
     return initial;
   }
 
+  /**
+   * Resumes a reconnecting client: loads the order and delivers, from its history and in order,
+   * every change after the version `seen` names (the last one the client had), as 'recovered';
+   * nothing when the client is up to date. Events accepted meanwhile wait behind it, and those
+   * the history already covered are dropped, so each version arrives exactly once. Rejects (and
+   * closes) like startFromCurrentState, also when `seen` throws (e.g. a version the order never had).
+   */
+  resume(seen: (snapshot: OrderSnapshot<O>) => number): Promise<void> {
+    const start = this.tail.then(async () => {
+      const snapshot = await this.ports.load();
+      const after = seen(snapshot);
+      for (let version = after + 1; version <= snapshot.version; version += 1) {
+        if (this.closed) return;
+        const missed = changeFromHistory(snapshot.history, version);
+        if (missed) await this.ports.deliver(missed, snapshot.order, 'recovered');
+      }
+      this.lastDelivered = Math.max(after, snapshot.version);
+    });
+    this.tail = start.catch(() => {
+      this.closed = true;
+    });
+    return start;
+  }
+
   /** Accepts an event for this order; handled after everything accepted before it. */
   push(change: StatusChange & { occurredAt?: string }): void {
     if (this.closed) return;
