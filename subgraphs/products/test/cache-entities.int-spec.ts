@@ -50,7 +50,7 @@ describe('products subgraph: product cache and entity references', () => {
     });
     expect(secondReads).toHaveLength(0);
     expect(await cacheCount('hit')).toBe(hits0 + 2);
-    expect(await sg.service.redis.ttl(`${sg.dbName}:product:id:${product.id}`)).toBeGreaterThan(250);
+    expect(await sg.service.redis.ttl(`${sg.cachePrefix}:product:id:${product.id}`)).toBeGreaterThan(250);
 
     // Proof that reads really come from Redis: a change made behind the service's back is not seen...
     await sg.service.db.collection('products').updateOne({ _id: product.id as never }, { $set: { name: 'Changed Behind The Back' } });
