@@ -1,9 +1,14 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { baseConfigSchema, loadConfig, port } from '@shopgraph/kit';
+import { baseConfigSchema, DEV_INTERNAL_TOKEN_PRIVATE_KEY, loadConfig, port } from '@shopgraph/kit';
 
 export const gatewayConfigSchema = baseConfigSchema.extend({
   PORT: port(4000),
+  /**
+   * Ed25519 private key (PKCS#8 PEM, `\n` escapes allowed) the gateway signs internal tokens with;
+   * only the gateway holds it. Default: the repo's development key, refused in production.
+   */
+  INTERNAL_TOKEN_PRIVATE_KEY: z.string().default(DEV_INTERNAL_TOKEN_PRIVATE_KEY),
   /** Composed supergraph SDL; reloaded when the file changes outside production. */
   SUPERGRAPH_PATH: z.string().default(path.resolve(__dirname, '../../schema/supergraph.graphql')),
   /** Where the users subgraph publishes the public keys of access tokens. */

@@ -48,7 +48,7 @@ class InternalTokenDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     private readonly subgraph: string,
     url: string,
-    private readonly secret: string,
+    private readonly privateKey: string,
     private readonly guard: SubgraphGuard,
   ) {
     // Node's fetch (undici) honours the subgraph's `Keep-Alive: timeout` hint and drops idle
@@ -63,7 +63,7 @@ class InternalTokenDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 
   override async willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
     const headers = request.http!.headers;
-    headers.set(INTERNAL_TOKEN_HEADER, await signInternalToken(this.secret, this.subgraph, context.viewer ?? null));
+    headers.set(INTERNAL_TOKEN_HEADER, await signInternalToken(this.privateKey, this.subgraph, context.viewer ?? null, 60, { clientIp: context.clientIp }));
     if (context.requestId) headers.set('x-request-id', context.requestId);
     if (context.traceparent) headers.set('traceparent', context.traceparent);
   }
@@ -142,7 +142,7 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH, !production, log),
-    buildService: ({ name, url }) => new InternalTokenDataSource(name, config.subgraphUrls[name] ?? url!, config.INTERNAL_TOKEN_SECRET, guardOf(name)),
+    buildService: ({ name, url }) => new InternalTokenDataSource(name, config.subgraphUrls[name] ?? url!, config.INTERNAL_TOKEN_PRIVATE_KEY, guardOf(name)),
     logger: log,
   });
 

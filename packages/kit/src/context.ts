@@ -10,6 +10,8 @@ export interface Viewer {
 /** What every resolver gets: who is asking, and a logger bound to the request. */
 export interface RequestContext {
   viewer: Viewer | null;
+  /** The client's address as the gateway saw it (from its signed internal token); absent when the caller was not the gateway's HTTP edge. */
+  clientIp?: string;
   requestId: string;
   log: Logger;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { INTERNAL_TOKEN_HEADER, Namespace, signInternalToken, type Viewer } from '@shopgraph/kit';
+import { DEV_INTERNAL_TOKEN_PRIVATE_KEY, INTERNAL_TOKEN_HEADER, Namespace, signInternalToken, type InternalTokenExtras, type Viewer } from '@shopgraph/kit';
 
 /** Connection settings of the local stack (infra/stack), overridable like the services' own. */
 export const stackEnv = {
@@ -10,7 +10,15 @@ export const stackEnv = {
   mongoUrl: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
 };
 
+/**
+ * Left for existing fixtures that pass it as INTERNAL_TOKEN_SECRET: internal tokens are now
+ * EdDSA-signed by the gateway, and outside production every process defaults to the repo's
+ * development key pair, so this value is ignored (and refused in production).
+ */
 export const TEST_INTERNAL_SECRET = 'shopgraph-test-internal-token-secret';
+
+/** Private key test callers sign internal tokens with: the development key every test process verifies with by default. */
+export const TEST_INTERNAL_PRIVATE_KEY = DEV_INTERNAL_TOKEN_PRIVATE_KEY;
 
 /** A unique, lowercase id for names that tests must not share (databases, topics, emails). */
 export function uniqueId(prefix = 't'): string {
@@ -110,8 +118,13 @@ export async function gql<T = Record<string, any>>(
 }
 
 /** Headers a subgraph accepts: an internal token for `subgraph`, as the gateway would sign it. */
-export async function internalHeaders(subgraph: string, viewer: Viewer | null, secret = TEST_INTERNAL_SECRET): Promise<Record<string, string>> {
-  return { [INTERNAL_TOKEN_HEADER]: await signInternalToken(secret, subgraph, viewer) };
+export async function internalHeaders(
+  subgraph: string,
+  viewer: Viewer | null,
+  privateKey = TEST_INTERNAL_PRIVATE_KEY,
+  extras: InternalTokenExtras = {},
+): Promise<Record<string, string>> {
+  return { [INTERNAL_TOKEN_HEADER]: await signInternalToken(privateKey, subgraph, viewer, 60, extras) };
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
