@@ -3,7 +3,7 @@ import { demoReviews } from '@shopgraph/demo-data';
 import { createEvent } from '@shopgraph/events';
 import { eventually } from '@shopgraph/testkit';
 import { seedReviews } from '../src/seed';
-import { ADD_REVIEW, addReview, admin, customer, DELETE_REVIEW, RATING, startReviewsSubgraph, type TestReviewsSubgraph } from './fixtures/reviews-subgraph';
+import { ADD_REVIEW, addReview, admin, customer, DELETE_REVIEW, orderStatusChanged, RATING, startReviewsSubgraph, type TestReviewsSubgraph } from './fixtures/reviews-subgraph';
 
 const PRODUCT_REVIEWS = `
   query($r: [_Any!]!, $first: Int, $after: String) {
@@ -38,7 +38,7 @@ describe('reviews subgraph: reviews, ratings and entities', () => {
 
   it('adds a review once per user and product: ALREADY_REVIEWED on the second try', async () => {
     const author = customer();
-    const productId = randomUUID();
+    const productId = await subgraph.knownProduct();
     const res = await subgraph.call(ADD_REVIEW, { input: { productId, rating: 5, title: '  Great kettle ', body: ' Boils fast. ' } }, author);
     const { review, errors } = res.body.data!.addReview;
     expect(errors).toEqual([]);
@@ -63,7 +63,7 @@ describe('reviews subgraph: reviews, ratings and entities', () => {
 
   it('keeps exactly one review when the same user adds five at once', async () => {
     const author = customer();
-    const productId = randomUUID();
+    const productId = await subgraph.knownProduct();
     const results = await Promise.all(
       [1, 2, 3, 4, 5].map((rating) => subgraph.call(ADD_REVIEW, { input: { productId, rating, title: `Take ${rating}`, body: 'Racing.' } }, author)),
     );
@@ -77,7 +77,7 @@ describe('reviews subgraph: reviews, ratings and entities', () => {
   });
 
   it('counts every rating when forty customers review one product at once', async () => {
-    const productId = randomUUID();
+    const productId = await subgraph.knownProduct();
     const authors = Array.from({ length: 40 }, () => customer());
     const results = await Promise.all(
       authors.map((author, i) => subgraph.call(ADD_REVIEW, { input: { productId, rating: (i % 5) + 1, title: `Take ${i}`, body: 'Concurrent.' } }, author)),
@@ -89,7 +89,7 @@ describe('reviews subgraph: reviews, ratings and entities', () => {
 
   it('validates rating, title, body and product id with INVALID_INPUT and field paths, storing nothing', async () => {
     const author = customer();
-    const productId = randomUUID();
+    const productId = await subgraph.knownProduct();
     const cases: [Record<string, unknown>, string][] = [
       [{ rating: 0 }, 'rating'],
       [{ rating: 6 }, 'rating'],
@@ -263,6 +263,51 @@ describe('reviews subgraph: reviews, ratings and entities', () => {
     expect(refused).toEqual({ review: null, errors: [{ code: 'NOT_FOUND', message: expect.any(String), field: ['input', 'productId'] }] });
     // Existing reviews of it remain readable.
     expect((await subgraph.call(RATING, { r: products(productId) })).body.data!._entities[0].rating.count).toBe(1);
+  });
+
+  it('refuses reviews of products that never existed; accepts announced ones and ones the author bought', async () => {
+    const author = customer();
+    const review = (productId: string) => subgraph.call(ADD_REVIEW, { input: { productId, rating: 4, title: 'Hmm', body: 'Does it exist?' } }, author);
+    const ghost = randomUUID();
+    expect((await review(ghost)).body.data!.addReview).toEqual({ review: null, errors: [{ code: 'NOT_FOUND', message: 'No such product', field: ['input', 'productId'] }] });
+    expect(await subgraph.collections.reviews.countDocuments({ productId: ghost })).toBe(0);
+    expect(await subgraph.collections.ratingSummaries.countDocuments({ _id: ghost })).toBe(0);
+
+    // Announced on products.v1: the replica learns it and the review goes through.
+    const created = randomUUID();
+    await subgraph.produce(createEvent('ProductCreated', created, { productId: created, sku: `SKU-${created.slice(0, 8)}`, slug: `announced-${created.slice(0, 8)}`, name: 'Announced', price: { amount: 1000, currency: 'USD' }, active: true, initialStock: 0 }, { source: 'products' }));
+    await eventually(async () => ((await subgraph.collections.knownProducts.countDocuments({ _id: created, active: true })) === 1 ? true : undefined));
+    expect((await review(created)).body.data!.addReview.errors).toEqual([]);
+
+    // Bought but not yet in the replica: a purchase fact implies the product exists.
+    const bought = randomUUID();
+    await subgraph.produce(orderStatusChanged({ customerId: author.id, status: 'CONFIRMED', productIds: [bought] }));
+    await eventually(async () => ((await subgraph.collections.purchaseFacts.countDocuments({ customerId: author.id, productId: bought })) === 1 ? true : undefined));
+    expect(await subgraph.collections.knownProducts.countDocuments({ _id: bought })).toBe(0);
+    const verified = (await review(bought)).body.data!.addReview;
+    expect(verified.errors).toEqual([]);
+    expect(verified.review).toMatchObject({ verifiedPurchase: true, product: { id: bought } });
+  });
+
+  it('refuses control characters in review text with INVALID_INPUT before storing anything; bodies keep line breaks', async () => {
+    const author = customer();
+    const productId = await subgraph.knownProduct();
+    const attempt = (title: string, body: string) => subgraph.call(ADD_REVIEW, { input: { productId, rating: 4, title, body } }, author);
+    for (const [title, body, field] of [
+      ['Nul\u0000title', 'Fine.', 'title'],
+      ['Two\nlines', 'Fine.', 'title'],
+      ['Fine', 'Escape \u001b[31m red', 'body'],
+      ['Fine', 'Nul \u0000 body', 'body'],
+    ]) {
+      const res = await attempt(title, body);
+      expect(res.body.data).toBeUndefined();
+      expect(res.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'INVALID_INPUT', field: ['input', field] } })]);
+      expect(res.text).not.toMatch(/stack|at \w+ \(/);
+    }
+    expect(await subgraph.collections.reviews.countDocuments({ authorId: author.id })).toBe(0);
+    const ok = (await attempt('Two paragraphs', 'First line.\r\n\nSecond\tline.')).body.data!.addReview;
+    expect(ok.errors).toEqual([]);
+    expect(ok.review.body).toBe('First line.\r\n\nSecond\tline.');
   });
 
   it('seeds the demo reviews idempotently and rebuilds their rating summaries', async () => {

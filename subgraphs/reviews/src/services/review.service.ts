@@ -40,8 +40,14 @@ export class ReviewService {
     const { review: valid, errors } = validateReview(input);
     if (!valid) return ReviewPayload.of(null, errors);
     const { reviews, summaries, facts, products } = this.deps;
-    if (await products.isArchived(valid.productId)) {
+    // Only products that exist: ones products announced on products.v1 (the replica), or ones the
+    // viewer bought (a purchase fact implies the product, even before the replica has heard of it).
+    const [status, purchased] = await Promise.all([products.status(valid.productId), facts.has(viewer.id, valid.productId)]);
+    if (status === 'ARCHIVED') {
       return ReviewPayload.of(null, [UserError.of(UserErrorCode.NOT_FOUND, 'This product is no longer available', ['input', 'productId'])]);
+    }
+    if (status === 'UNKNOWN' && !purchased) {
+      return ReviewPayload.of(null, [UserError.of(UserErrorCode.NOT_FOUND, 'No such product', ['input', 'productId'])]);
     }
     const doc: ReviewDocument = {
       _id: randomUUID(),
@@ -50,7 +56,7 @@ export class ReviewService {
       rating: valid.rating,
       title: valid.title,
       body: valid.body,
-      verifiedPurchase: await facts.has(viewer.id, valid.productId),
+      verifiedPurchase: purchased,
       createdAt: new Date(),
     };
     try {

@@ -10,8 +10,9 @@ export class KnownProductStore {
     await this.products.updateOne({ _id: productId }, { $set: { active, updatedAt: new Date() } }, { upsert: true });
   }
 
-  /** True only when products announced the product archived; unknown products are not refused. */
-  async isArchived(productId: string): Promise<boolean> {
-    return (await this.products.countDocuments({ _id: productId, active: false }, { limit: 1 })) > 0;
+  /** What products last announced about the product: ACTIVE, ARCHIVED, or UNKNOWN when it never did. */
+  async status(productId: string): Promise<'ACTIVE' | 'ARCHIVED' | 'UNKNOWN'> {
+    const doc = await this.products.findOne({ _id: productId }, { projection: { active: 1 } });
+    return !doc ? 'UNKNOWN' : doc.active ? 'ACTIVE' : 'ARCHIVED';
   }
 }
