@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { eventually } from '@shopgraph/testkit';
 import { demoProducts } from '@shopgraph/demo-data';
 import { startShop, type Shop } from './fixtures/shop';
+import { gatewayAdminUrl } from '../src/gateway';
 
 // Resumable live tracking (api-next/live.graphql) end to end: real graphql-ws clients, two real
 // gateway instances, the real subgraphs and saga on the local stack. A client drops its socket
@@ -203,5 +204,13 @@ describe('myOrderUpdates(since)', () => {
     ]);
     expect(w.events()).toHaveLength(5);
     expect(w.error).toBeUndefined();
+  });
+});
+
+describe('liveness', () => {
+  it("the admin port's /health/live runs the order feed's consumer watchdog", async () => {
+    const res = await fetch(`${gatewayAdminUrl(shop.gatewayUrl)}/health/live`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok', checks: { kafka: 'ok' } });
   });
 });
