@@ -7,6 +7,8 @@ export * from './internal-token';
 export * from './metrics';
 export * from './server';
 export * from './input-text';
+export * from './payment-token';
+export * from './money-bounds';
 export * from './json-body';
 export * from './federation';
 export * from './graphql/scalars';

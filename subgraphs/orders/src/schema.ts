@@ -19,7 +19,8 @@ const noPubSub: PubSub = {
 };
 
 /**
- * The orders subgraph schema. Order references load through the per-request batching loader;
+ * The orders subgraph schema. Order references load through the per-request batching loader and
+ * resolve only for the order's customer or an ADMIN (FORBIDDEN for others, like order(id));
  * Product and User references need no lookup here and become stubs.
  */
 export function buildOrdersSchema(): Promise<GraphQLSchema> {
@@ -27,7 +28,8 @@ export function buildOrdersSchema(): Promise<GraphQLSchema> {
     { resolvers: [CartResolver, OrderResolver, UserOrdersResolver, SubscriptionResolver], orphanedTypes: [Order], pubSub: noPubSub },
     {
       Order: {
-        __resolveReference: (ref: { id: unknown }, ctx: OrdersContext) => ctx.loaders.order.load(String(ref.id)),
+        // The same owner check as order(id): an Order reference is the customer's or an ADMIN's to read.
+        __resolveReference: async (ref: { id: unknown }, ctx: OrdersContext) => ctx.services.orders.order(ctx, await ctx.loaders.order.load(String(ref.id))),
       },
       Product: { __resolveReference: (ref: { id: unknown }) => productRef(String(ref.id)) },
       User: { __resolveReference: (ref: { id: unknown }) => userRef(String(ref.id)) },

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { normalizeAddress, UserError, UserErrorCode, validateAddress } from '@shopgraph/kit';
+import { normalizeAddress, paymentTokenProblem, UserError, UserErrorCode, validateAddress } from '@shopgraph/kit';
 import { checkQuantity, MAX_LINE_QUANTITY, MAX_LINES, type Line } from './pricing';
 
 /** The shipping address stored on an order. */
@@ -71,8 +71,12 @@ export function validateOrderInput(input: NormalizedOrderInput): UserError[] {
   if (input.idempotencyKey.length === 0 || input.idempotencyKey.length > 200) {
     errors.push(invalid('idempotencyKey must be 1 to 200 characters', ['input', 'idempotencyKey']));
   }
-  if (input.paymentToken.length === 0 || input.paymentToken.length > 200) {
+  if (input.paymentToken.length === 0) {
     errors.push(invalid('paymentToken is required', ['input', 'paymentToken']));
+  } else {
+    // A raw card number is refused before anything is stored, hashed into a key or published.
+    const problem = paymentTokenProblem(input.paymentToken);
+    if (problem) errors.push(invalid(problem, ['input', 'paymentToken']));
   }
   errors.push(...validateAddress(input.shippingAddress, ['input', 'shippingAddress']));
   return errors;

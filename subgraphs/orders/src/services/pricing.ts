@@ -1,9 +1,7 @@
-import { UserError, UserErrorCode } from '@shopgraph/kit';
+import { MAX_LINE_QUANTITY, MAX_LINES, MAX_PRICE_AMOUNT, UserError, UserErrorCode } from '@shopgraph/kit';
 
-/** The largest quantity of one product in a cart line or an order line. */
-export const MAX_LINE_QUANTITY = 99;
-/** The most distinct products a cart or an order may hold. */
-export const MAX_LINES = 100;
+// The bounds that keep every cart and order total within a 32-bit amount (kit/money-bounds.ts).
+export { MAX_LINE_QUANTITY, MAX_LINES };
 
 /** One product as the local replica knows it (fed by products.v1). */
 export interface ReplicaProduct {
@@ -39,9 +37,17 @@ export function checkQuantity(quantity: number, field: string[], allowZero = fal
   return null;
 }
 
+/** True when the product's price is one a cart or order total can hold (see MAX_PRICE_AMOUNT). */
+export function withinPriceBound(product: ReplicaProduct): boolean {
+  return Number.isInteger(product.priceAmount) && product.priceAmount >= 0 && product.priceAmount <= MAX_PRICE_AMOUNT;
+}
+
 /** The product if it can be sold now, else a PRODUCT_UNAVAILABLE error. */
 export function checkAvailable(product: ReplicaProduct | undefined, productId: string, field: string[]): UserError | null {
-  if (!product || !product.active) return UserError.of(UserErrorCode.PRODUCT_UNAVAILABLE, `Product ${productId} is not available`, field);
+  // A price above the bound (announced before the bound existed) could overflow a total: not for sale.
+  if (!product || !product.active || !withinPriceBound(product)) {
+    return UserError.of(UserErrorCode.PRODUCT_UNAVAILABLE, `Product ${productId} is not available`, field);
+  }
   return null;
 }
 
@@ -81,7 +87,7 @@ export function priceLines(
   return { ok: true, lines: priced, subtotal: priced.reduce((sum, l) => sum + l.lineTotal, 0), currency: priced[0]?.currency ?? 'USD' };
 }
 
-/** A cart line as shown: current price (zero while the replica does not know the product), line total. */
+/** A cart line as shown: current price (zero while the replica does not know the product or its price is beyond the bound), line total. */
 export interface CartLineView extends Line {
   unitPrice: number;
   lineTotal: number;
@@ -100,7 +106,8 @@ export function cartTotals(
 ): { lines: CartLineView[]; itemCount: number; subtotal: number; currency: string } {
   const views = lines.map((line) => {
     const product = products.get(line.productId);
-    const unitPrice = product?.priceAmount ?? 0;
+    // Unknown, or priced beyond the bound (checkout refuses it): shown at zero so the subtotal stays representable.
+    const unitPrice = product && withinPriceBound(product) ? product.priceAmount : 0;
     return { ...line, unitPrice, lineTotal: unitPrice * line.quantity, currency: product?.currency ?? defaultCurrency };
   });
   const currency = lines.map((l) => products.get(l.productId)?.currency).find(Boolean) ?? defaultCurrency;

@@ -1,4 +1,4 @@
-import { UserError, UserErrorCode } from '@shopgraph/kit';
+import { MAX_PRICE_AMOUNT, UserError, UserErrorCode } from '@shopgraph/kit';
 import { MAX_SLUG_LENGTH, SLUG_PATTERN } from './slug';
 
 export const LIMITS = {
@@ -127,8 +127,10 @@ function validateImages(images: string[]): UserError[] {
   return i === -1 ? [] : [invalid('each image must be an http(s) URL', ['input', 'images', String(i)])];
 }
 
+// Bounded so that no cart or order total can overflow a 32-bit amount (kit/money-bounds.ts).
 function validatePrice(price: number): UserError[] {
-  return !Number.isInteger(price) || price <= 0 ? [invalid('price must be a positive integer amount in minor units', ['input', 'price'])] : [];
+  if (!Number.isInteger(price) || price <= 0) return [invalid('price must be a positive integer amount in minor units', ['input', 'price'])];
+  return price > MAX_PRICE_AMOUNT ? [invalid(`price must be at most ${MAX_PRICE_AMOUNT} minor units`, ['input', 'price'])] : [];
 }
 
 /** Every problem with a (normalized) new product except uniqueness and the category's existence, which need the store. */
