@@ -38,6 +38,22 @@ describe('payments API: payment(id), refundPayment, RefundPayment command, Order
     await h?.stop();
   });
 
+  it('Payment references (_entities) resolve only for the order\'s customer or an ADMIN, like payment(id)', async () => {
+    const { paymentId, customerId } = await capturedPayment(1234);
+    const query = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Payment { id amount { amount } cardLast4 } } }`;
+    const r = [{ __typename: 'Payment', id: paymentId }];
+    const stranger = await h.call(query, { r }, customerViewer());
+    expect(stranger.body.data!._entities).toEqual([null]);
+    expect(stranger.body.errors!.map((e) => e.extensions!.code)).toEqual(['FORBIDDEN']);
+    expect(stranger.text).not.toContain('1234');
+    expect((await h.call(query, { r }, null)).body.errors!.map((e) => e.extensions!.code)).toEqual(['UNAUTHENTICATED']);
+    for (const viewer of [customerViewer(customerId), adminViewer()]) {
+      const res = await h.call(query, { r }, viewer);
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data!._entities).toEqual([{ id: paymentId, amount: { amount: 1234 }, cardLast4: '4242' }]);
+    }
+  });
+
   it('payment(id): the order\'s customer and ADMIN see it, another customer is FORBIDDEN, anonymous UNAUTHENTICATED, unknown ids null', async () => {
     const { paymentId, orderId, customerId } = await capturedPayment(2599);
 

@@ -39,6 +39,20 @@ describe('payments: AuthorizePayment through Kafka against the sandbox', () => {
     expect(h.sandbox.requestCount() - before).toBe(1);
   });
 
+  it('a card number arriving as the token (orders refuses them; here the command bypasses it) is neither stored nor sent: DECLINED invalid_payment_token', async () => {
+    const before = h.sandbox.requestCount();
+    const { payload } = await h.authorize({ token: '4242 4242 4242 4242' });
+
+    const event = await h.waitForEvent(payload.orderId, 'PaymentDeclined');
+
+    expect(event.payload.reason).toBe('invalid_payment_token');
+    const payment = await h.paymentOf(payload.orderId);
+    expect(payment).toMatchObject({ status: 'DECLINED', failure_reason: 'invalid_payment_token', payment_token: 'refused' });
+    expect(JSON.stringify(await h.sql('SELECT * FROM payments WHERE order_id = $1', [payload.orderId]))).not.toContain('4242');
+    expect(JSON.stringify(await h.eventsFor(payload.orderId))).not.toContain('4242 4242');
+    expect(h.sandbox.requestCount() - before).toBe(0);
+  });
+
   it('retries tok_processingError (1 + PROVIDER_RETRIES calls), then PaymentFailed provider_error', async () => {
     const before = h.sandbox.requestCount();
     const { payload } = await h.authorize({ token: 'tok_processingError' });

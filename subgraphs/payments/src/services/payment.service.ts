@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { forbidden, requireAdmin, requireViewer, UserError, UserErrorCode, type Logger, type RequestContext } from '@shopgraph/kit';
+import { forbidden, isProviderToken, requireAdmin, requireViewer, UserError, UserErrorCode, type Logger, type RequestContext } from '@shopgraph/kit';
 import { causedBy, createEvent, enqueueEvents, processOnce, type EventEnvelope, type EventOrigin } from '@shopgraph/events';
 import type { PaymentEntity } from '../entities/payment.entity';
 import type { RefundEntity } from '../entities/refund.entity';
@@ -41,6 +41,11 @@ export function outcomeEvent(p: PaymentEntity, origin: EventOrigin): EventEnvelo
   }
 }
 
+/** Stored instead of a payment token that is no provider token (see authorize). */
+const REFUSED_TOKEN = 'refused';
+/** failureReason of a payment declined because its token was no provider token. */
+export const INVALID_TOKEN_REASON = 'invalid_payment_token';
+
 function toResult(outcome: ChargeOutcome): PaymentResult {
   switch (outcome.kind) {
     case 'captured':
@@ -80,7 +85,11 @@ export class PaymentService {
    * recovery loop). A command for an order that already has a payment re-announces its outcome.
    */
   async authorize(command: EventEnvelope<'AuthorizePayment'>): Promise<void> {
-    const { orderId, customerId, amount, paymentToken } = command.payload;
+    const { orderId, customerId, amount } = command.payload;
+    // Orders refuses anything but provider tokens; should a card number arrive anyway, it is
+    // never stored nor sent on: the payment is recorded with a placeholder and declined.
+    const paymentToken = isProviderToken(command.payload.paymentToken) ? command.payload.paymentToken : REFUSED_TOKEN;
+    if (paymentToken === REFUSED_TOKEN) this.log.warn({ orderId }, 'AuthorizePayment carried no provider token; declining without calling the provider');
     let created: PaymentEntity | null = null;
     await processOnce(this.dataSource, COMMANDS_CONSUMER, command, async (manager) => {
       created = await this.store.insertPending(
@@ -120,6 +129,7 @@ export class PaymentService {
 
   /** Charges a PENDING payment (idempotency key = payment id) and records the outcome. */
   async charge(payment: PaymentEntity): Promise<void> {
+    if (!isProviderToken(payment.paymentToken)) return this.finish(payment, { kind: 'declined', reason: INVALID_TOKEN_REASON });
     const outcome = await this.provider.charge({
       idempotencyKey: payment.id,
       amount: payment.amount,
