@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { GraphQLError } from 'graphql';
-import type { Viewer } from '@shopgraph/kit';
+import { serviceUnavailable, type Viewer } from '@shopgraph/kit';
+import { RevocationUnavailableError, type RevocationList } from './edge/revocation';
 
 /** Verifies users' access tokens against the users subgraph's JWKS (keys cached, refetched on an unknown kid). */
 export class AccessTokenVerifier {
@@ -10,6 +11,8 @@ export class AccessTokenVerifier {
     jwksUrl: string,
     private readonly issuer: string,
     private readonly audience: string,
+    /** Revoked tokens (logout, role change) are refused; null = not checked. */
+    private readonly revocations: Pick<RevocationList, 'isRevoked'> | null = null,
   ) {
     this.keys = createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
   }
@@ -25,6 +28,18 @@ export class AccessTokenVerifier {
     try {
       const { payload } = await jwtVerify(match[1], this.keys, { issuer: this.issuer, audience: this.audience });
       if (typeof payload.sub !== 'string') throw unauthenticated('Access token has no subject');
+      if (this.revocations) {
+        const iatMs = typeof payload.iat_ms === 'number' ? payload.iat_ms : (payload.iat ?? 0) * 1000;
+        const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
+        let revoked: boolean;
+        try {
+          revoked = await this.revocations.isRevoked({ sub: payload.sub, sid, iatMs });
+        } catch (error) {
+          if (error instanceof RevocationUnavailableError) throw serviceUnavailable('Sign-in cannot be checked right now; try again shortly', 2);
+          throw error;
+        }
+        if (revoked) throw unauthenticated('Access token revoked; sign in again');
+      }
       return { id: payload.sub, role: payload.role === 'ADMIN' ? 'ADMIN' : 'CUSTOMER' };
     } catch (error) {
       if (error instanceof GraphQLError) throw error;

@@ -37,6 +37,10 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /** Redis command timeout; past it a rate-limit check fails open. */
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().positive().default(100),
+  /** How long the gateway reuses an access-token revocation answer from Redis (ms): logout and role changes take effect within it. */
+  REVOCATION_CACHE_MS: z.coerce.number().int().nonnegative().max(2000).default(1000),
+  /** Redis unavailable: `open` accepts access tokens unchecked (they still expire), `closed` answers SERVICE_UNAVAILABLE. */
+  REVOCATION_FAIL_MODE: z.enum(['open', 'closed']).default('open'),
   /** `false` turns rate limiting off. */
   RATE_LIMIT_ENABLED: z
     .enum(['true', 'false'])

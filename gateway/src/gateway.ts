@@ -18,6 +18,7 @@ import {
   jsonBody,
   jsonFallbacks,
   maskErrors,
+  namespaceOf,
   signInternalToken,
   type Logger,
   type Viewer,
@@ -25,6 +26,7 @@ import {
 import { AccessTokenVerifier } from './auth';
 import type { GatewayConfig } from './config';
 import { createAdminServer, createEdge, mountPublicHealth } from './edge';
+import { RevocationList } from './edge/revocation';
 import { createLiveOrderTracking } from './subscriptions';
 import { createSubgraphGuardMetrics, SubgraphGuard, type SubgraphGuardMetrics } from './subgraph-guard';
 
@@ -120,7 +122,16 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
   const httpServer = http.createServer(app);
   const metrics = createMetricsRegistry('gateway');
   const edge = createEdge<GatewayContext>(config, metrics, log);
-  const verifier = new AccessTokenVerifier(config.JWKS_URL, config.ACCESS_TOKEN_ISSUER, config.ACCESS_TOKEN_AUDIENCE);
+  // Same keys users writes on logout and role change (its namespace + auth:revoked:).
+  const revocations = new RevocationList({
+    redisUrl: config.REDIS_URL,
+    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+    keyPrefix: namespaceOf(config).key('auth:revoked:'),
+    cacheMs: config.REVOCATION_CACHE_MS,
+    failMode: config.REVOCATION_FAIL_MODE,
+    log,
+  });
+  const verifier = new AccessTokenVerifier(config.JWKS_URL, config.ACCESS_TOKEN_ISSUER, config.ACCESS_TOKEN_AUDIENCE, revocations);
 
   const guardMetrics: SubgraphGuardMetrics = createSubgraphGuardMetrics(metrics);
   // One guard per subgraph for the gateway's life: a recomposed supergraph rebuilds the data sources, not the breakers.
@@ -219,6 +230,7 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
     async start() {
       await apollo.start();
       await edge.start();
+      await revocations.start();
       await liveOrders.start();
       loaded = true;
       app.use(
@@ -251,6 +263,7 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
       await apollo.stop();
       await admin.stop();
       await edge.stop();
+      await revocations.stop();
     },
   };
 }

@@ -10,9 +10,19 @@ export const usersConfigSchema = baseConfigSchema.extend({
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   ACCESS_TOKEN_TTL_SECONDS: seconds(900),
   REFRESH_TOKEN_TTL_SECONDS: seconds(30 * 24 * 3600),
-  /** Login attempts allowed per email within the window; the next one is RATE_LIMITED. */
-  LOGIN_RATE_LIMIT: seconds(10),
-  LOGIN_RATE_LIMIT_WINDOW_SECONDS: seconds(300),
+  /** Failed logins of one account (within the window) before it backs off; then RATE_LIMITED until the backoff passes. */
+  LOGIN_RATE_LIMIT: seconds(5),
+  /** Window of the failure counters (per account and per client). */
+  LOGIN_RATE_LIMIT_WINDOW_SECONDS: seconds(900),
+  /** First backoff of an account past LOGIN_RATE_LIMIT failures; doubles per further failure. */
+  LOGIN_BACKOFF_BASE_SECONDS: seconds(1),
+  /** Longest backoff: an account is never locked for longer, whoever fails its password. */
+  LOGIN_BACKOFF_MAX_SECONDS: seconds(30),
+  /** Failed logins one client (IP, as signed by the gateway) may make per window, over all accounts. */
+  LOGIN_CLIENT_MAX_FAILURES: seconds(30),
+  /** Registrations one client may make per REGISTER_RATE_LIMIT_WINDOW_SECONDS. */
+  REGISTER_RATE_LIMIT: seconds(20),
+  REGISTER_RATE_LIMIT_WINDOW_SECONDS: seconds(3600),
 });
 
 export type UsersConfig = z.infer<typeof usersConfigSchema>;

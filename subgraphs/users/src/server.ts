@@ -14,6 +14,7 @@ import { UserService } from './services/user.service';
 import { AddressStore } from './stores/address.store';
 import { LoginAttemptStore } from './stores/login-attempt.store';
 import { PostgresRefreshTokenStore } from './stores/refresh-token.store';
+import { REVOCATION_KEY_PREFIX, RevocationStore } from './stores/revocation.store';
 import { SigningKeyStore } from './stores/signing-key.store';
 import { UserStore } from './stores/user.store';
 
@@ -47,15 +48,29 @@ export async function createUsersService(config: UsersConfig): Promise<UsersServ
     const addressStore = new AddressStore(dataSource);
     const accessTokens = new AccessTokenService(new SigningKeyStore(dataSource), config.ACCESS_TOKEN_TTL_SECONDS);
     await accessTokens.init();
+    const revocations = new RevocationStore(redis, config.ACCESS_TOKEN_TTL_SECONDS, ns.key(REVOCATION_KEY_PREFIX), log);
     const services: UsersServices = {
       auth: new AuthService(
         userStore,
         accessTokens,
         new RefreshTokenService(new PostgresRefreshTokenStore(dataSource), config.REFRESH_TOKEN_TTL_SECONDS),
-        new LoginAttemptStore(redis, config.LOGIN_RATE_LIMIT_WINDOW_SECONDS, log, ns.key('users:login-attempts:')),
-        config.LOGIN_RATE_LIMIT,
+        new LoginAttemptStore(
+          redis,
+          {
+            accountFreeFailures: config.LOGIN_RATE_LIMIT,
+            backoffBaseSeconds: config.LOGIN_BACKOFF_BASE_SECONDS,
+            backoffMaxSeconds: config.LOGIN_BACKOFF_MAX_SECONDS,
+            clientMaxFailures: config.LOGIN_CLIENT_MAX_FAILURES,
+            windowSeconds: config.LOGIN_RATE_LIMIT_WINDOW_SECONDS,
+            registerPerClient: config.REGISTER_RATE_LIMIT,
+            registerWindowSeconds: config.REGISTER_RATE_LIMIT_WINDOW_SECONDS,
+          },
+          log,
+          ns.key('users:login-attempts:'),
+        ),
+        revocations,
       ),
-      users: new UserService(userStore),
+      users: new UserService(userStore, revocations),
       addresses: new AddressService(addressStore),
     };
 

@@ -36,12 +36,16 @@ export class AccessTokenService {
     this.signingKey = { kid: stored.kid, key: await importJWK(stored.privateJwk, stored.algorithm) };
   }
 
-  /** A JWT for `user`, valid for the configured TTL. */
-  async sign(user: { id: string; role: string }, now = new Date()): Promise<AccessToken> {
+  /**
+   * A JWT for `user`, valid for the configured TTL. `sid` names the session (refresh-token
+   * family) so a logout can revoke its access tokens; `iat_ms` (issued-at in ms) tells the
+   * gateway whether the token predates a role change made in the same second.
+   */
+  async sign(user: { id: string; role: string }, now = new Date(), sid?: string): Promise<AccessToken> {
     if (!this.signingKey) throw new Error('AccessTokenService.init() was not called');
     const issuedAt = Math.floor(now.getTime() / 1000);
     const expiresAt = new Date((issuedAt + this.ttlSeconds) * 1000);
-    const token = await new SignJWT({ role: user.role })
+    const token = await new SignJWT({ role: user.role, iat_ms: now.getTime(), ...(sid ? { sid } : {}) })
       .setProtectedHeader({ alg: ALGORITHM, kid: this.signingKey.kid, typ: 'JWT' })
       .setIssuer(ACCESS_TOKEN_ISSUER)
       .setAudience(ACCESS_TOKEN_AUDIENCE)

@@ -4,6 +4,7 @@ import { UserError, UserErrorCode } from '@shopgraph/kit';
 import type { UsersContext } from '../context';
 import type { UserEntity } from '../entities/user.entity';
 import type { LoginAttemptStore } from '../stores/login-attempt.store';
+import type { RevocationStore } from '../stores/revocation.store';
 import { DuplicateEmailError, type UserStore } from '../stores/user.store';
 import { AuthPayload } from '../types/payloads.type';
 import { toUser } from '../types/user.type';
@@ -12,10 +13,10 @@ import { normalizeEmail, validateRegistration } from './input.validator';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './password.hasher';
 import type { RefreshTokenService } from './refresh-token.service';
 
-/** Thrown past the login limit: a GraphQL error with code RATE_LIMITED (not payload data). */
-export function rateLimited(): GraphQLError {
-  return new GraphQLError('Too many login attempts for this account; try again in a few minutes', {
-    extensions: { code: 'RATE_LIMITED' },
+/** Thrown past a login or registration limit: a GraphQL error with code RATE_LIMITED and `retryAfter` (not payload data). */
+export function rateLimited(retryAfterSeconds: number, what = 'login attempts for this account'): GraphQLError {
+  return new GraphQLError(`Too many ${what}; try again in ${retryAfterSeconds} s`, {
+    extensions: { code: 'RATE_LIMITED', retryAfter: retryAfterSeconds },
   });
 }
 
@@ -26,13 +27,18 @@ export class AuthService {
     private readonly accessTokens: AccessTokenService,
     private readonly refreshTokens: RefreshTokenService,
     private readonly loginAttempts: LoginAttemptStore,
-    private readonly loginLimit: number,
+    private readonly revocations: RevocationStore,
   ) {}
 
   /** Creates a CUSTOMER account and signs it in. */
   async register(ctx: UsersContext, input: { email: string; password: string; name: string }): Promise<AuthPayload> {
     const errors = validateRegistration(input);
     if (errors.length) return AuthPayload.failed(...errors);
+    const verdict = await this.loginAttempts.register(ctx.clientIp);
+    if (!verdict.allowed) {
+      ctx.log.warn('registration rate limit reached');
+      throw rateLimited(verdict.retryAfterSeconds, 'registrations from this client');
+    }
     const now = new Date();
     const user: UserEntity = {
       id: randomUUID(),
@@ -50,26 +56,30 @@ export class AuthService {
       return AuthPayload.failed(UserError.of(UserErrorCode.ALREADY_EXISTS, 'An account with this email already exists', ['input', 'email']));
     }
     ctx.log.info({ userId: user.id }, 'user registered');
-    return this.signedIn(user, (await this.refreshTokens.issue(user.id)).token);
+    return this.signedIn(user, await this.refreshTokens.issue(user.id));
   }
 
   /**
    * Signs in with email and password. Unknown email and wrong password give the same error
-   * in about the same time; past LOGIN_RATE_LIMIT attempts per email the call is RATE_LIMITED.
+   * in about the same time. Past LOGIN_RATE_LIMIT failures an account backs off (RATE_LIMITED with
+   * `retryAfter`, doubling per failure up to LOGIN_BACKOFF_MAX_SECONDS), and a client past
+   * LOGIN_CLIENT_MAX_FAILURES failures in the window is RATE_LIMITED for the rest of it.
    */
   async login(ctx: UsersContext, input: { email: string; password: string }): Promise<AuthPayload> {
     const email = normalizeEmail(input.email);
-    if ((await this.loginAttempts.hit(email)) > this.loginLimit) {
-      ctx.log.warn('login rate limit reached');
-      throw rateLimited();
+    const verdict = await this.loginAttempts.checkLogin(email, ctx.clientIp);
+    if (!verdict.allowed) {
+      ctx.log.warn({ scope: verdict.scope }, 'login rate limit reached');
+      throw rateLimited(verdict.retryAfterSeconds, verdict.scope === 'account' ? 'login attempts for this account' : 'failed login attempts from this client');
     }
     const user = await this.users.findByEmail(email);
     const valid = user ? await verifyPassword(input.password, user.passwordHash) : await verifyAgainstDummy(input.password);
     if (!user || !valid) {
+      await this.loginAttempts.failedLogin(email, ctx.clientIp);
       return AuthPayload.failed(UserError.of(UserErrorCode.INVALID_CREDENTIALS, 'Email or password is incorrect'));
     }
-    await this.loginAttempts.reset(email);
-    return this.signedIn(user, (await this.refreshTokens.issue(user.id)).token);
+    await this.loginAttempts.succeededLogin(email);
+    return this.signedIn(user, await this.refreshTokens.issue(user.id));
   }
 
   /** Exchanges a refresh token for new tokens (rotation); a reused token revokes its whole family. */
@@ -82,19 +92,26 @@ export class AuthService {
         UserError.of(UserErrorCode.INVALID_TOKEN, 'The refresh token is invalid, expired or revoked; sign in again', ['refreshToken']),
       );
     }
-    return this.signedIn(user, rotated.token);
+    return this.signedIn(user, rotated);
   }
 
-  /** Revokes the session (token family) of `refreshToken`; false when the token is unknown. */
-  logout(_ctx: UsersContext, refreshToken: string): Promise<boolean> {
-    return this.refreshTokens.revoke(refreshToken);
+  /**
+   * Revokes the session (token family) of `refreshToken` and, within seconds at the gateway, the
+   * access tokens issued to it; false when the token is unknown.
+   */
+  async logout(ctx: UsersContext, refreshToken: string): Promise<boolean> {
+    const familyId = await this.refreshTokens.revoke(refreshToken);
+    if (!familyId) return false;
+    await this.revocations.revokeSession(familyId);
+    ctx.log.info('signed out');
+    return true;
   }
 
-  private async signedIn(user: UserEntity, refreshToken: string): Promise<AuthPayload> {
-    const access = await this.accessTokens.sign(user);
+  private async signedIn(user: UserEntity, session: { token: string; familyId: string }): Promise<AuthPayload> {
+    const access = await this.accessTokens.sign(user, new Date(), session.familyId);
     return Object.assign(new AuthPayload(), {
       accessToken: access.token,
-      refreshToken,
+      refreshToken: session.token,
       expiresAt: access.expiresAt,
       user: toUser(user, true),
       errors: [],

@@ -49,12 +49,12 @@ export class RefreshTokenService {
     return { token: next.token, userId: current.userId, familyId: current.familyId, expiresAt: next.record.expiresAt };
   }
 
-  /** Revokes the family of `token` (logout); false when the token is unknown. */
-  async revoke(token: string): Promise<boolean> {
+  /** Revokes the family of `token` (logout) and returns its id; null when the token is unknown. */
+  async revoke(token: string): Promise<string | null> {
     const current = await this.store.findByHash(hashToken(token));
-    if (!current) return false;
+    if (!current) return null;
     await this.store.revokeFamily(current.familyId, this.now());
-    return true;
+    return current.familyId;
   }
 
   private create(userId: string, familyId: string): { token: string; record: RefreshTokenRecord } {

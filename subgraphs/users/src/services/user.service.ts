@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RevocationStore } from '../stores/revocation.store';
 import {
   connectionFrom,
   decodeCursor,
@@ -27,7 +28,10 @@ export function maySeePrivate(viewer: Viewer | null, user: User): boolean {
 
 /** Reading users and changing profiles and roles, with the access rules of the contract. */
 export class UserService {
-  constructor(private readonly users: UserStore) {}
+  constructor(
+    private readonly users: UserStore,
+    private readonly revocations?: RevocationStore,
+  ) {}
 
   /** The signed-in user, or null for anonymous callers. */
   async me(ctx: UsersContext): Promise<User | null> {
@@ -68,9 +72,14 @@ export class UserService {
     return this.saved(ctx, viewer.id, { name: input.name.trim() });
   }
 
-  /** Makes a user CUSTOMER or ADMIN (ADMIN only); takes effect at their next token refresh. */
+  /**
+   * Makes a user CUSTOMER or ADMIN (ADMIN only). Their access tokens issued before the change are
+   * revoked first (refused at the gateway within seconds; the next refresh carries the new role);
+   * if that cannot be recorded the role is not changed (SERVICE_UNAVAILABLE).
+   */
   async setRole(ctx: UsersContext, userId: string, role: Role): Promise<UserPayload> {
     const admin = requireAdmin(ctx);
+    if (this.revocations) await this.revocations.revokeUserBefore(userId, new Date());
     const payload = await this.saved(ctx, userId, { role }, ['userId']);
     if (payload.user) ctx.log.info({ userId, role, by: admin.id }, 'user role changed');
     return payload;
