@@ -58,6 +58,43 @@ describe('users subgraph: users, addresses and entities', () => {
     expect(recorder.queries.filter((q) => /from "users"/i.test(q))).toHaveLength(1);
   });
 
+  it("refuses another user's addresses through _entities with FORBIDDEN; the user and an ADMIN see them", async () => {
+    const [alice, bob] = await Promise.all([registerCustomer(subgraph, 'Alice'), registerCustomer(subgraph, 'Bob')]);
+    expect((await subgraph.call(ADD_ADDRESS, { input: homeAddress }, bob.viewer)).body.data!.addAddress.errors).toEqual([]);
+    const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id addresses { line1 postalCode } } } }`;
+    const r = [{ __typename: 'User', id: bob.user.id }];
+    const stranger = await subgraph.call(query, { r }, alice.viewer);
+    expect(stranger.body.errors).toEqual([expect.objectContaining({ path: ['_entities', 0, 'addresses'], extensions: { code: 'FORBIDDEN' } })]);
+    expect(stranger.text).not.toContain(homeAddress.line1);
+    expect((await subgraph.call(query, { r }, null)).body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    for (const viewer of [bob.viewer, adminViewer()]) {
+      const res = await subgraph.call(query, { r }, viewer);
+      expect(res.body).toEqual({ data: { _entities: [{ id: bob.user.id, addresses: [{ line1: homeAddress.line1, postalCode: homeAddress.postalCode }] }] } });
+    }
+  });
+
+  it('refuses NUL and other control characters in names and addresses with INVALID_INPUT, storing nothing', async () => {
+    const alice = await registerCustomer(subgraph, 'Alice');
+    const register = await subgraph.call(
+      `mutation($input: RegisterInput!) { register(input: $input) { user { id } errors { code } } }`,
+      { input: { email: `nul-${randomUUID()}@example.com`, name: 'Eve\u0000', password: 'correct horse battery' } },
+    );
+    expect(register.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'INVALID_INPUT', field: ['input', 'name'] } })]);
+    for (const [change, field] of [
+      [{ recipient: 'Ada\u0000' }, 'recipient'],
+      [{ line1: '12 St James\nSq' }, 'line1'],
+      [{ city: 'Lon\u0007don' }, 'city'],
+      [{ label: 'Home\u009b' }, 'label'],
+    ] as const) {
+      const res = await subgraph.call(ADD_ADDRESS, { input: { ...homeAddress, ...change } }, alice.viewer);
+      expect(res.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'INVALID_INPUT', field: ['input', field] } })]);
+      expect(res.text).not.toMatch(/stack|invalid byte sequence/);
+    }
+    const update = await subgraph.call(`mutation { updateProfile(input: { name: "Al\\u0000ice" }) { user { name } } }`, {}, alice.viewer);
+    expect(update.body.errors?.[0].extensions).toEqual({ code: 'INVALID_INPUT', field: ['input', 'name'] });
+    expect(await subgraph.service.dataSource.query('SELECT count(*)::int AS n FROM addresses WHERE user_id = $1', [alice.user.id])).toEqual([{ n: 0 }]);
+  });
+
   it("refuses another user's email with FORBIDDEN on that field, but shows the rest", async () => {
     const [alice, bob] = await Promise.all([registerCustomer(subgraph, 'Alice'), registerCustomer(subgraph, 'Bob')]);
     const res = await subgraph.call(ENTITIES, { representations: [{ __typename: 'User', id: bob.user.id }] }, alice.viewer);
