@@ -2,7 +2,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { baseConfigSchema, DEV_INTERNAL_TOKEN_PRIVATE_KEY, loadConfig, port } from '@shopgraph/kit';
 
-export const gatewayConfigSchema = baseConfigSchema.extend({
+// The gateway signs internal tokens and never verifies them: it holds no INTERNAL_TOKEN_PUBLIC_KEYS.
+export const gatewayConfigSchema = baseConfigSchema.omit({ INTERNAL_TOKEN_PUBLIC_KEYS: true }).extend({
   PORT: port(4000),
   /**
    * Ed25519 private key (PKCS#8 PEM, `\n` escapes allowed) the gateway signs internal tokens with;

@@ -1,4 +1,4 @@
-import { createTestDatabase, gql, stackEnv, TEST_INTERNAL_SECRET, uniqueId } from '@shopgraph/testkit';
+import { createTestDatabase, gql, namespaceEnv, stackEnv, TEST_INTERNAL_PUBLIC_KEYS, TEST_PRODUCTION_INTERNAL_PRIVATE_KEY, uniqueId } from '@shopgraph/testkit';
 import { createUsersService, loadUsersConfig } from '@shopgraph/users';
 import { seedUsers } from '@shopgraph/users/dist/seed';
 import { createGateway, type Gateway } from '../src/gateway';
@@ -32,11 +32,12 @@ beforeAll(async () => {
   users = await createUsersService(
     loadUsersConfig({
       NODE_ENV: 'test',
+      ...namespaceEnv(),
       LOG_LEVEL: 'silent',
       PORT: '0',
       DATABASE_URL: db.url,
       REDIS_URL: stackEnv.redisUrl,
-      INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET,
+      INTERNAL_TOKEN_PUBLIC_KEYS: TEST_INTERNAL_PUBLIC_KEYS,
     }),
   );
   const started = await users.start();
@@ -45,9 +46,9 @@ beforeAll(async () => {
   gateway = createGateway(
     loadGatewayConfig({
       NODE_ENV: 'development',
+      ...namespaceEnv(),
       LOG_LEVEL: 'silent',
       PORT: '0',
-      INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET,
       JWKS_URL: `http://127.0.0.1:${started.port}/.well-known/jwks.json`,
       USERS_SUBGRAPH_URL: usersUrl,
     }),
@@ -182,9 +183,11 @@ describe('users through the gateway', () => {
       prod = createGateway(
         loadGatewayConfig({
           NODE_ENV: 'production',
+          ...namespaceEnv(),
           LOG_LEVEL: 'silent',
           PORT: '0',
-          INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET,
+          // The development key is refused in production: this process's test key, which users also accepts.
+          INTERNAL_TOKEN_PRIVATE_KEY: TEST_PRODUCTION_INTERNAL_PRIVATE_KEY,
           JWKS_URL: new URL('/.well-known/jwks.json', usersUrl).toString(),
           USERS_SUBGRAPH_URL: usersUrl,
         }),

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { DEV_INTERNAL_TOKEN_PRIVATE_KEY, INTERNAL_TOKEN_HEADER, Namespace, signInternalToken, type InternalTokenExtras, type Viewer } from '@shopgraph/kit';
+import { DEV_INTERNAL_TOKEN_PRIVATE_KEY, DEV_INTERNAL_TOKEN_PUBLIC_KEY, INTERNAL_TOKEN_HEADER, Namespace, signInternalToken, type InternalTokenExtras, type Viewer } from '@shopgraph/kit';
 
 /** Connection settings of the local stack (infra/stack), overridable like the services' own. */
 export const stackEnv = {
@@ -19,6 +19,14 @@ export const TEST_INTERNAL_SECRET = 'shopgraph-test-internal-token-secret';
 
 /** Private key test callers sign internal tokens with: the development key every test process verifies with by default. */
 export const TEST_INTERNAL_PRIVATE_KEY = DEV_INTERNAL_TOKEN_PRIVATE_KEY;
+
+// A key pair made for this test process only (never in the repo), for gateways a test starts with
+// NODE_ENV=production, where the development key is refused.
+const ephemeral = generateKeyPairSync('ed25519');
+/** Private key of a production-mode gateway in tests (this process only). */
+export const TEST_PRODUCTION_INTERNAL_PRIVATE_KEY = ephemeral.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+/** What test subgraphs verify with: the development public key and this process's production-mode one. */
+export const TEST_INTERNAL_PUBLIC_KEYS = `${DEV_INTERNAL_TOKEN_PUBLIC_KEY}\n${ephemeral.publicKey.export({ type: 'spki', format: 'pem' }).toString()}`;
 
 /** A unique, lowercase id for names that tests must not share (databases, topics, emails). */
 export function uniqueId(prefix = 't'): string {
