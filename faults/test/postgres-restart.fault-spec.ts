@@ -48,9 +48,14 @@ async function sagaLatencies(n: number): Promise<number[]> {
 }
 
 async function metric(name: PgSubgraph, metricName: string): Promise<number> {
-  const text = await fetch(`${shop.services[name].url}/metrics`).then((r) => r.text());
+  const res = await fetch(`${shop.services[name].url}/metrics`);
+  const text = await res.text();
   const line = text.split('\n').find((l) => l.startsWith(`${metricName} `) || l.startsWith(`${metricName}{`));
-  return line ? Number(line.split(' ').pop()) : NaN;
+  if (!line) {
+    const related = text.split('\n').filter((l) => l.includes('outbox')).join('\n');
+    throw new Error(`${name} /metrics (HTTP ${res.status}) has no ${metricName}; outbox lines:\n${related || text.slice(0, 500)}`);
+  }
+  return Number(line.split(' ').pop());
 }
 
 it('after PostgreSQL is down longer than a retry and back, every relay listens again and the saga is as fast as before', async () => {

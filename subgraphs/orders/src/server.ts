@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
 import type { Admin, Consumer, Producer } from 'kafkajs';
 import { createDataSource, createLogger, createMetricsRegistry, createRedis, createSubgraphServer, namespaceOf, openDatabase, postgresDeadlines, redisDeadlines } from '@shopgraph/kit';
-import { createKafka, createProducer, ensureTopics, PostgresOutboxRelay, startConsumer, topicsIn, type EventEnvelope } from '@shopgraph/events';
+import { createKafka, createProducer, ensureTopics, PostgresOutboxRelay, startConsumer, topicsIn, type EventEnvelope, type RunningConsumer } from '@shopgraph/events';
 import type { OrdersConfig } from './config';
 import { createLoaders, type OrdersContext, type OrdersServices } from './context';
 import { entities } from './entities';
@@ -70,7 +70,8 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
   const kafkaAdmin = admin;
   const kafkaProducer = producer;
 
-  const relay = new PostgresOutboxRelay({ dataSource, url: config.DATABASE_URL, producer: kafkaProducer, namespace: ns, log });
+  // outbox_backlog comes from SagaMetrics here.
+  const relay = new PostgresOutboxRelay({ dataSource, url: config.DATABASE_URL, producer: kafkaProducer, namespace: ns, log, metrics, backlogGauge: false });
   const sagaMetrics = new SagaMetrics(metrics, () => relay.backlog());
   const orderStore = new OrderStore(dataSource);
   const replica = new ProductReplicaStore(dataSource);
@@ -104,7 +105,7 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
     sagaActivity?.seen();
   };
   const topics = [...(consumes.has('products') ? [Topics.products] : []), ...(consumes.has('saga') ? [Topics.inventory, Topics.payments] : [])];
-  let consumer: { consumer: Consumer; stop: () => Promise<void> } | null = null;
+  let consumer: RunningConsumer | null = null;
 
   const server = createSubgraphServer<OrdersContext>({
     name: 'orders',
@@ -116,7 +117,9 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
       postgres: () => dataSource.query('SELECT 1'),
       redis: () => redis.ping(),
       kafka: () => kafkaAdmin.describeCluster(),
+      consumer: async () => consumer?.check(),
     },
+    health: { liveness: { consumer: async () => consumer?.live() }, degraded: { outboxListener: () => relay.checkListening() } },
     context: (base) => ({ ...base, services, loaders: createLoaders(orderStore, services) }),
   });
 
@@ -145,13 +148,12 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
         sweeper.start();
         if (topics.length > 0) {
           // Only the product replica reads a brand-new group's history; saga replies start at the newest offset (README: KAFKA_FROM_BEGINNING).
-          consumer = await startConsumer({ kafka, groupId: ns.group(config.KAFKA_GROUP_ID), topics, log, handle, fromBeginning: config.KAFKA_FROM_BEGINNING ? [Topics.products] : false });
+          consumer = await startConsumer({ kafka, groupId: ns.group(config.KAFKA_GROUP_ID), topics, log, handle, fromBeginning: config.KAFKA_FROM_BEGINNING ? [Topics.products] : false, metrics });
           if (sagaActivity) {
-            const { consumer: kafkaConsumer } = consumer;
-            kafkaConsumer.on(kafkaConsumer.events.FETCH, () => sagaActivity.seen());
-            // A consumer that restarts itself after a crash reports its fetches through health().
-            const running = consumer as { health?: () => { lastFetchAt: number | null } };
-            if (running.health) sagaActivity.probe = () => running.health!().lastFetchAt;
+            // onFetch hears every fetch across the consumer's restarts (a kafkajs listener would only hear the first consumer's).
+            const running = consumer;
+            running.onFetch(() => sagaActivity.seen());
+            sagaActivity.probe = () => running.health().lastFetchAt;
           }
         }
         return await server.start();
