@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
-import type { Admin, Consumer, Producer } from 'kafkajs';
+import type { Admin, Producer } from 'kafkajs';
 import { createDataSource, createLogger, createMetricsRegistry, createRedis, createSubgraphServer, namespaceOf, openDatabase, postgresDeadlines, redisDeadlines } from '@shopgraph/kit';
 import { createKafka, createProducer, ensureTopics, PostgresOutboxRelay, startConsumer, topicsIn, type EventEnvelope, type RunningConsumer } from '@shopgraph/events';
 import type { OrdersConfig } from './config';
