@@ -27,6 +27,7 @@ import { AccessTokenVerifier } from './auth';
 import type { GatewayConfig } from './config';
 import { createAdminServer, createEdge, mountPublicHealth } from './edge';
 import { RevocationList } from './edge/revocation';
+import { loadTrustedDocuments, RedisDocumentCache, trustedDocumentsPlugin } from './edge/trusted-documents';
 import { createLiveOrderTracking } from './subscriptions';
 import { createSubgraphGuardMetrics, SubgraphGuard, type SubgraphGuardMetrics } from './subgraph-guard';
 
@@ -131,6 +132,12 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
     failMode: config.REVOCATION_FAIL_MODE,
     log,
   });
+  // APQ documents in Redis, shared by every replica; trusted-documents mode runs only the manifests' operations.
+  const apqCache = config.APQ_ENABLED ? new RedisDocumentCache(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, namespaceOf(config).key('gateway:apq:'), log) : null;
+  const trusted =
+    config.TRUSTED_DOCUMENTS === 'enforce'
+      ? trustedDocumentsPlugin<GatewayContext>(loadTrustedDocuments(config.TRUSTED_DOCUMENTS_PATHS.split(',').map((p) => p.trim()).filter(Boolean)))
+      : null;
   const verifier = new AccessTokenVerifier(config.JWKS_URL, config.ACCESS_TOKEN_ISSUER, config.ACCESS_TOKEN_AUDIENCE, revocations);
 
   const guardMetrics: SubgraphGuardMetrics = createSubgraphGuardMetrics(metrics);
@@ -175,7 +182,9 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
     hideSchemaDetailsFromClientErrors: production,
     // Token limit while parsing; the other limits are measured by the edge plugin before validation.
     parseOptions: edge.parseOptions,
+    persistedQueries: apqCache ? { cache: apqCache, ttl: config.APQ_TTL_SECONDS } : false,
     plugins: [
+      ...(trusted ? [trusted] : []),
       edge.plugin,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
@@ -231,6 +240,7 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
       await apollo.start();
       await edge.start();
       await revocations.start();
+      await apqCache?.start();
       await liveOrders.start();
       loaded = true;
       app.use(
@@ -264,6 +274,7 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
       await admin.stop();
       await edge.stop();
       await revocations.stop();
+      await apqCache?.stop();
     },
   };
 }

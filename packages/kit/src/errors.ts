@@ -17,6 +17,8 @@ const CLIENT_SAFE_CODES = new Set([
   'RATE_LIMITED',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
+  // Trusted-documents mode at the gateway: the operation is not in the manifest.
+  'OPERATION_NOT_ALLOWED',
   'OPERATION_RESOLUTION_FAILURE',
   'QUERY_TOO_COMPLEX',
   // The gateway's own answer for fields of a subgraph that is down or too slow (names the subgraph, never a host).
