@@ -31,6 +31,7 @@ RUN mkdir -p /out/schema \
  && for dir in packages/* "$SERVICE"; do \
       if [ -d "$dir/dist" ]; then mkdir -p "/out/$dir" && cp -R "$dir/dist" "/out/$dir/"; fi; \
     done \
+ && if [ -f "$SERVICE/trusted-documents.json" ]; then cp "$SERVICE/trusted-documents.json" "/out/$SERVICE/"; fi \
  && if [ -d schema ]; then cp -R schema/. /out/schema/; fi \
  && if [ "$SERVICE" = gateway ] && [ ! -f /out/schema/supergraph.graphql ]; then \
       echo 'schema/supergraph.graphql is missing: run `npm run compose` and commit it' >&2; exit 1; \
