@@ -35,7 +35,8 @@ export class AccessTokenVerifier {
         try {
           revoked = await this.revocations.isRevoked({ sub: payload.sub, sid, iatMs });
         } catch (error) {
-          if (error instanceof RevocationUnavailableError) throw serviceUnavailable('Sign-in cannot be checked right now; try again shortly', 2);
+          if (error instanceof RevocationUnavailableError)
+            throw serviceUnavailable('Sign-in cannot be checked right now; try again shortly', 2);
           throw error;
         }
         if (revoked) throw unauthenticated('Access token revoked; sign in again');

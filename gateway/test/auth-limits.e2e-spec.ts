@@ -140,10 +140,14 @@ describe('login and registration limits', () => {
     const owner = newClient();
     const limited = await call(owner, LOGIN, { input: { email: account.email, password: PASSWORD } });
     expect(limited.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 1 });
-    const ok = await eventually(async () => {
-      const res = await call(owner, LOGIN, { input: { email: account.email, password: PASSWORD } });
-      return res.body.data?.login?.accessToken ? res : undefined;
-    }, 3000, 250);
+    const ok = await eventually(
+      async () => {
+        const res = await call(owner, LOGIN, { input: { email: account.email, password: PASSWORD } });
+        return res.body.data?.login?.accessToken ? res : undefined;
+      },
+      3000,
+      250,
+    );
     expect(ok.body.data!.login.errors).toEqual([]);
   });
 
@@ -155,7 +159,10 @@ describe('login and registration limits', () => {
     }
     const account = await registered();
     const refused = await call(sprayer, LOGIN, { input: { email: account.email, password: PASSWORD } });
-    expect(refused.body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/from this client/), extensions: { code: 'RATE_LIMITED' } });
+    expect(refused.body.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/from this client/),
+      extensions: { code: 'RATE_LIMITED' },
+    });
     const fine = await call(newClient(), LOGIN, { input: { email: account.email, password: PASSWORD } });
     expect(fine.body.data!.login.errors).toEqual([]);
   });

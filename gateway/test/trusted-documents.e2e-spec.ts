@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createTestDatabase, gql, namespaceEnv, stackEnv, uniqueId } from '@shopgraph/testkit';
+import { createTestDatabase, namespaceEnv, stackEnv, uniqueId } from '@shopgraph/testkit';
 import { createUsersService, loadUsersConfig } from '@shopgraph/users';
 import { createGateway, type Gateway } from '../src/gateway';
 import { loadGatewayConfig } from '../src/config';
@@ -25,14 +25,19 @@ let replicaB: string;
 
 const post = async (url: string, body: Record<string, unknown>) => {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as { data?: Record<string, any> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { data?: Record<string, any> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] },
+  };
 };
 const persisted = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
 
 beforeAll(async () => {
   db = await createTestDatabase('gw_trusted');
   const ns = namespaceEnv();
-  users = await createUsersService(loadUsersConfig({ NODE_ENV: 'test', ...ns, LOG_LEVEL: 'silent', PORT: '0', DATABASE_URL: db.url, REDIS_URL: stackEnv.redisUrl }));
+  users = await createUsersService(
+    loadUsersConfig({ NODE_ENV: 'test', ...ns, LOG_LEVEL: 'silent', PORT: '0', DATABASE_URL: db.url, REDIS_URL: stackEnv.redisUrl }),
+  );
   const started = await users.start();
   const start = async (env: Record<string, string>) => {
     const gateway = createGateway(
@@ -67,7 +72,10 @@ describe('trusted documents (TRUSTED_DOCUMENTS=enforce)', () => {
     expect(byHash).toEqual({ status: 200, body: { data: { me: null } } });
     const byText = await post(enforcing, { query: ME.body });
     expect(byText).toEqual({ status: 200, body: { data: { me: null } } });
-    const login = await post(enforcing, { extensions: persisted(LOGIN.id), variables: { input: { email: `${uniqueId('x')}@example.com`, password: 'Wrong-pass1' } } });
+    const login = await post(enforcing, {
+      extensions: persisted(LOGIN.id),
+      variables: { input: { email: `${uniqueId('x')}@example.com`, password: 'Wrong-pass1' } },
+    });
     expect(login.body.data!.login.errors[0].code).toBe('INVALID_CREDENTIALS');
   });
 
@@ -84,7 +92,11 @@ describe('trusted documents (TRUSTED_DOCUMENTS=enforce)', () => {
     expect(unknownHash.status).toBe(400);
     expect(unknownHash.body.errors![0].extensions!.code).toBe('PERSISTED_QUERY_NOT_FOUND');
     // A trusted hash with a different text runs the manifest's text, never the sent one.
-    const swapped = await post(enforcing, { query: REGISTER, extensions: persisted(ME.id), variables: { input: { email, password: 'correct horse 42', name: 'Eve' } } });
+    const swapped = await post(enforcing, {
+      query: REGISTER,
+      extensions: persisted(ME.id),
+      variables: { input: { email, password: 'correct horse 42', name: 'Eve' } },
+    });
     expect(swapped.body.data).toEqual({ me: null });
     // Whitespace matters: the hash is of the exact text.
     expect((await post(enforcing, { query: `${ME.body} ` })).body.errors![0].extensions!.code).toBe('OPERATION_NOT_ALLOWED');
@@ -93,7 +105,10 @@ describe('trusted documents (TRUSTED_DOCUMENTS=enforce)', () => {
   it('refuses to load a manifest whose id is not the sha256 of its body', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'manifest-'));
     const file = path.join(dir, 'm.json');
-    writeFileSync(file, JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: ME.id, name: 'Evil', body: REGISTER }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: ME.id, name: 'Evil', body: REGISTER }] }),
+    );
     expect(() => loadTrustedDocuments([file])).toThrow(/not the sha256/);
   });
 });

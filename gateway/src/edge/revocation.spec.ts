@@ -9,7 +9,15 @@ describe('RevocationList (real Redis)', () => {
   const redis = new Redis(stackEnv.redisUrl);
   const lists: RevocationList[] = [];
   const list = async (prefix: string, options: Partial<ConstructorParameters<typeof RevocationList>[0]> = {}) => {
-    const l = new RevocationList({ redisUrl: stackEnv.redisUrl, commandTimeoutMs: 500, keyPrefix: prefix, cacheMs: 0, failMode: 'open', log, ...options });
+    const l = new RevocationList({
+      redisUrl: stackEnv.redisUrl,
+      commandTimeoutMs: 500,
+      keyPrefix: prefix,
+      cacheMs: 0,
+      failMode: 'open',
+      log,
+      ...options,
+    });
     lists.push(l);
     await l.start();
     return l;

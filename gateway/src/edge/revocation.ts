@@ -68,7 +68,10 @@ export class RevocationList {
     if (!entry || now - entry.at >= this.options.cacheMs) {
       const { keyPrefix } = this.options;
       try {
-        const [userBefore, session] = await this.redis.mget(`${keyPrefix}user:${token.sub}`, token.sid ? `${keyPrefix}sid:${token.sid}` : `${keyPrefix}sid:-`);
+        const [userBefore, session] = await this.redis.mget(
+          `${keyPrefix}user:${token.sub}`,
+          token.sid ? `${keyPrefix}sid:${token.sid}` : `${keyPrefix}sid:-`,
+        );
         entry = { at: now, userBefore: Number(userBefore ?? 0) || 0, sessionRevoked: session !== null && !!token.sid };
       } catch (error) {
         this.warn(error);

@@ -28,7 +28,8 @@ export function loadTrustedDocuments(paths: string[]): Map<string, ManifestOpera
       throw new Error(`${path}: not an apollo-persisted-query-manifest version 1`);
     }
     for (const op of manifest.operations) {
-      if (typeof op.body !== 'string' || sha256(op.body) !== op.id) throw new Error(`${path}: operation ${op.name ?? op.id} has an id that is not the sha256 of its body`);
+      if (typeof op.body !== 'string' || sha256(op.body) !== op.id)
+        throw new Error(`${path}: operation ${op.name ?? op.id} has an id that is not the sha256 of its body`);
       documents.set(op.id, op);
     }
   }
@@ -62,7 +63,9 @@ export function trustedDocumentsPlugin<C extends { clientIp?: string }>(document
         request.query = trusted.body;
         return {};
       }
-      const error = refusal(typeof persisted === 'string' && request.query === undefined ? 'PERSISTED_QUERY_NOT_FOUND' : 'OPERATION_NOT_ALLOWED');
+      const error = refusal(
+        typeof persisted === 'string' && request.query === undefined ? 'PERSISTED_QUERY_NOT_FOUND' : 'OPERATION_NOT_ALLOWED',
+      );
       request.query = '{ __typename }';
       if (request.extensions) delete request.extensions.persistedQuery;
       request.operationName = undefined;
@@ -98,7 +101,14 @@ export class RedisDocumentCache implements DocumentCache {
     private readonly prefix: string,
     private readonly log: Logger,
   ) {
-    this.redis = new Redis(redisUrl, { lazyConnect: true, commandTimeout: commandTimeoutMs, connectTimeout: 2000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: (n) => Math.min(n * 200, 2000) });
+    this.redis = new Redis(redisUrl, {
+      lazyConnect: true,
+      commandTimeout: commandTimeoutMs,
+      connectTimeout: 2000,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: (n) => Math.min(n * 200, 2000),
+    });
     this.redis.on('error', (error) => this.warn(error));
   }
 

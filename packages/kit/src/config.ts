@@ -91,13 +91,16 @@ export function internalTokenKeyProblems(
   const problems: string[] = [];
   const production = config.NODE_ENV === 'production';
   if (config.INTERNAL_TOKEN_PUBLIC_KEYS !== undefined) {
-    const blocks = unescapePem(config.INTERNAL_TOKEN_PUBLIC_KEYS).match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ?? [];
+    const blocks =
+      unescapePem(config.INTERNAL_TOKEN_PUBLIC_KEYS).match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ?? [];
     if (blocks.length === 0) problems.push('INTERNAL_TOKEN_PUBLIC_KEYS: holds no PEM public key (-----BEGIN PUBLIC KEY-----)');
     for (const block of blocks) {
       try {
         const key = createPublicKey(block);
-        if (key.asymmetricKeyType !== 'ed25519') problems.push(`INTERNAL_TOKEN_PUBLIC_KEYS: must be Ed25519 keys (got ${key.asymmetricKeyType})`);
-        else if (production && spki(key) === DEV_PUBLIC_SPKI) problems.push('INTERNAL_TOKEN_PUBLIC_KEYS: the development key shipped in the repository is refused in production');
+        if (key.asymmetricKeyType !== 'ed25519')
+          problems.push(`INTERNAL_TOKEN_PUBLIC_KEYS: must be Ed25519 keys (got ${key.asymmetricKeyType})`);
+        else if (production && spki(key) === DEV_PUBLIC_SPKI)
+          problems.push('INTERNAL_TOKEN_PUBLIC_KEYS: the development key shipped in the repository is refused in production');
       } catch {
         problems.push('INTERNAL_TOKEN_PUBLIC_KEYS: a PEM block does not parse');
       }
@@ -106,14 +109,18 @@ export function internalTokenKeyProblems(
   if (config.INTERNAL_TOKEN_PRIVATE_KEY !== undefined) {
     try {
       const key = createPrivateKey(unescapePem(config.INTERNAL_TOKEN_PRIVATE_KEY));
-      if (key.asymmetricKeyType !== 'ed25519') problems.push(`INTERNAL_TOKEN_PRIVATE_KEY: must be an Ed25519 key (got ${key.asymmetricKeyType})`);
-      else if (production && spki(createPublicKey(key)) === DEV_PUBLIC_SPKI) problems.push('INTERNAL_TOKEN_PRIVATE_KEY: the development key shipped in the repository is refused in production');
+      if (key.asymmetricKeyType !== 'ed25519')
+        problems.push(`INTERNAL_TOKEN_PRIVATE_KEY: must be an Ed25519 key (got ${key.asymmetricKeyType})`);
+      else if (production && spki(createPublicKey(key)) === DEV_PUBLIC_SPKI)
+        problems.push('INTERNAL_TOKEN_PRIVATE_KEY: the development key shipped in the repository is refused in production');
     } catch {
       problems.push('INTERNAL_TOKEN_PRIVATE_KEY: does not parse as a PKCS#8 PEM private key');
     }
   }
   if (production && env.INTERNAL_TOKEN_SECRET) {
-    problems.push('INTERNAL_TOKEN_SECRET: no longer used; set INTERNAL_TOKEN_PRIVATE_KEY (gateway) and INTERNAL_TOKEN_PUBLIC_KEYS (subgraphs)');
+    problems.push(
+      'INTERNAL_TOKEN_SECRET: no longer used; set INTERNAL_TOKEN_PRIVATE_KEY (gateway) and INTERNAL_TOKEN_PUBLIC_KEYS (subgraphs)',
+    );
   }
   return problems;
 }

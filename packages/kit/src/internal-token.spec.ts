@@ -12,7 +12,10 @@ import {
 
 const pair = () => {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  return { pub: publicKey.export({ type: 'spki', format: 'pem' }).toString(), priv: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+  return {
+    pub: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    priv: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
 };
 const gateway = pair();
 const other = pair();
@@ -21,7 +24,10 @@ describe('internal tokens (EdDSA, gateway-signed)', () => {
   it('round-trips the viewer and client address for the intended subgraph', async () => {
     const token = await signInternalToken(gateway.priv, 'users', { id: 'u1', role: 'ADMIN' }, 60, { clientIp: '203.0.113.7' });
     await expect(verifyInternalToken(gateway.pub, token, 'users')).resolves.toEqual({ id: 'u1', role: 'ADMIN' });
-    await expect(verifyInternalTokenClaims(gateway.pub, token, 'users')).resolves.toEqual({ viewer: { id: 'u1', role: 'ADMIN' }, clientIp: '203.0.113.7' });
+    await expect(verifyInternalTokenClaims(gateway.pub, token, 'users')).resolves.toEqual({
+      viewer: { id: 'u1', role: 'ADMIN' },
+      clientIp: '203.0.113.7',
+    });
   });
 
   it('carries no viewer for anonymous requests', async () => {
@@ -67,7 +73,10 @@ describe('internal tokens (EdDSA, gateway-signed)', () => {
     await expect(verifyInternalToken(both, oldToken, 'users')).resolves.toEqual({ id: 'u1', role: 'CUSTOMER' });
     await expect(verifyInternalToken(both, newToken, 'users')).resolves.toEqual({ id: 'u2', role: 'CUSTOMER' });
     // One-line env values with literal \n work too.
-    await expect(verifyInternalToken(gateway.pub.replace(/\n/g, '\\n'), newToken, 'users')).resolves.toEqual({ id: 'u2', role: 'CUSTOMER' });
+    await expect(verifyInternalToken(gateway.pub.replace(/\n/g, '\\n'), newToken, 'users')).resolves.toEqual({
+      id: 'u2',
+      role: 'CUSTOMER',
+    });
     expect(await internalTokenKeyId(gateway.priv)).toBe(await internalTokenKeyId(gateway.pub));
   });
 
@@ -79,7 +88,9 @@ describe('internal tokens (EdDSA, gateway-signed)', () => {
 
 describe('internal-token keys in configuration', () => {
   const schema = baseConfigSchema.extend({});
-  const gatewaySchema = baseConfigSchema.extend({ INTERNAL_TOKEN_PRIVATE_KEY: baseConfigSchema.shape.INTERNAL_TOKEN_PUBLIC_KEYS.removeDefault().default(DEV_INTERNAL_TOKEN_PRIVATE_KEY) });
+  const gatewaySchema = baseConfigSchema.extend({
+    INTERNAL_TOKEN_PRIVATE_KEY: baseConfigSchema.shape.INTERNAL_TOKEN_PUBLIC_KEYS.removeDefault().default(DEV_INTERNAL_TOKEN_PRIVATE_KEY),
+  });
 
   it('defaults to the development key pair outside production', () => {
     expect(loadConfig(schema, { NODE_ENV: 'development' }).INTERNAL_TOKEN_PUBLIC_KEYS).toBe(DEV_INTERNAL_TOKEN_PUBLIC_KEY);
@@ -88,20 +99,42 @@ describe('internal-token keys in configuration', () => {
 
   it('refuses in production the development keys (default or set explicitly, escaped or not) and any leftover shared secret', () => {
     expect(() => loadConfig(schema, { NODE_ENV: 'production' })).toThrow(/INTERNAL_TOKEN_PUBLIC_KEYS: the development key/);
-    expect(() => loadConfig(schema, { NODE_ENV: 'production', INTERNAL_TOKEN_PUBLIC_KEYS: DEV_INTERNAL_TOKEN_PUBLIC_KEY.replace(/\n/g, '\\n') })).toThrow(/development key/);
-    expect(() => loadConfig(schema, { NODE_ENV: 'production', INTERNAL_TOKEN_PUBLIC_KEYS: `${gateway.pub}\n${DEV_INTERNAL_TOKEN_PUBLIC_KEY}` })).toThrow(/development key/);
-    expect(() => loadConfig(gatewaySchema, { NODE_ENV: 'production', INTERNAL_TOKEN_PUBLIC_KEYS: gateway.pub })).toThrow(/INTERNAL_TOKEN_PRIVATE_KEY: the development key/);
-    // The defaults that used to ship in docker-compose.yml and k8s/overlays/dev.
-    expect(() => loadConfig(schema, { NODE_ENV: 'production', INTERNAL_TOKEN_PUBLIC_KEYS: gateway.pub, INTERNAL_TOKEN_SECRET: 'dev-only-change-me-please-32chars' })).toThrow(
-      /INTERNAL_TOKEN_SECRET: no longer used/,
+    expect(() =>
+      loadConfig(schema, { NODE_ENV: 'production', INTERNAL_TOKEN_PUBLIC_KEYS: DEV_INTERNAL_TOKEN_PUBLIC_KEY.replace(/\n/g, '\\n') }),
+    ).toThrow(/development key/);
+    expect(() =>
+      loadConfig(schema, { NODE_ENV: 'production', INTERNAL_TOKEN_PUBLIC_KEYS: `${gateway.pub}\n${DEV_INTERNAL_TOKEN_PUBLIC_KEY}` }),
+    ).toThrow(/development key/);
+    expect(() => loadConfig(gatewaySchema, { NODE_ENV: 'production', INTERNAL_TOKEN_PUBLIC_KEYS: gateway.pub })).toThrow(
+      /INTERNAL_TOKEN_PRIVATE_KEY: the development key/,
     );
+    // The defaults that used to ship in docker-compose.yml and k8s/overlays/dev.
+    expect(() =>
+      loadConfig(schema, {
+        NODE_ENV: 'production',
+        INTERNAL_TOKEN_PUBLIC_KEYS: gateway.pub,
+        INTERNAL_TOKEN_SECRET: 'dev-only-change-me-please-32chars',
+      }),
+    ).toThrow(/INTERNAL_TOKEN_SECRET: no longer used/);
   });
 
   it('accepts real Ed25519 keys in production and refuses other key types or garbage anywhere', () => {
-    expect(loadConfig(gatewaySchema, { NODE_ENV: 'production', INTERNAL_TOKEN_PUBLIC_KEYS: gateway.pub, INTERNAL_TOKEN_PRIVATE_KEY: gateway.priv }).INTERNAL_TOKEN_PRIVATE_KEY).toBe(gateway.priv);
+    expect(
+      loadConfig(gatewaySchema, {
+        NODE_ENV: 'production',
+        INTERNAL_TOKEN_PUBLIC_KEYS: gateway.pub,
+        INTERNAL_TOKEN_PRIVATE_KEY: gateway.priv,
+      }).INTERNAL_TOKEN_PRIVATE_KEY,
+    ).toBe(gateway.priv);
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    expect(internalTokenKeyProblems({ NODE_ENV: 'development', INTERNAL_TOKEN_PUBLIC_KEYS: rsa })).toEqual(['INTERNAL_TOKEN_PUBLIC_KEYS: must be Ed25519 keys (got rsa)']);
-    expect(internalTokenKeyProblems({ NODE_ENV: 'development', INTERNAL_TOKEN_PUBLIC_KEYS: 'a-32-character-shared-secret!!!!' })).toHaveLength(1);
-    expect(internalTokenKeyProblems({ NODE_ENV: 'development', INTERNAL_TOKEN_PRIVATE_KEY: 'not a key' })).toEqual(['INTERNAL_TOKEN_PRIVATE_KEY: does not parse as a PKCS#8 PEM private key']);
+    expect(internalTokenKeyProblems({ NODE_ENV: 'development', INTERNAL_TOKEN_PUBLIC_KEYS: rsa })).toEqual([
+      'INTERNAL_TOKEN_PUBLIC_KEYS: must be Ed25519 keys (got rsa)',
+    ]);
+    expect(
+      internalTokenKeyProblems({ NODE_ENV: 'development', INTERNAL_TOKEN_PUBLIC_KEYS: 'a-32-character-shared-secret!!!!' }),
+    ).toHaveLength(1);
+    expect(internalTokenKeyProblems({ NODE_ENV: 'development', INTERNAL_TOKEN_PRIVATE_KEY: 'not a key' })).toEqual([
+      'INTERNAL_TOKEN_PRIVATE_KEY: does not parse as a PKCS#8 PEM private key',
+    ]);
   });
 });

@@ -67,7 +67,10 @@ export class LoginAttemptStore {
         .multi()
         .set(`${this.prefix}fails:${account}`, '0', 'EX', this.limits.windowSeconds, 'NX')
         .incr(`${this.prefix}fails:${account}`);
-      if (client) tx.set(`${this.prefix}client-fails:${client}`, '0', 'EX', this.limits.windowSeconds, 'NX').incr(`${this.prefix}client-fails:${client}`);
+      if (client)
+        tx.set(`${this.prefix}client-fails:${client}`, '0', 'EX', this.limits.windowSeconds, 'NX').incr(
+          `${this.prefix}client-fails:${client}`,
+        );
       const results = await tx.exec();
       const [error, count] = results?.[1] ?? [new Error('Redis transaction aborted'), 0];
       if (error) throw error;
