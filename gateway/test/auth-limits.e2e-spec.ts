@@ -120,6 +120,22 @@ describe('revocation of access tokens', () => {
   });
 });
 
+describe('stolen refresh tokens', () => {
+  it("reusing a rotated refresh token revokes the session's current access token too", async () => {
+    const ip = newClient();
+    const account = await registered(ip);
+    const rotated = (await call(ip, REFRESH, { t: account.refreshToken })).body.data!.refreshToken;
+    expect((await call(ip, ME, {}, rotated.accessToken)).body.data!.me).toMatchObject({ id: account.user.id });
+    // The old refresh token comes back (a thief, or the victim after the thief): the family dies.
+    const reuse = (await call(ip, REFRESH, { t: account.refreshToken })).body.data!.refreshToken;
+    expect(reuse.errors).toEqual([{ code: 'INVALID_TOKEN' }]);
+    await eventually(async () => {
+      const res = await call(ip, ME, {}, rotated.accessToken);
+      return res.body.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED' ? res : undefined;
+    }, 3000);
+  });
+});
+
 describe('login and registration limits', () => {
   it(`registration: ${REGISTER_LIMIT} per client pass, the next is RATE_LIMITED with retryAfter; another client still registers`, async () => {
     const ip = newClient();

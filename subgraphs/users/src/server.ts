@@ -53,7 +53,11 @@ export async function createUsersService(config: UsersConfig): Promise<UsersServ
       auth: new AuthService(
         userStore,
         accessTokens,
-        new RefreshTokenService(new PostgresRefreshTokenStore(dataSource), config.REFRESH_TOKEN_TTL_SECONDS),
+        // A reused refresh token revokes its family and, at the gateway, the family's access tokens
+        // (best effort: the family is already revoked in PostgreSQL; they expire within the TTL).
+        new RefreshTokenService(new PostgresRefreshTokenStore(dataSource), config.REFRESH_TOKEN_TTL_SECONDS, undefined, (familyId) =>
+          revocations.revokeSession(familyId).catch((error) => log.warn({ err: error }, 'stolen session: access tokens not revoked')),
+        ),
         new LoginAttemptStore(
           redis,
           {

@@ -21,6 +21,8 @@ export class RefreshTokenService {
     private readonly store: RefreshTokenStore,
     private readonly ttlSeconds: number,
     private readonly now: () => Date = () => new Date(),
+    /** Called when reuse revokes a family (theft): its access tokens are revoked too. */
+    private readonly onStolenFamily: (familyId: string) => Promise<void> = async () => {},
   ) {}
 
   /** Starts a new family (a sign-in) for `userId`. */
@@ -37,6 +39,7 @@ export class RefreshTokenService {
     const at = this.now();
     if (current.rotatedAt) {
       await this.store.revokeFamily(current.familyId, at);
+      await this.onStolenFamily(current.familyId);
       return null;
     }
     if (current.expiresAt.getTime() <= at.getTime()) return null;
@@ -44,6 +47,7 @@ export class RefreshTokenService {
     if (!(await this.store.rotate(current.id, next.record, at))) {
       // Someone rotated it between our read and write: the same token was used twice.
       await this.store.revokeFamily(current.familyId, at);
+      await this.onStolenFamily(current.familyId);
       return null;
     }
     return { token: next.token, userId: current.userId, familyId: current.familyId, expiresAt: next.record.expiresAt };
