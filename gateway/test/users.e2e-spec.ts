@@ -168,7 +168,9 @@ describe('users through the gateway', () => {
 
   it('blocks cross-site simple requests (CSRF prevention) and serves Sandbox to browsers in development', async () => {
     const simple = await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ me { id } }"}' });
-    expect(simple.status).toBe(400);
+    // A cross-site "simple" POST never reaches GraphQL: it is refused as a non-JSON body (415, JSON error).
+    expect(simple.status).toBe(415);
+    expect(await simple.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
 
     const page = await fetch(gatewayUrl, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
