@@ -163,6 +163,7 @@ function tally() {
   let failed = 0;
   let skipped = 0;
   let suitesFailed = 0;
+  const suites = [];
   const dirs = ['packages', 'subgraphs'].flatMap((d) =>
     existsSync(path.join(root, d)) ? readdirSync(path.join(root, d)).map((n) => path.join(d, n)) : [],
   );
@@ -174,8 +175,11 @@ function tally() {
     failed += r.numFailedTests;
     skipped += r.numPendingTests + r.numTodoTests;
     suitesFailed += r.numRuntimeErrorTestSuites ?? 0;
+    for (const suite of r.testResults ?? []) {
+      suites.push({ file: path.relative(root, suite.name), seconds: (suite.endTime - suite.startTime) / 1000, failed: suite.status === 'failed' });
+    }
   }
-  return { passed, failed, skipped, suitesFailed };
+  return { passed, failed, skipped, suitesFailed, suites };
 }
 
 function clearReports() {
@@ -198,7 +202,8 @@ function test(extraArgs) {
     const ts = Date.now();
     const res = spawnSync(
       bin('turbo'),
-      ['run', task, `--concurrency=${concurrency}`, '--output-logs=full', '--', '--ci', '--json', '--outputFile=.jest-results.json', ...extraArgs],
+      // --continue: one failing workspace must not hide the others' results.
+      ['run', task, `--concurrency=${concurrency}`, '--continue', '--output-logs=full', '--', '--ci', '--json', '--outputFile=.jest-results.json', ...extraArgs],
       { cwd: root, stdio: 'inherit', env: process.env },
     );
     phases.push({ label, seconds: (Date.now() - ts) / 1000 });
@@ -208,7 +213,13 @@ function test(extraArgs) {
   // servers it freezes and kills, and a whole shop of child processes per file.
   const results = [phase('every workspace\'s tests', 'test', 2), phase('the fault suite', 'test:fault', 1)];
   const res = results.find((r) => r.status !== 0) ?? results[0];
-  const { passed, failed, skipped, suitesFailed } = tally();
+  const { passed, failed, skipped, suitesFailed, suites } = tally();
+  say('slowest test files:');
+  for (const s of [...suites].sort((a, b) => b.seconds - a.seconds).slice(0, 10)) {
+    say(`  ${s.seconds.toFixed(1).padStart(6)}s  ${s.file}${s.failed ? '  (FAILED)' : ''}`);
+  }
+  const failedFiles = suites.filter((s) => s.failed);
+  if (failedFiles.length) say(`failed test files: ${failedFiles.map((s) => s.file).join(', ')}`);
   for (const p of phases) say(`${p.label}: ${p.seconds.toFixed(0)}s`);
   say(`all tests finished in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
   if (process.env.CI) spawnSync(process.execPath, ['infra/stack/stack.mjs', 'down'], { cwd: root, stdio: 'inherit' });
