@@ -1,7 +1,7 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { GraphQLError } from 'graphql';
 import { HeaderMap } from '@apollo/server';
-import type { Logger } from '@shopgraph/kit';
+import { createRedis, type Logger } from '@shopgraph/kit';
 
 /** A token bucket: `burst` units, refilled at `perSecond`. */
 export interface Bucket {
@@ -102,14 +102,11 @@ export class RateLimiter {
   private lastWarning = 0;
 
   constructor(private readonly options: RateLimitOptions) {
-    this.redis = new Redis(options.redisUrl, {
-      lazyConnect: true,
-      commandTimeout: options.commandTimeoutMs,
-      connectTimeout: 2000,
-      maxRetriesPerRequest: 0,
-      // While disconnected, fail at once (and pass the request) instead of queueing.
-      enableOfflineQueue: false,
-      retryStrategy: (times) => Math.min(times * 200, 2000),
+    // The kit's client: deadlines, no offline queue (fail at once while disconnected), capped reconnects.
+    this.redis = createRedis(options.redisUrl, {
+      commandTimeoutMs: options.commandTimeoutMs,
+      connectTimeoutMs: 2000,
+      extra: { maxRetriesPerRequest: 0 },
     });
     this.redis.on('error', (error) => this.warn(error));
     this.redis.defineCommand('takeTokens', { lua: TAKE });

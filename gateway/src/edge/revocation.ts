@@ -1,5 +1,5 @@
-import Redis from 'ioredis';
-import type { Logger } from '@shopgraph/kit';
+import type Redis from 'ioredis';
+import { createRedis, type Logger } from '@shopgraph/kit';
 
 /** The claims of a verified access token that revocation looks at. */
 export interface RevocableToken {
@@ -37,13 +37,11 @@ export class RevocationList {
   private lastWarning = 0;
 
   constructor(private readonly options: RevocationOptions) {
-    this.redis = new Redis(options.redisUrl, {
-      lazyConnect: true,
-      commandTimeout: options.commandTimeoutMs,
-      connectTimeout: 2000,
-      maxRetriesPerRequest: 0,
-      enableOfflineQueue: false,
-      retryStrategy: (times) => Math.min(times * 200, 2000),
+    // The kit's client: deadlines, no offline queue (fail at once while disconnected), capped reconnects.
+    this.redis = createRedis(options.redisUrl, {
+      commandTimeoutMs: options.commandTimeoutMs,
+      connectTimeoutMs: 2000,
+      extra: { maxRetriesPerRequest: 0 },
     });
     this.redis.on('error', (error) => this.warn(error));
   }
