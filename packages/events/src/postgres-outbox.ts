@@ -194,9 +194,22 @@ export class PostgresOutboxRelay {
     this.waker.wake();
   }
 
-  /** Rows not yet published (a metric). */
+  /**
+   * Rows not yet published (a metric). Counted on the idle LISTEN connection when there is one,
+   * so a metrics scrape neither takes a pooled connection from requests nor shows up in the
+   * service's store-query counters; on the pool while the listener is down.
+   */
   async backlog(): Promise<number> {
-    const [row] = await this.options.dataSource.query('SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL');
+    const sql = 'SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL';
+    if (this.listener) {
+      try {
+        const { rows } = await this.listener.query(sql);
+        return rows[0].n;
+      } catch {
+        // the listener just went away: the pool answers below
+      }
+    }
+    const [row] = await this.options.dataSource.query(sql);
     return row.n;
   }
 
