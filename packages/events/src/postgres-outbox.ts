@@ -12,6 +12,8 @@ import { gaugeSource, sharedCounter } from './health-metrics';
 import { OutageLog } from './outage-log';
 
 const NOTIFY_CHANNEL = 'shopgraph_outbox';
+/** application_name of every relay's LISTEN connection. */
+export const LISTENER_APPLICATION_NAME = 'shopgraph-outbox-listener';
 // Only one relay per database publishes at a time, so one aggregate's events keep their order.
 const RELAY_LOCK_KEY = 74_021_113;
 
@@ -214,7 +216,8 @@ export class PostgresOutboxRelay {
   }
 
   private async connectListener(): Promise<Client> {
-    const client = new Client({ connectionString: this.options.url });
+    // Named, so an operator (and pg_stat_activity) can tell the relay's LISTEN connection apart.
+    const client = new Client({ connectionString: this.options.url, application_name: LISTENER_APPLICATION_NAME });
     client.on('notification', () => this.wake());
     // Errors after connect end in the 'end' event handled by keepListening; this keeps them from being unhandled.
     client.on('error', () => undefined);

@@ -11,6 +11,7 @@ import {
   CreateOutboxAndInbox1767225500000,
   enqueueEvents,
   ensureTopics,
+  LISTENER_APPLICATION_NAME,
   PostgresOutboxRelay,
   startConsumer,
   topicsIn,
@@ -233,8 +234,8 @@ describe('PostgresOutboxRelay LISTEN connection', () => {
 
   const listenerPid = async (): Promise<number | undefined> => {
     const rows = await admin.query(
-      "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()",
-      [db.name],
+      'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = $2 AND pid <> pg_backend_pid()',
+      [db.name, LISTENER_APPLICATION_NAME],
     );
     return rows.rows[0]?.pid;
   };
