@@ -10,6 +10,9 @@ module.exports = {
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   maxWorkers: 1,
   testTimeout: 300_000,
-  // One file at a time in this process: the files share the stack and its servers' states.
   slowTestThreshold: 60,
+  // Every file runs in this one process: a client one file leaves open would keep the run alive
+  // after the teardown (which has stopped every child and server). The teardown lists what was
+  // left open (SG_FAULT_VERBOSE=1) so its owner can close it; the run ends regardless.
+  forceExit: true,
 };
