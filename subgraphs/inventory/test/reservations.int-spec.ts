@@ -11,7 +11,9 @@ describe('inventory reservations (ReservationService against PostgreSQL)', () =>
   const reservations = () => inv.service.services.reservations;
 
   beforeAll(async () => {
-    inv = await startInventorySubgraph({ SWEEP_INTERVAL_MS: '200' });
+    // 100 reservations at once queue for 10 pooled connections: on a loaded CI machine that wait can
+    // pass the 1 s pool deadline meant for requests. These tests are about atomicity, not deadlines.
+    inv = await startInventorySubgraph({ SWEEP_INTERVAL_MS: '200', PG_CONNECT_TIMEOUT_MS: '15000' });
   });
   afterAll(async () => {
     await inv?.stop();
