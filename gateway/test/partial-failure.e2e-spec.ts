@@ -19,7 +19,9 @@ jest.setTimeout(180_000);
 const DEADLINE_MS = 1000;
 const GATEWAY_ENV = { SUBGRAPH_TIMEOUT_MS: String(DEADLINE_MS), SUBGRAPH_BREAKER_FAILURES: '3', SUBGRAPH_BREAKER_RESET_MS: '500' };
 /** An order nobody reserves stock for is cancelled quickly (inventory down). */
-const ORDERS_ENV = { RESERVATION_TIMEOUT_SECONDS: '2', SAGA_SWEEP_INTERVAL_MS: '500' };
+// A short stock-hold deadline, and a 1 s grace after orders' start-up (default 60 s: replies queued
+// while the broker was away come first), so an order placed while inventory is away is cancelled in the test's time.
+const ORDERS_ENV = { RESERVATION_TIMEOUT_SECONDS: '2', SAGA_SWEEP_INTERVAL_MS: '500', SAGA_BROKER_GRACE_SECONDS: '1' };
 /** Generous upper bound on one page while a subgraph is away: the deadline plus slack for a 2-core machine. */
 const ANSWER_WITHIN_MS = DEADLINE_MS + 2000;
 
