@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@shopgraph/kit';
 import { backoffDelay, type BackoffOptions } from './backoff';
@@ -35,8 +35,28 @@ export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions
     if (missing.length > 0) {
       await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions })) });
     }
+    await waitForLeaders(admin, topics);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Waits until every partition of `topics` has a leader. A topic another service is creating at
+ * this moment is listed before its partitions are hosted; using it then fails start-up with
+ * "This server does not host this topic-partition" (seen when six services start on a fresh broker).
+ */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+      if (meta.length === topics.length && meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (error) {
+      if (Date.now() + delay > deadline) throw error;
+    }
+    if (Date.now() + delay > deadline) throw new Error(`Kafka topics without leaders after ${timeoutMs} ms: ${topics.join(', ')}`);
+    await new Promise((r) => setTimeout(r, delay));
   }
 }
 
