@@ -119,11 +119,11 @@ async function placeOrder(token: string, options: PlaceOptions): Promise<OrderVi
   return payload.order;
 }
 
-/** The orders (as ADMIN), 25 per request (the gateway refuses more than 30 aliases in one operation). */
+/** The orders (as ADMIN), 20 per request (the gateway refuses more than 20 root fields in one operation). */
 async function ordersById(ids: string[]): Promise<Map<string, OrderView>> {
   const found = new Map<string, OrderView>();
-  for (let i = 0; i < ids.length; i += 25) {
-    const batch = ids.slice(i, i + 25);
+  for (let i = 0; i < ids.length; i += 20) {
+    const batch = ids.slice(i, i + 20);
     const query = `query(${batch.map((_, j) => `$i${j}: ID!`).join(', ')}) { ${batch.map((_, j) => `o${j}: order(id: $i${j}) { ...F }`).join(' ')} }
       fragment F on Order { ${ORDER_FIELDS} }`;
     const data = ok(await shop.call(query, Object.fromEntries(batch.map((id, j) => [`i${j}`, id])), admin), 'order');
