@@ -359,6 +359,9 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
 
   const history = options.fromBeginning ?? false;
   const fromEnd = options.topics.filter((t) => !(history === true || (Array.isArray(history) && history.includes(t))));
+  // Subscribing to a topic that another process is still creating fails with "does not host this
+  // topic-partition" (kafkajs does not retry it): create what is missing and wait for leaders first.
+  await ensureTopics(options.kafka, options.topics);
   if (fromEnd.length > 0 && options.commitOffsets !== false) await pinNewPartitions(options.kafka, groupId, fromEnd, log);
   const first = await launch();
   if (options.awaitFirstFetch !== false) {
