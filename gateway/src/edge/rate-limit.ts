@@ -1,7 +1,7 @@
-import type Redis from 'ioredis';
 import { GraphQLError } from 'graphql';
 import { HeaderMap } from '@apollo/server';
-import { createRedis, type Logger } from '@shopgraph/kit';
+import type { Logger } from '@shopgraph/kit';
+import { OptionalRedis } from './optional-redis';
 
 /** A token bucket: `burst` units, refilled at `perSecond`. */
 export interface Bucket {
@@ -98,42 +98,33 @@ export function rateLimitedError(retryAfterSeconds: number): GraphQLError {
  * most every 10 s: a rate limiter must not take the shop down with it.
  */
 export class RateLimiter {
-  private readonly redis: Redis;
-  private lastWarning = 0;
+  private readonly redis: OptionalRedis;
 
   constructor(private readonly options: RateLimitOptions) {
-    // The kit's client: deadlines, no offline queue (fail at once while disconnected), capped reconnects.
-    this.redis = createRedis(options.redisUrl, {
-      commandTimeoutMs: options.commandTimeoutMs,
-      connectTimeoutMs: 2000,
-      extra: { maxRetriesPerRequest: 0 },
-    });
-    this.redis.on('error', (error) => this.warn(error));
-    this.redis.defineCommand('takeTokens', { lua: TAKE });
+    this.redis = new OptionalRedis(options.redisUrl, options.commandTimeoutMs, (error) =>
+      options.log.warn({ err: error }, 'rate limiting unavailable (Redis); requests pass unlimited until it answers'),
+    );
+    this.redis.client.defineCommand('takeTokens', { lua: TAKE });
   }
 
   get costs(): Record<string, number> {
     return this.options.costs;
   }
 
+  /** Connects; until Redis answers (it keeps reconnecting in the background), requests pass. */
   async start(): Promise<void> {
-    try {
-      await this.redis.connect();
-    } catch (error) {
-      // Keeps reconnecting in the background; until then, fail open.
-      this.warn(error);
-    }
+    await this.redis.start();
   }
 
   async stop(): Promise<void> {
-    this.redis.disconnect();
+    this.redis.stop();
   }
 
   /** Takes `cost` units from the client's and the global bucket, atomically. */
   async take(clientKey: string, cost: number): Promise<RateVerdict> {
     const { client, global, keyPrefix } = this.options;
     try {
-      const waitMs = (await (this.redis as unknown as { takeTokens: (...args: (string | number)[]) => Promise<number> }).takeTokens(
+      const waitMs = (await (this.redis.client as unknown as { takeTokens: (...args: (string | number)[]) => Promise<number> }).takeTokens(
         2,
         `${keyPrefix}client:${clientKey}`,
         `${keyPrefix}global`,
@@ -146,15 +137,8 @@ export class RateLimiter {
       if (waitMs <= 0) return { allowed: true };
       return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
     } catch (error) {
-      this.warn(error);
+      this.redis.unavailable(error);
       return { allowed: true };
     }
-  }
-
-  private warn(error: unknown): void {
-    const now = Date.now();
-    if (now - this.lastWarning < 10_000) return;
-    this.lastWarning = now;
-    this.options.log.warn({ err: error }, 'rate limiting unavailable (Redis); requests pass unlimited until it answers');
   }
 }

@@ -1,5 +1,5 @@
-import type Redis from 'ioredis';
-import { createRedis, type Logger } from '@shopgraph/kit';
+import type { Logger } from '@shopgraph/kit';
+import { OptionalRedis } from './optional-redis';
 
 /** The claims of a verified access token that revocation looks at. */
 export interface RevocableToken {
@@ -32,30 +32,21 @@ export class RevocationUnavailableError extends Error {}
  * replica, and Redis sees at most one read per signed-in client and interval.
  */
 export class RevocationList {
-  private readonly redis: Redis;
+  private readonly redis: OptionalRedis;
   private readonly cache = new Map<string, { at: number; userBefore: number; sessionRevoked: boolean }>();
-  private lastWarning = 0;
 
   constructor(private readonly options: RevocationOptions) {
-    // The kit's client: deadlines, no offline queue (fail at once while disconnected), capped reconnects.
-    this.redis = createRedis(options.redisUrl, {
-      commandTimeoutMs: options.commandTimeoutMs,
-      connectTimeoutMs: 2000,
-      extra: { maxRetriesPerRequest: 0 },
-    });
-    this.redis.on('error', (error) => this.warn(error));
+    this.redis = new OptionalRedis(options.redisUrl, options.commandTimeoutMs, (error) =>
+      options.log.warn({ err: error, failMode: options.failMode }, 'token revocation cannot be checked (Redis)'),
+    );
   }
 
   async start(): Promise<void> {
-    try {
-      await this.redis.connect();
-    } catch (error) {
-      this.warn(error);
-    }
+    await this.redis.start();
   }
 
   async stop(): Promise<void> {
-    this.redis.disconnect();
+    this.redis.stop();
   }
 
   /** True when the token must be refused. */
@@ -66,13 +57,13 @@ export class RevocationList {
     if (!entry || now - entry.at >= this.options.cacheMs) {
       const { keyPrefix } = this.options;
       try {
-        const [userBefore, session] = await this.redis.mget(
+        const [userBefore, session] = await this.redis.client.mget(
           `${keyPrefix}user:${token.sub}`,
           token.sid ? `${keyPrefix}sid:${token.sid}` : `${keyPrefix}sid:-`,
         );
         entry = { at: now, userBefore: Number(userBefore ?? 0) || 0, sessionRevoked: session !== null && !!token.sid };
       } catch (error) {
-        this.warn(error);
+        this.redis.unavailable(error);
         if (this.options.failMode === 'closed') throw new RevocationUnavailableError('revocation list unavailable');
         return false;
       }
@@ -80,12 +71,5 @@ export class RevocationList {
       this.cache.set(key, entry);
     }
     return entry.sessionRevoked || token.iatMs < entry.userBefore;
-  }
-
-  private warn(error: unknown): void {
-    const now = Date.now();
-    if (now - this.lastWarning < 10_000) return;
-    this.lastWarning = now;
-    this.options.log.warn({ err: error, failMode: this.options.failMode }, 'token revocation cannot be checked (Redis)');
   }
 }
