@@ -332,10 +332,8 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
     HOST: '127.0.0.1',
     INTERNAL_TOKEN_SECRET: INTERNAL_SECRET,
     KAFKA_BROKERS: stack.env.KAFKA_BROKERS,
-    // The shop's namespace (kit: topics `<ns>.<base>`, groups, Redis keys, databases `<ns>_<name>`);
-    // KAFKA_TOPIC_PREFIX names the same topics for builds from before SG_NAMESPACE.
+    // The shop's namespace (kit: topics `<ns>.<base>`, groups, Redis keys, databases `<ns>_<name>`).
     SG_NAMESPACE: id,
-    KAFKA_TOPIC_PREFIX: topicPrefix,
   };
   const redisUrl = `${stack.env.REDIS_URL}/${redisDb}`;
   const dbName = (name: string) => `${id}_${name}`;
