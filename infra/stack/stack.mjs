@@ -656,7 +656,10 @@ const kafka = {
     );
     const jvm = [`-Xmx${c.kafkaHeap}`, '-Xms256m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${log4j}`, '-cp', `${libs}/*`];
     if (!fs.existsSync(path.join(logDir, 'meta.properties'))) {
-      const clusterId = crypto.randomBytes(16).toString('base64url');
+      // Kafka's own Uuid.randomUuid() never starts with '-': an id that does is read as an option by
+      // the storage tool's argument parser ("argument --cluster-id/-t: expected one argument").
+      let clusterId;
+      do clusterId = crypto.randomBytes(16).toString('base64url'); while (clusterId.startsWith('-'));
       log('kafka', `formatting KRaft storage (cluster id ${clusterId})`);
       await runOk('kafka', java, ['-Xmx256m', ...jvm.slice(1), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], { logFile, timeoutMs: 120_000 });
     }
