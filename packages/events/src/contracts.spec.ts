@@ -44,6 +44,19 @@ describe('event contracts', () => {
     for (const type of Object.keys(contracts) as (keyof typeof contracts)[]) expect(declared.has(topicOf(type, LIVE_NAMESPACE))).toBe(true);
     expect(topicOf('OrderStatusChanged', LIVE_NAMESPACE)).toBe('orders.v1');
     expect(topicOf('ReserveStock', LIVE_NAMESPACE)).toBe('inventory.commands.v1');
+    for (const type of ['UserRegistered', 'PasswordResetRequested', 'EmailVerificationRequested', 'PasswordChanged'] as const) {
+      expect(topicOf(type, LIVE_NAMESPACE)).toBe('users.v1');
+    }
+  });
+
+  it('users.v1 events carry what an email needs, tokens included, and refuse one without a recipient', () => {
+    const expiresAt = new Date(Date.now() + 30 * 60_000).toISOString();
+    const reset = createEvent('PasswordResetRequested', 'u1', { userId: 'u1', email: 'ann@example.com', name: 'Ann', token: 'raw-token', expiresAt }, { source: 'users' });
+    expect(parseEvent(JSON.stringify(reset))).toEqual(reset);
+    expect(() =>
+      createEvent('EmailVerificationRequested', 'u1', { userId: 'u1', email: '', name: 'Ann', token: 't', expiresAt } as never, { source: 'users' }),
+    ).toThrow();
+    expect(() => createEvent('PasswordChanged', 'u1', { userId: 'u1', email: 'ann@example.com', name: 'Ann', via: 'FORGOT', at: expiresAt } as never, { source: 'users' })).toThrow();
   });
 
   it('names every topic inside the namespace it is given, reading nothing from the environment', () => {

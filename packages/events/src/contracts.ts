@@ -9,6 +9,13 @@ export const BASE_TOPICS = {
   reviews: 'reviews.v1',
   inventoryCommands: 'inventory.commands.v1',
   paymentsCommands: 'payments.commands.v1',
+  /**
+   * Account events of users. CARRIES SECRETS: PasswordResetRequested and EmailVerificationRequested
+   * hold the raw single-use token (the only copy outside the user's mailbox; users stores a hash).
+   * In production restrict this topic with Kafka ACLs to the users producer and the notifications
+   * consumer group, and keep its retention short (the tokens expire after 30 minutes / 7 days).
+   */
+  users: 'users.v1',
 } as const;
 
 export type TopicKey = keyof typeof BASE_TOPICS;
@@ -39,6 +46,8 @@ const moneySchema = z.object({ amount: z.number().int().nonnegative(), currency:
 const orderLine = z.object({ productId: id, quantity: z.number().int().positive() });
 const orderStatus = z.enum(['PENDING', 'AWAITING_PAYMENT', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED']);
 const isoDate = z.string().datetime({ offset: true });
+/** As lenient as users' own rule (one @, no spaces): a stricter schema here would refuse addresses users accepted. */
+const emailAddress = z.string().min(3).max(254).regex(/^[^\s@]+@[^\s@]+$/);
 
 /**
  * Why an order was cancelled: the one vocabulary of orders' `cancellation_reason`, the GraphQL
@@ -113,6 +122,27 @@ export const contracts = {
       /** The order's lines, so consumers (reviews: verified purchases) need no call back. */
       items: z.array(orderLine),
     }),
+  },
+  // users.v1 — the message key is the userId. Each event carries what an email needs (recipient
+  // and name), so consumers need no call back to users. The topic carries raw tokens: ACL it.
+  UserRegistered: { topic: BASE_TOPICS.users, version: 1, payload: z.object({ userId: id, email: emailAddress, name: z.string() }) },
+  /** `token` is the raw reset token (secret; single use; the link is `<base>/reset-password?token=<token>`). */
+  PasswordResetRequested: {
+    topic: BASE_TOPICS.users,
+    version: 1,
+    payload: z.object({ userId: id, email: emailAddress, name: z.string(), token: z.string().min(1), expiresAt: isoDate }),
+  },
+  /** `token` is the raw verification token (secret; single use; the link is `<base>/verify-email?token=<token>`). */
+  EmailVerificationRequested: {
+    topic: BASE_TOPICS.users,
+    version: 1,
+    payload: z.object({ userId: id, email: emailAddress, name: z.string(), token: z.string().min(1), expiresAt: isoDate }),
+  },
+  /** A security notice: the password was changed (CHANGE, signed in) or reset with an emailed token (RESET). */
+  PasswordChanged: {
+    topic: BASE_TOPICS.users,
+    version: 1,
+    payload: z.object({ userId: id, email: emailAddress, name: z.string(), via: z.enum(['CHANGE', 'RESET']), at: isoDate }),
   },
   // reviews.v1
   ReviewAdded: { topic: BASE_TOPICS.reviews, version: 1, payload: z.object({ reviewId: id, productId: id, authorId: id, rating: z.number().int().min(1).max(5) }) },
