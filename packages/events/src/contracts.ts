@@ -46,6 +46,24 @@ const moneySchema = z.object({ amount: z.number().int().nonnegative(), currency:
 const orderLine = z.object({ productId: id, quantity: z.number().int().positive() });
 const orderStatus = z.enum(['PENDING', 'AWAITING_PAYMENT', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED']);
 const isoDate = z.string().datetime({ offset: true });
+/** An order as its customer sees it in a message: number, priced lines (name and unit price as ordered), totals, address. */
+export const orderSummary = z.object({
+  number: z.string(),
+  currency: z.string().length(3),
+  subtotal: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+  lines: z.array(z.object({ productId: id, name: z.string(), unitPrice: z.number().int().nonnegative(), quantity: z.number().int().positive() })),
+  shippingAddress: z.object({
+    recipient: z.string(),
+    line1: z.string(),
+    line2: z.string().nullable(),
+    city: z.string(),
+    region: z.string().nullable(),
+    postalCode: z.string(),
+    country: z.string(),
+  }),
+});
+export type OrderSummary = z.infer<typeof orderSummary>;
 /** As lenient as users' own rule (one @, no spaces): a stricter schema here would refuse addresses users accepted. */
 const emailAddress = z.string().min(3).max(254).regex(/^[^\s@]+@[^\s@]+$/);
 
@@ -121,6 +139,11 @@ export const contracts = {
       at: isoDate,
       /** The order's lines, so consumers (reviews: verified purchases) need no call back. */
       items: z.array(orderLine),
+      /**
+       * What a message to the customer about the order shows (notifications' emails), so no consumer
+       * calls orders back. Added additively within v1: older events lack it.
+       */
+      summary: orderSummary.optional(),
     }),
   },
   // users.v1 — the message key is the userId. Each event carries what an email needs (recipient

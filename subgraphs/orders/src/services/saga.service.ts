@@ -136,6 +136,14 @@ export class SagaService {
         version: order.version,
         at: (change?.at ?? order.statusChangedAt).toISOString(),
         items: items.map((i) => ({ productId: i.productId, quantity: i.quantity })),
+        summary: {
+          number: order.number,
+          currency: order.currency,
+          subtotal: order.subtotal,
+          total: order.total,
+          lines: items.map((i) => ({ productId: i.productId, name: i.productName, unitPrice: i.unitPrice, quantity: i.quantity })),
+          shippingAddress: order.shippingAddress,
+        },
       },
       origin,
     );
