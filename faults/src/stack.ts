@@ -13,30 +13,49 @@ import { Kafka, logLevel } from 'kafkajs';
 // The launcher is driven through its CLI (`node infra/stack/stack.mjs up|down <server>`) rather than
 // its ESM exports: test files run inside jest's vm context, where a dynamic import() of an .mjs
 // module is not available without --experimental-vm-modules.
+//
+// Which servers there are, the port variables each reads and the env they give the apps come from
+// the launcher (`stack.mjs describe` and `env`), so a server added to infra/stack/servers/ is part of
+// the private stack too, on a private port, without a change here.
 
-export type FaultServer = 'postgres' | 'redis' | 'kafka' | 'mongo';
+/** A server of the launcher (infra/stack/servers/index.mjs); the four below are always there. */
+export type FaultServer = 'postgres' | 'redis' | 'kafka' | 'mongo' | (string & {});
+/** The servers every fault test may rely on; `stack.servers` lists every server the private stack runs. */
 export const FAULT_SERVERS: readonly FaultServer[] = ['postgres', 'redis', 'kafka', 'mongo'];
 
-/** Connection settings of the private stack, named as the services read them. */
+/** Connection settings of the private stack, named as the services read them (`stack.mjs env`). */
 export interface FaultStackEnv {
   PG_URL: string;
   REDIS_URL: string;
   KAFKA_BROKERS: string;
   MONGO_URL: string;
+  [name: string]: string;
 }
 
+/** Private ports by the launcher's port key (`stack.mjs describe`). */
 export interface FaultStackPorts {
   postgres: number;
   redis: number;
   kafka: number;
   kafkaController: number;
   mongo: number;
+  [key: string]: number;
+}
+
+/** One server as `stack.mjs describe` reports it. */
+interface LauncherServer {
+  name: string;
+  ports: { key: string; env: string; default: number | null }[];
 }
 
 /** What identifies a running private stack (serialisable: passed from the global setup to the test files). */
 export interface FaultStackInfo {
   dataDir: string;
+  /** Every server of the launcher, in its order. */
+  servers: FaultServer[];
   ports: FaultStackPorts;
+  /** The launcher's port variables with their private values (SG_PG_PORT=25432, …). */
+  portEnv: Record<string, string>;
   env: FaultStackEnv;
   /** true: down() leaves the servers running and the dir in place (SG_FAULT_KEEP_STACK=1, for iterating on a test). */
   keep: boolean;
@@ -72,7 +91,10 @@ const INFO_FILE = 'fault-stack.json';
 /** The env var the global setup passes the stack to the test files in. */
 export const FAULT_STACK_ENV_VAR = 'SG_FAULT_STACK';
 
-/** Ports tried first (documented in README); any that is taken is replaced by a free one the OS picks. */
+/**
+ * Ports tried first (documented in README); a server without an entry here tries its default port
+ * + 20000. Any that is taken is replaced by a free one the OS picks.
+ */
 export const PREFERRED_PORTS: FaultStackPorts = { postgres: 25432, redis: 26379, kafka: 29092, kafkaController: 29093, mongo: 37017 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -98,25 +120,33 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function pickPorts(): Promise<FaultStackPorts> {
-  const ports = { ...PREFERRED_PORTS };
+/** A private port for every port the launcher's servers declare. */
+async function pickPorts(servers: LauncherServer[]): Promise<Pick<FaultStackInfo, 'ports' | 'portEnv'>> {
+  const ports: Record<string, number> = {};
+  const portEnv: Record<string, string> = {};
   const taken = new Set<number>();
-  for (const key of Object.keys(ports) as (keyof FaultStackPorts)[]) {
-    let port = ports[key];
+  for (const spec of servers.flatMap((s) => s.ports)) {
+    const preferred = PREFERRED_PORTS[spec.key] ?? (spec.default !== null && spec.default + 20000 <= 65535 ? spec.default + 20000 : 0);
+    let port = preferred || (await freePort());
     while (taken.has(port) || !(await portFree(port))) port = await freePort();
     taken.add(port);
-    ports[key] = port;
+    ports[spec.key] = port;
+    portEnv[spec.env] = String(port);
   }
-  return ports;
+  return { ports: ports as FaultStackPorts, portEnv };
 }
 
-function stackEnvFor(ports: FaultStackPorts): FaultStackEnv {
-  return {
-    PG_URL: `postgres://shopgraph:shopgraph@127.0.0.1:${ports.postgres}`,
-    REDIS_URL: `redis://127.0.0.1:${ports.redis}`,
-    KAFKA_BROKERS: `127.0.0.1:${ports.kafka}`,
-    MONGO_URL: `mongodb://127.0.0.1:${ports.mongo}`,
-  };
+/** Parses KEY=VALUE lines (the launcher's `env`). */
+function parseEnv(out: string): FaultStackEnv {
+  const env: Record<string, string> = {};
+  for (const line of out.split('\n')) {
+    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (m) env[m[1]] = m[2];
+  }
+  for (const name of ['PG_URL', 'REDIS_URL', 'KAFKA_BROKERS', 'MONGO_URL']) {
+    if (!env[name]) throw new Error(`fault stack: the launcher's env has no ${name}:\n${out}`);
+  }
+  return env as FaultStackEnv;
 }
 
 /**
@@ -155,17 +185,11 @@ export async function warmUpKafka(brokers: string, timeoutMs = 90_000): Promise<
 }
 
 /** Runs the launcher's CLI against the private stack; rejects with its output when it fails. */
-function stackCli(info: Pick<FaultStackInfo, 'dataDir' | 'ports'>, args: string[], timeoutMs = 10 * 60_000): Promise<string> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    SG_STACK_DIR: info.dataDir,
-    SG_PG_PORT: String(info.ports.postgres),
-    SG_REDIS_PORT: String(info.ports.redis),
-    SG_KAFKA_PORT: String(info.ports.kafka),
-    SG_KAFKA_CONTROLLER_PORT: String(info.ports.kafkaController),
-    SG_MONGO_PORT: String(info.ports.mongo),
-    SG_KAFKA_HEAP: process.env.SG_FAULT_KAFKA_HEAP ?? '512m',
-  };
+function stackCli(info: Pick<FaultStackInfo, 'dataDir' | 'portEnv'> | null, args: string[], timeoutMs = 10 * 60_000): Promise<string> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // Never inherit the shared stack's settings: `describe` (info null) reports the defaults.
+  for (const name of Object.keys(env)) if (/^SG_.*_PORT$/.test(name) || name === 'SG_STACK_DIR') delete env[name];
+  if (info) Object.assign(env, info.portEnv, { SG_STACK_DIR: info.dataDir, SG_KAFKA_HEAP: process.env.SG_FAULT_KAFKA_HEAP ?? '512m' });
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [STACK_CLI, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -258,7 +282,19 @@ export function killShopChildren(dataDir: string): number {
 }
 
 /** A handle on a private stack described by `info` (started by startFaultStack, possibly in another process). */
-export function attachFaultStack(info: FaultStackInfo): FaultStack {
+export function attachFaultStack(given: FaultStackInfo): FaultStack {
+  // An info file written before servers/portEnv existed (a stack left by an older run) names the four servers.
+  const info: FaultStackInfo = {
+    ...given,
+    servers: given.servers ?? [...FAULT_SERVERS],
+    portEnv: given.portEnv ?? {
+      SG_PG_PORT: String(given.ports.postgres),
+      SG_REDIS_PORT: String(given.ports.redis),
+      SG_KAFKA_PORT: String(given.ports.kafka),
+      SG_KAFKA_CONTROLLER_PORT: String(given.ports.kafkaController),
+      SG_MONGO_PORT: String(given.ports.mongo),
+    },
+  };
   const pids = (server: FaultServer): number[] => {
     const pid = readPidFile(info.dataDir, server);
     if (!pid || !processAlive(pid)) return [];
@@ -298,7 +334,7 @@ export function attachFaultStack(info: FaultStackInfo): FaultStack {
       signalAll(pids(server).reverse(), 'SIGCONT');
     },
     async resumeAll() {
-      for (const server of FAULT_SERVERS) await stack.resume(server);
+      for (const server of info.servers) await stack.resume(server);
     },
     async kill(server) {
       const list = pids(server);
@@ -417,8 +453,10 @@ export async function startFaultStack(options: StartFaultStackOptions = {}): Pro
         dataDir = mkdtempSync(path.join(TMP_ROOT, DIR_PREFIX));
       }
       chmodSync(dataDir, 0o755);
-      const ports = await pickPorts();
-      info = { dataDir, ports, env: stackEnvFor(ports), keep };
+      const servers = JSON.parse(await stackCli(null, ['describe'], 60_000)) as LauncherServer[];
+      const { ports, portEnv } = await pickPorts(servers);
+      const env = parseEnv(await stackCli({ dataDir, portEnv }, ['env'], 60_000));
+      info = { dataDir, servers: servers.map((s) => s.name), ports, portEnv, env, keep };
     }
     // owner: the process whose exit makes this stack abandoned (see reapAbandonedStacks)
     writeFileSync(path.join(info.dataDir, INFO_FILE), JSON.stringify({ ...info, owner: process.pid }, null, 2));
@@ -428,7 +466,7 @@ export async function startFaultStack(options: StartFaultStackOptions = {}): Pro
       const out = await stackCli(info, ['up']);
       if (options.verbose) process.stdout.write(out);
       // A server the launcher found answering on our port belongs to someone else: we could not freeze or kill it.
-      const external = FAULT_SERVERS.filter((server) => new RegExp(`^\\s*${server}\\s+external`, 'm').test(out));
+      const external = info.servers.filter((server) => new RegExp(`^\\s*${server}\\s+external`, 'm').test(out));
       if (external.length > 0) throw new Error(`fault stack: ${external.join(', ')} answered on the private ports before we started them (another stack?): ${JSON.stringify(info.ports)}`);
       const tWarm = Date.now();
       await warmUpKafka(info.env.KAFKA_BROKERS);

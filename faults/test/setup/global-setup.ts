@@ -5,7 +5,14 @@ import { FAULT_STACK_ENV_VAR, startFaultStack, type FaultStack } from '../../src
 export default async function globalSetup(): Promise<void> {
   const t0 = Date.now();
   const stack = await startFaultStack({ verbose: process.env.SG_FAULT_VERBOSE === '1' });
-  process.env[FAULT_STACK_ENV_VAR] = JSON.stringify({ dataDir: stack.dataDir, ports: stack.ports, env: stack.env, keep: stack.keep });
+  process.env[FAULT_STACK_ENV_VAR] = JSON.stringify({
+    dataDir: stack.dataDir,
+    servers: stack.servers,
+    ports: stack.ports,
+    portEnv: stack.portEnv,
+    env: stack.env,
+    keep: stack.keep,
+  });
   // Anything in the files that reads the usual variables (testkit's stackEnv, …) gets the private
   // stack too, never the shared one.
   Object.assign(process.env, stack.env);
@@ -13,6 +20,8 @@ export default async function globalSetup(): Promise<void> {
   const p = stack.ports;
   console.log(
     `\n[faults] private stack up in ${((Date.now() - t0) / 1000).toFixed(1)}s at ${stack.dataDir} ` +
-      `(postgres :${p.postgres}, redis :${p.redis}, kafka :${p.kafka}/${p.kafkaController}, mongo :${p.mongo})`,
+      `(${Object.entries(p)
+        .map(([key, port]) => `${key} :${port}`)
+        .join(', ')})`,
   );
 }
