@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { currentTraceparent } from '@shopgraph/kit';
 import { contracts, envelopeSchema, type EventEnvelope, type EventType, type PayloadOf, type Topic, type TopicNamespace } from './contracts';
 
 export interface EventOrigin {
@@ -24,7 +25,9 @@ export function createEvent<T extends EventType>(type: T, aggregateId: string, p
     aggregateId,
     correlationId: origin.correlationId ?? id,
     causationId: origin.causationId ?? null,
-    traceparent: origin.traceparent ?? null,
+    // The span it is created in (a request's resolver, a consumer's handler) when tracing is on;
+    // else the cause's. The outbox row keeps it; the relay continues the trace from it.
+    traceparent: currentTraceparent() ?? origin.traceparent ?? null,
     payload: contract.payload.parse(payload) as PayloadOf<T>,
   };
 }

@@ -5,3 +5,4 @@ export * from './postgres-outbox';
 export * from './mongo-outbox';
 export * from './document-locks';
 export * from './backoff';
+export * from './trace-propagation';

@@ -1,6 +1,8 @@
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
-import type { Logger } from '@shopgraph/kit';
+import type { Span } from '@opentelemetry/api';
+import { recordError, runWithLogFields, type Logger } from '@shopgraph/kit';
+import { inConsumerSpan, messageContext, messageHeaders, startBatchSpan, startProducerSpan } from './trace-propagation';
 import { backoffDelay, type BackoffOptions } from './backoff';
 import { gaugeSource, sharedCounter } from './health-metrics';
 import { ContractViolation, parseEvent, topicOf } from './envelope';
@@ -80,17 +82,28 @@ export async function publish(producer: Producer, events: EventEnvelope[], ns: T
     const topic = topicOf(e.type, ns);
     byTopic.set(topic, [...(byTopic.get(topic) ?? []), e]);
   }
-  await producer.sendBatch({
-    acks: -1,
-    topicMessages: [...byTopic].map(([topic, list]) => ({
-      topic,
-      messages: list.map((e) => ({
-        key: e.aggregateId,
-        value: JSON.stringify(e),
-        headers: { 'event-type': e.type, 'event-id': e.id, ...(e.traceparent ? { traceparent: e.traceparent } : {}) },
-      })),
-    })),
-  });
+  // One PRODUCER span per event, child of the span the event was created in (trace-propagation.ts);
+  // a batch mixing several traces also gets one span linked to all of them.
+  const batch = startBatchSpan(events, 'outbox');
+  const batchLink = batch ? { context: batch.spanContext() } : undefined;
+  const spans: Span[] = [];
+  const topicMessages = [...byTopic].map(([topic, list]) => ({
+    topic,
+    messages: list.map((e) => {
+      const span = startProducerSpan(e, topic, batchLink);
+      spans.push(span);
+      return { key: e.aggregateId, value: JSON.stringify(e), headers: messageHeaders(e, span) };
+    }),
+  }));
+  try {
+    await producer.sendBatch({ acks: -1, topicMessages });
+  } catch (error) {
+    for (const span of [...spans, ...(batch ? [batch] : [])]) recordError(span, error);
+    throw error;
+  } finally {
+    for (const span of spans) span.end();
+    batch?.end();
+  }
 }
 
 export interface ConsumerOptions {
@@ -332,7 +345,14 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
               if (!(error instanceof ContractViolation)) throw error;
               log.error({ topic, partition, offset: message.offset, reason: error.message }, 'skipping a message that breaks the event contract');
             }
-            if (event) await options.handle(event);
+            // The handler runs in a CONSUMER span continuing the message's trace, and every log
+            // line it writes carries the event's correlation id (the request that started the flow).
+            if (event) {
+              const handled = event;
+              await inConsumerSpan(topic, partition, message.offset, groupId, messageContext(message.headers, handled), handled, () =>
+                runWithLogFields({ requestId: handled.correlationId, eventId: handled.id, eventType: handled.type }, () => options.handle(handled)),
+              );
+            }
             if (options.commitOffsets !== false) {
               try {
                 await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);

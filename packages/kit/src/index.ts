@@ -25,3 +25,5 @@ export * from './unavailable';
 export * from './redis';
 export * from './mongo';
 export * from './cache';
+export * from './trace-context';
+export { startTracing, tracingEnabled, runningTracing, type Tracing, type TracingOptions } from './tracing';

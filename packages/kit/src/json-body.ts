@@ -1,5 +1,10 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 
+/** Where refused bodies are logged: one JSON line each (warn), without the body. */
+export interface BodyErrorLog {
+  warn(obj: object, msg: string): void;
+}
+
 function errorBody(message: string, code: string) {
   return { errors: [{ message, extensions: { code } }] };
 }
@@ -9,18 +14,41 @@ function errorBody(message: string, code: string) {
  * JSON error (never Express's HTML page, never a stack trace, in every mode):
  * a POST that is not `application/json` → 415, malformed JSON → 400, a body over `limit` → 413.
  */
-export function jsonBody(limit: string): [RequestHandler, RequestHandler, ErrorRequestHandler] {
+export function jsonBody(limit: string, log?: BodyErrorLog): [RequestHandler, RequestHandler, ErrorRequestHandler] {
   const requireJson: RequestHandler = (req, res, next) => {
     if (req.method !== 'POST' || req.is('application/json')) {
       next();
       return;
     }
+    log?.warn(
+      {
+        requestId: req.header('x-request-id'),
+        method: req.method,
+        path: req.path,
+        status: 415,
+        reason: 'content-type',
+        contentType: req.header('content-type'),
+      },
+      'request body refused',
+    );
     res.status(415).json(errorBody('POST bodies must be application/json', 'BAD_REQUEST'));
   };
-  const parseErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, _req, res, next) => {
+  const parseErrors: ErrorRequestHandler = (error: { type?: string; status?: number; message?: string }, req, res, next) => {
     if (res.headersSent) {
       next(error);
       return;
+    }
+    if (typeof error?.status === 'number' && error.status >= 400 && error.status < 500) {
+      log?.warn(
+        {
+          requestId: req.header('x-request-id'),
+          method: req.method,
+          path: req.path,
+          status: error.status,
+          reason: error.type ?? error.message,
+        },
+        'request body refused',
+      );
     }
     switch (error?.type) {
       case 'entity.parse.failed':

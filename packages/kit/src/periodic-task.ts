@@ -1,4 +1,5 @@
 import type { Logger } from './logger';
+import { runWithLogFields } from './trace-context';
 
 /**
  * Runs `work` every `intervalMs` (the next run is scheduled when the previous one ends, so runs
@@ -41,7 +42,8 @@ export class PeriodicTask {
 
   private run(): void {
     if (!this.active) return;
-    this.running = this.work()
+    // Its log lines say which task wrote them.
+    this.running = runWithLogFields({ task: this.name }, () => this.work())
       .then(() => undefined)
       .catch((error: unknown) => this.log.error({ err: error }, `${this.name} failed; will retry`))
       .finally(() => {

@@ -12,7 +12,8 @@ import type { BaseConfig } from './config';
 import type { Logger } from './logger';
 import type { RequestContext, Viewer } from './context';
 import { maskErrors } from './errors';
-import { jsonBody } from './json-body';
+import { jsonBody, jsonFallbacks } from './json-body';
+import { runWithLogFields } from './trace-context';
 import { INTERNAL_TOKEN_HEADER, verifyInternalTokenClaims } from './internal-token';
 import { createMetricsRegistry, graphqlMetricsPlugin } from './metrics';
 import { inputTextPlugin } from './input-text';
@@ -186,20 +187,29 @@ export function createSubgraphServer<C extends RequestContext>(options: Subgraph
       app.use(
         '/graphql',
         requireInternalToken,
-        ...jsonBody('1mb'),
+        ...jsonBody('1mb', log),
+        // Every log line of the request (resolvers, stores, events it enqueues) carries its requestId
+        // (and traceId when tracing is on): after body parsing, whose stream callbacks leave the context.
+        (req: Request, res: Response, next: NextFunction) => {
+          const requestId = req.header('x-request-id') ?? randomUUID();
+          res.locals.requestId = requestId;
+          runWithLogFields({ requestId }, next);
+        },
         expressMiddleware(apollo, {
-          context: async ({ req, res }) => {
-            const requestId = req.header('x-request-id') ?? randomUUID();
+          context: async ({ res }) => {
+            const requestId = res.locals.requestId as string;
             const base: RequestContext = {
               viewer: (res.locals.viewer as Viewer | null) ?? null,
               ...(typeof res.locals.clientIp === 'string' ? { clientIp: res.locals.clientIp } : {}),
               requestId,
-              log: log.child({ requestId }),
+              log,
             };
             return (options.context ? await options.context(base) : base) as C;
           },
         }),
       );
+      // Unknown routes and unhandled errors answer JSON and log one JSON line (not Express's HTML and stderr stack).
+      app.use(...jsonFallbacks(log));
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(config.PORT, config.HOST, () => resolve());

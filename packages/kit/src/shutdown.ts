@@ -1,4 +1,5 @@
 import type { Logger } from './logger';
+import { runningTracing } from './tracing';
 
 /**
  * Runs `stop` once on SIGTERM or SIGINT, then exits; a second signal or a stop that takes
@@ -15,13 +16,16 @@ export function stopOnSignals(stop: () => Promise<void>, log: Logger, graceMs = 
       process.exit(1);
     }, graceMs);
     force.unref();
-    stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: error }, 'error while shutting down');
-        process.exit(1);
-      },
-    );
+    stop()
+      // Spans still batched go out before the process ends.
+      .finally(() => runningTracing()?.shutdown())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, 'error while shutting down');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
