@@ -1,11 +1,6 @@
 import { z } from 'zod';
 import { baseConfigSchema, loadConfig, port } from '@shopgraph/kit';
-
-const flag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false'])
-    .default(fallback ? 'true' : 'false')
-    .transform((value) => value === 'true');
+import { kafkaConfig } from '@shopgraph/service';
 
 /** Inbound streams a replica can consume: products.v1 (stock records) and inventory.commands.v1 (the saga's reservations). */
 export const CONSUMER_NAMES = ['products', 'commands'] as const;
@@ -15,19 +10,12 @@ export type ConsumerName = (typeof CONSUMER_NAMES)[number];
 export const inventoryConfigSchema = baseConfigSchema.extend({
   PORT: port(4003),
   DATABASE_URL: z.string().url().default('postgres://shopgraph:shopgraph@127.0.0.1:5432/inventory'),
-  KAFKA_BROKERS: z
-    .string()
-    .default('127.0.0.1:9092')
-    .transform((value) => value.split(',').map((b) => b.trim()).filter(Boolean)),
-  KAFKA_GROUP_ID: z.string().min(1).default('inventory'),
-  /** A consumer group with no committed offsets starts at the oldest message (true) or the newest (false). */
-  KAFKA_FROM_BEGINNING: flag(true),
-  /** Comma-separated subset of `products,commands`; empty consumes nothing (an API-only replica, or a test). */
-  CONSUMERS: z
-    .string()
-    .default('products,commands')
-    .transform((value) => value.split(',').map((c) => c.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(CONSUMER_NAMES))),
+  /**
+   * KAFKA_BROKERS, KAFKA_GROUP_ID (inventory), KAFKA_FROM_BEGINNING (true: a brand-new group reads
+   * products.v1's history; commands always start at the newest offset) and CONSUMERS
+   * (comma-separated subset of `products,commands`; empty consumes nothing: an API-only replica, or a test).
+   */
+  ...kafkaConfig({ groupId: 'inventory', consumers: CONSUMER_NAMES }),
   /**
    * How long a reservation holds stock before the sweeper releases it: a backstop for orders that
    * never come back (orders commits or releases every reservation itself). It must outlast the

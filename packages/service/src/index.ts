@@ -1,0 +1,4 @@
+export * from './config';
+export * from './teardown';
+export * from './define';
+export * from './run';
