@@ -23,6 +23,20 @@ export const usersConfigSchema = baseConfigSchema.extend({
   /** Registrations one client may make per REGISTER_RATE_LIMIT_WINDOW_SECONDS. */
   REGISTER_RATE_LIMIT: seconds(20),
   REGISTER_RATE_LIMIT_WINDOW_SECONDS: seconds(3600),
+  /** Brokers of users.v1 (account events, published through the PostgreSQL outbox). */
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform((value) => value.split(',').map((b) => b.trim()).filter(Boolean)),
+  /** Lifetime of a password-reset token (single use). */
+  PASSWORD_RESET_TTL_SECONDS: seconds(30 * 60),
+  /** Lifetime of an email-verification token (single use). */
+  EMAIL_VERIFICATION_TTL_SECONDS: seconds(7 * 24 * 3600),
+  /** Reset requests per email address (whether or not it has an account) per window; past it, true and no mail. Also caps verification mails per user. */
+  PASSWORD_RESET_RATE_LIMIT_PER_EMAIL: seconds(3),
+  /** Reset requests one client may make per window; past it, RATE_LIMITED. */
+  PASSWORD_RESET_RATE_LIMIT_PER_CLIENT: seconds(10),
+  PASSWORD_RESET_RATE_LIMIT_WINDOW_SECONDS: seconds(3600),
 });
 
 export type UsersConfig = z.infer<typeof usersConfigSchema>;

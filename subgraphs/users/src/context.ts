@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { RequestContext } from '@shopgraph/kit';
+import type { AccountService } from './services/account.service';
 import type { AddressService } from './services/address.service';
 import type { AuthService } from './services/auth.service';
 import type { UserService } from './services/user.service';
@@ -11,6 +12,7 @@ import { toUser, type User } from './types/user.type';
 /** The subgraph's services, shared by every request. */
 export interface UsersServices {
   auth: AuthService;
+  accounts: AccountService;
   users: UserService;
   addresses: AddressService;
 }
@@ -23,6 +25,8 @@ export interface UsersLoaders {
 
 /** What every users resolver receives. */
 export interface UsersContext extends RequestContext {
+  /** The caller's session (refresh-token family) when the gateway passes it: changePassword keeps it signed in. */
+  sessionId?: string;
   services: UsersServices;
   loaders: UsersLoaders;
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { GraphQLError } from 'graphql';
 import { UserError, UserErrorCode } from '@shopgraph/kit';
 import type { UsersContext } from '../context';
 import type { UserEntity } from '../entities/user.entity';
@@ -9,16 +8,13 @@ import { DuplicateEmailError, type UserStore } from '../stores/user.store';
 import { AuthPayload } from '../types/payloads.type';
 import { toUser } from '../types/user.type';
 import type { AccessTokenService } from './access-token.service';
+import type { AccountService } from './account.service';
 import { normalizeEmail, validateRegistration } from './input.validator';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './password.hasher';
 import type { RefreshTokenService } from './refresh-token.service';
+import { rateLimited } from './rate-limited';
 
-/** Thrown past a login or registration limit: a GraphQL error with code RATE_LIMITED and `retryAfter` (not payload data). */
-export function rateLimited(retryAfterSeconds: number, what = 'login attempts for this account'): GraphQLError {
-  return new GraphQLError(`Too many ${what}; try again in ${retryAfterSeconds} s`, {
-    extensions: { code: 'RATE_LIMITED', retryAfter: retryAfterSeconds },
-  });
-}
+export { rateLimited } from './rate-limited';
 
 /** Registration, login, refresh-token rotation and logout. */
 export class AuthService {
@@ -28,7 +24,11 @@ export class AuthService {
     private readonly refreshTokens: RefreshTokenService,
     private readonly loginAttempts: LoginAttemptStore,
     private readonly revocations: RevocationStore,
-  ) {}
+    /** Account events (outbox) and the reset/verification flows; without it registration writes only the user. */
+    private readonly accounts?: AccountService,
+  ) {
+    if (accounts) accounts.startSession = async (user) => this.signedIn(user, await this.refreshTokens.issue(user.id));
+  }
 
   /** Creates a CUSTOMER account and signs it in. */
   async register(ctx: UsersContext, input: { email: string; password: string; name: string }): Promise<AuthPayload> {
@@ -46,11 +46,13 @@ export class AuthService {
       name: input.name.trim(),
       role: 'CUSTOMER',
       passwordHash: await hashPassword(input.password),
+      emailVerifiedAt: null,
       createdAt: now,
       updatedAt: now,
     };
     try {
-      await this.users.insert(user);
+      if (this.accounts) await this.accounts.createAccount(ctx, user);
+      else await this.users.insert(user);
     } catch (error) {
       if (!(error instanceof DuplicateEmailError)) throw error;
       return AuthPayload.failed(UserError.of(UserErrorCode.ALREADY_EXISTS, 'An account with this email already exists', ['input', 'email']));

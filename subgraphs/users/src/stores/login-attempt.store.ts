@@ -18,6 +18,12 @@ export interface LoginLimits {
   /** Registrations one client may make per `registerWindowSeconds`. */
   registerPerClient: number;
   registerWindowSeconds: number;
+  /** Password-reset requests per email address (known or not) per `resetWindowSeconds` (default 3). */
+  resetPerEmail?: number;
+  /** Password-reset requests one client may make per `resetWindowSeconds` (default 10). */
+  resetPerClient?: number;
+  /** Window of the reset-request counters (default 3600 s). */
+  resetWindowSeconds?: number;
 }
 
 /** Refused: wait this long. */
@@ -105,6 +111,36 @@ export class LoginAttemptStore {
       if (Number(count) <= this.limits.registerPerClient) return { allowed: true } as const;
       return { allowed: false, retryAfterSeconds: Math.max(1, Number(results?.[2]?.[1] ?? 1)), scope: 'client' } as const;
     });
+  }
+
+  /**
+   * Counts one password-reset request for `email` (normalized; counted whether or not it has an
+   * account, so the answer reveals nothing) and for `client`. The client's budget is checked
+   * first: a client past it is refused without touching the email's counter.
+   */
+  async passwordResetRequest(email: string, client: string | undefined): Promise<LimitVerdict> {
+    const window = this.limits.resetWindowSeconds ?? 3600;
+    return this.guard(async () => {
+      if (client) {
+        const verdict = await this.count(`${this.prefix}reset-client:${client}`, this.limits.resetPerClient ?? 10, window, 'client');
+        if (!verdict.allowed) return verdict;
+      }
+      return this.count(`${this.prefix}reset-email:${email}`, this.limits.resetPerEmail ?? 3, window, 'account');
+    });
+  }
+
+  /** Counts one verification mail asked for by `userId`; refused past the per-email reset budget (same window). */
+  async emailVerificationRequest(userId: string): Promise<LimitVerdict> {
+    return this.guard(() => this.count(`${this.prefix}verify-user:${userId}`, this.limits.resetPerEmail ?? 3, this.limits.resetWindowSeconds ?? 3600, 'account'));
+  }
+
+  /** INCR of a fixed-window counter; refused once it passes `limit` (retry when the window ends). */
+  private async count(key: string, limit: number, windowSeconds: number, scope: 'account' | 'client'): Promise<LimitVerdict> {
+    const results = await this.redis.multi().set(key, '0', 'EX', windowSeconds, 'NX').incr(key).ttl(key).exec();
+    const [error, count] = results?.[1] ?? [new Error('Redis transaction aborted'), 0];
+    if (error) throw error;
+    if (Number(count) <= limit) return { allowed: true };
+    return { allowed: false, retryAfterSeconds: Math.max(1, Number(results?.[2]?.[1] ?? 1)), scope };
   }
 
   private async guard<T>(work: () => Promise<T>): Promise<T> {

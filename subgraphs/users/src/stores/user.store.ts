@@ -1,4 +1,4 @@
-import { In, QueryFailedError, type DataSource, type Repository } from 'typeorm';
+import { In, QueryFailedError, type DataSource, type EntityManager, type Repository } from 'typeorm';
 import { UserEntity } from '../entities/user.entity';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -33,10 +33,10 @@ export class UserStore {
     return this.repo.findOneBy({ email });
   }
 
-  /** Inserts a new user; DuplicateEmailError when the (normalized) email exists. */
-  async insert(user: UserEntity): Promise<void> {
+  /** Inserts a new user (in `manager`'s transaction when given); DuplicateEmailError when the (normalized) email exists. */
+  async insert(user: UserEntity, manager?: EntityManager): Promise<void> {
     try {
-      await this.repo.insert(user);
+      await (manager ? manager.getRepository(UserEntity) : this.repo).insert(user);
     } catch (error) {
       if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') {
         throw new DuplicateEmailError(user.email);

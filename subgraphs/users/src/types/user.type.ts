@@ -17,6 +17,9 @@ export class User {
   @Field(() => Date, { description: 'When the account was created.' })
   createdAt!: Date;
 
+  @Field(() => Boolean, { description: 'Whether the user proved they read mail at their email address (a verification link or a password reset).' })
+  emailVerified!: boolean;
+
   /** Exposed only through UserResolver.email, which checks who is asking. */
   email!: string;
 
@@ -31,6 +34,7 @@ export function toUser(entity: UserEntity, provenByCredentials = false): User {
     name: entity.name,
     role: entity.role as Role,
     createdAt: entity.createdAt,
+    emailVerified: entity.emailVerifiedAt != null,
     email: entity.email,
     provenByCredentials,
   });
