@@ -42,6 +42,8 @@ export const gatewayConfigSchema = baseConfigSchema.omit({ INTERNAL_TOKEN_PUBLIC
   REVOCATION_CACHE_MS: z.coerce.number().int().nonnegative().max(2000).default(1000),
   /** Redis unavailable: `open` accepts access tokens unchecked (they still expire), `closed` answers SERVICE_UNAVAILABLE. */
   REVOCATION_FAIL_MODE: z.enum(['open', 'closed']).default('open'),
+  /** How often open websockets are re-checked against the revocation list (ms, one timer for all): a revoked session's sockets close (4403) within it. */
+  REVOCATION_SOCKET_CHECK_MS: z.coerce.number().int().min(100).max(60000).default(2000),
   /** Automatic persisted queries (hash instead of text), cached in REDIS_URL so every replica shares them; `false` turns APQ off. */
   APQ_ENABLED: z
     .enum(['true', 'false'])
@@ -49,7 +51,7 @@ export const gatewayConfigSchema = baseConfigSchema.omit({ INTERNAL_TOKEN_PUBLIC
     .transform((v) => v === 'true'),
   /** How long a registered APQ document is kept (seconds). */
   APQ_TTL_SECONDS: z.coerce.number().int().positive().default(86400),
-  /** `enforce`: only operations of TRUSTED_DOCUMENTS_PATHS run (HTTP); `off` (default): any operation within the limits. */
+  /** `enforce`: only operations of TRUSTED_DOCUMENTS_PATHS run (HTTP and websocket); `off` (default): any operation within the limits. */
   TRUSTED_DOCUMENTS: z.enum(['off', 'enforce']).default('off'),
   /** Comma-separated Apollo persisted-query manifests (the shipped one plus any an operator registers). */
   TRUSTED_DOCUMENTS_PATHS: z.string().default(path.resolve(__dirname, '../trusted-documents.json')),

@@ -30,6 +30,7 @@ import { RevocationList } from './edge/revocation';
 import { loadTrustedDocuments, RedisDocumentCache, trustedDocumentsPlugin } from './edge/trusted-documents';
 import { createLiveOrderTracking } from './subscriptions';
 import { createSubgraphGuardMetrics, SubgraphGuard, type SubgraphGuardMetrics } from './subgraph-guard';
+import { forwardedTraceparent, requestIds, requestLogPlugin } from './request-log';
 
 /** What the gateway knows about a request; forwarded to subgraphs as an internal token. */
 export interface GatewayContext {
@@ -68,7 +69,9 @@ class InternalTokenDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     const headers = request.http!.headers;
     headers.set(INTERNAL_TOKEN_HEADER, await signInternalToken(this.privateKey, this.subgraph, context.viewer ?? null, 60, { clientIp: context.clientIp }));
     if (context.requestId) headers.set('x-request-id', context.requestId);
-    if (context.traceparent) headers.set('traceparent', context.traceparent);
+    // With tracing on, the fetch instrumentation sends the gateway's own span as traceparent.
+    const traceparent = forwardedTraceparent(context.traceparent);
+    if (traceparent) headers.set('traceparent', traceparent);
   }
 }
 
@@ -134,10 +137,10 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
   });
   // APQ documents in Redis, shared by every replica; trusted-documents mode runs only the manifests' operations.
   const apqCache = config.APQ_ENABLED ? new RedisDocumentCache(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, namespaceOf(config).key('gateway:apq:'), log) : null;
-  const trusted =
-    config.TRUSTED_DOCUMENTS === 'enforce'
-      ? trustedDocumentsPlugin<GatewayContext>(loadTrustedDocuments(config.TRUSTED_DOCUMENTS_PATHS.split(',').map((p) => p.trim()).filter(Boolean)))
-      : null;
+  // The same manifests on HTTP (the plugin) and on the websocket (live tracking).
+  const trustedDocuments =
+    config.TRUSTED_DOCUMENTS === 'enforce' ? loadTrustedDocuments(config.TRUSTED_DOCUMENTS_PATHS.split(',').map((p) => p.trim()).filter(Boolean)) : null;
+  const trusted = trustedDocuments ? trustedDocumentsPlugin<GatewayContext>(trustedDocuments) : null;
   const verifier = new AccessTokenVerifier(config.JWKS_URL, config.ACCESS_TOKEN_ISSUER, config.ACCESS_TOKEN_AUDIENCE, revocations);
 
   const guardMetrics: SubgraphGuardMetrics = createSubgraphGuardMetrics(metrics);
@@ -189,6 +192,7 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
       graphqlMetricsPlugin(metrics, { maxOperationNames: config.METRICS_MAX_OPERATION_NAMES }),
+      requestLogPlugin<GatewayContext>(log),
     ],
   });
 
@@ -200,6 +204,8 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
     verifier,
     registry: metrics,
     log,
+    trustedDocuments,
+    revocations,
     // A subscriber's selection runs as a query through this same server, as that subscriber.
     execute: async (query, variables, viewer) => {
       const response = await apollo.executeOperation({ query, variables }, { contextValue: { viewer, requestId: randomUUID() } });
@@ -246,7 +252,8 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
       app.use(
         '/graphql',
         cors,
-        ...jsonBody('1mb'),
+        ...jsonBody('1mb', log),
+        requestIds(),
         expressMiddleware(apollo, {
           context: async ({ req }) => ({
             viewer: await verifier.viewerFrom(req.header('authorization')),

@@ -55,6 +55,31 @@ describe('RevocationList (real Redis)', () => {
     expect(await revocations.isRevoked(token)).toBe(true);
   });
 
+  it('revokedAmong: one fresh read for many tokens (the open-socket check), bypassing and refreshing the cache', async () => {
+    const prefix = testNamespace().key(`${uniqueId('rv')}:`);
+    const revocations = await list(prefix, { cacheMs: 2000 });
+    const t0 = Date.now();
+    const tokens = [
+      { sub: 'u1', sid: 's1', iatMs: t0 },
+      { sub: 'u1', sid: 's2', iatMs: t0 },
+      { sub: 'u2', sid: 's3', iatMs: t0 },
+      { sub: 'u2', sid: 's4', iatMs: t0 + 10 },
+      { sub: 'u3', iatMs: t0 },
+    ];
+    expect(await revocations.revokedAmong(tokens)).toEqual([false, false, false, false, false]);
+    expect(await revocations.revokedAmong([])).toEqual([]);
+    // Cached as not revoked for 2 s by isRevoked …
+    expect(await revocations.isRevoked(tokens[0])).toBe(false);
+    await redis.set(`${prefix}sid:s1`, '1', 'EX', 60);
+    await redis.set(`${prefix}user:u2`, String(t0 + 5), 'EX', 60);
+    // … but the batch reads fresh, and what it read is what isRevoked answers next.
+    expect(await revocations.revokedAmong(tokens)).toEqual([true, false, true, false, false]);
+    expect(await revocations.isRevoked(tokens[0])).toBe(true);
+    // Redis away: null (open sockets are left alone), whatever the fail mode.
+    const away = await list('x:', { redisUrl: 'redis://127.0.0.1:1', failMode: 'closed' });
+    expect(await away.revokedAmong(tokens)).toBeNull();
+  });
+
   it('without Redis: fail open accepts, fail closed throws', async () => {
     const token = { sub: 'u1', sid: 's1', iatMs: Date.now() };
     const open = await list('x:', { redisUrl: 'redis://127.0.0.1:1', failMode: 'open' });

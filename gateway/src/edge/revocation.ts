@@ -26,6 +26,18 @@ export interface RevocationOptions {
 export class RevocationUnavailableError extends Error {}
 
 /**
+ * The Redis keys users writes and the gateway reads (after the run's namespace + `auth:revoked:`):
+ *   `sid:<session id>` = "1"      — every access token of that session (logout, stolen refresh family);
+ *   `user:<user id>`   = epoch ms — every access token of the user issued before it (role change,
+ *                                   password change), later ones unaffected.
+ * Each key lives as long as an access token can (ACCESS_TOKEN_TTL_SECONDS), then expires.
+ */
+export const revocationKeys = {
+  session: (prefix: string, sid: string) => `${prefix}sid:${sid}`,
+  user: (prefix: string, userId: string) => `${prefix}user:${userId}`,
+};
+
+/**
  * Whether an access token was revoked by users (logout: its session; role change: every token
  * of the user issued before it), read from the Redis keys users writes. Answers are cached per
  * user and session for `cacheMs` (≤ 2 s), so a revocation takes effect within that at every
@@ -49,6 +61,49 @@ export class RevocationList {
     this.redis.stop();
   }
 
+  /**
+   * Which of `tokens` are revoked, read fresh from Redis in one MGET (the cache is refreshed,
+   * not consulted): the periodic check of open websockets. Null when Redis cannot answer —
+   * open sockets are then left alone whatever the fail mode (closing every socket on a Redis
+   * blip would only start a reconnect storm; new sockets and HTTP requests follow the fail mode).
+   */
+  async revokedAmong(tokens: readonly RevocableToken[]): Promise<boolean[] | null> {
+    if (tokens.length === 0) return [];
+    const { keyPrefix } = this.options;
+    const keys: string[] = [];
+    const index = new Map<string, number>();
+    const slot = (key: string) => {
+      let i = index.get(key);
+      if (i === undefined) {
+        i = keys.push(key) - 1;
+        index.set(key, i);
+      }
+      return i;
+    };
+    const refs = tokens.map((t) => ({
+      user: slot(revocationKeys.user(keyPrefix, t.sub)),
+      sid: t.sid ? slot(revocationKeys.session(keyPrefix, t.sid)) : -1,
+    }));
+    let values: (string | null)[];
+    try {
+      values = await this.redis.client.mget(...keys);
+    } catch (error) {
+      this.redis.unavailable(error);
+      return null;
+    }
+    const now = Date.now();
+    return tokens.map((token, i) => {
+      const entry = {
+        at: now,
+        userBefore: Number(values[refs[i].user] ?? 0) || 0,
+        sessionRevoked: refs[i].sid >= 0 && values[refs[i].sid] !== null,
+      };
+      if (this.cache.size >= 100_000) this.cache.clear();
+      this.cache.set(`${token.sub}|${token.sid ?? ''}`, entry);
+      return entry.sessionRevoked || token.iatMs < entry.userBefore;
+    });
+  }
+
   /** True when the token must be refused. */
   async isRevoked(token: RevocableToken): Promise<boolean> {
     const key = `${token.sub}|${token.sid ?? ''}`;
@@ -58,8 +113,8 @@ export class RevocationList {
       const { keyPrefix } = this.options;
       try {
         const [userBefore, session] = await this.redis.client.mget(
-          `${keyPrefix}user:${token.sub}`,
-          token.sid ? `${keyPrefix}sid:${token.sid}` : `${keyPrefix}sid:-`,
+          revocationKeys.user(keyPrefix, token.sub),
+          revocationKeys.session(keyPrefix, token.sid ?? '-'),
         );
         entry = { at: now, userBefore: Number(userBefore ?? 0) || 0, sessionRevoked: session !== null && !!token.sid };
       } catch (error) {

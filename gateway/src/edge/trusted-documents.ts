@@ -36,36 +36,53 @@ export function loadTrustedDocuments(paths: string[]): Map<string, ManifestOpera
   return documents;
 }
 
-const refusal = (code: 'PERSISTED_QUERY_NOT_FOUND' | 'OPERATION_NOT_ALLOWED') =>
+export type TrustedDocumentRefusal = 'PERSISTED_QUERY_NOT_FOUND' | 'OPERATION_NOT_ALLOWED';
+
+/** The refusal of an operation that is not a trusted document (HTTP 400 on the HTTP path). */
+export const trustedDocumentRefusal = (code: TrustedDocumentRefusal) =>
   new GraphQLError(code === 'PERSISTED_QUERY_NOT_FOUND' ? 'PersistedQueryNotFound' : 'Only trusted documents may run on this gateway', {
     extensions: { code, http: { status: 400 } },
   });
 
 /**
- * Trusted-documents mode: only operations of the manifests run. A request names one by its hash
- * (`extensions.persistedQuery.sha256Hash`, with or without the text) or sends a text whose
- * sha256 is in a manifest; the manifest's text is what runs. Anything else is refused before
- * parsing — an unknown hash with PERSISTED_QUERY_NOT_FOUND, unknown text with
- * OPERATION_NOT_ALLOWED (HTTP 400) — and never reaches a subgraph. The request is swapped for a
- * trivial placeholder and refused at operation resolution (Apollo turns a throw there into the
- * response; thrown earlier it would be a 500). In-process executions (subscription deliveries)
- * are the gateway's own and not checked.
+ * The policy shared by the HTTP and websocket paths: a request names a manifest operation by
+ * its hash (`extensions.persistedQuery.sha256Hash`, with or without a text; an empty text counts
+ * as none, since graphql-ws requires a string) or sends a text whose sha256 is in a manifest.
+ * Returns the manifest's text, which is what runs (never the sent one), or the refusal code:
+ * PERSISTED_QUERY_NOT_FOUND for an unknown hash sent alone, OPERATION_NOT_ALLOWED otherwise.
+ */
+export function resolveTrustedDocument(
+  documents: Map<string, ManifestOperation>,
+  query: unknown,
+  extensions: Record<string, unknown> | null | undefined,
+): { body: string } | { refusal: TrustedDocumentRefusal } {
+  const persisted = (extensions?.persistedQuery as { sha256Hash?: unknown } | undefined)?.sha256Hash;
+  const text = typeof query === 'string' && query !== '' ? query : undefined;
+  const hash = typeof persisted === 'string' ? persisted : text !== undefined ? sha256(text) : undefined;
+  const trusted = hash ? documents.get(hash) : undefined;
+  if (trusted) return { body: trusted.body };
+  return { refusal: typeof persisted === 'string' && text === undefined ? 'PERSISTED_QUERY_NOT_FOUND' : 'OPERATION_NOT_ALLOWED' };
+}
+
+/**
+ * Trusted-documents mode on HTTP: only operations of the manifests run (see
+ * `resolveTrustedDocument`; the websocket path applies the same function). Anything else is
+ * refused before parsing with HTTP 400 and never reaches a subgraph. The request is swapped for
+ * a trivial placeholder and refused at operation resolution (Apollo turns a throw there into the
+ * response; thrown earlier it would be a 500). In-process executions (subscription deliveries,
+ * whose subscription was itself checked on the websocket) are the gateway's own and not checked.
  */
 export function trustedDocumentsPlugin<C extends { clientIp?: string }>(documents: Map<string, ManifestOperation>): ApolloServerPlugin<C> {
   return {
     async requestDidStart(rc: GraphQLRequestContext<C>) {
       if (!rc.contextValue.clientIp) return {};
       const request = rc.request;
-      const persisted = (request.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined)?.sha256Hash;
-      const hash = typeof persisted === 'string' ? persisted : typeof request.query === 'string' ? sha256(request.query) : undefined;
-      const trusted = hash ? documents.get(hash) : undefined;
-      if (trusted) {
-        request.query = trusted.body;
+      const verdict = resolveTrustedDocument(documents, request.query, request.extensions);
+      if ('body' in verdict) {
+        request.query = verdict.body;
         return {};
       }
-      const error = refusal(
-        typeof persisted === 'string' && request.query === undefined ? 'PERSISTED_QUERY_NOT_FOUND' : 'OPERATION_NOT_ALLOWED',
-      );
+      const error = trustedDocumentRefusal(verdict.refusal);
       request.query = '{ __typename }';
       if (request.extensions) delete request.extensions.persistedQuery;
       request.operationName = undefined;

@@ -3,6 +3,8 @@ import type { GraphQLSchema } from 'graphql';
 import type { Registry } from 'prom-client';
 import { namespaceOf, type Logger } from '@shopgraph/kit';
 import type { AccessTokenVerifier } from '../auth';
+import type { RevocationList } from '../edge/revocation';
+import type { ManifestOperation } from '../edge/trusted-documents';
 import type { GatewayConfig } from '../config';
 import { limitsFrom } from '../edge';
 import { OrderFeed } from './order-feed';
@@ -22,6 +24,10 @@ export interface LiveOrderTrackingOptions {
   execute: GatewayExecutor;
   registry: Registry;
   log: Logger;
+  /** Trusted-documents mode: the only operations a socket may subscribe with (null = off). */
+  trustedDocuments?: Map<string, ManifestOperation> | null;
+  /** Open sockets of revoked sessions are closed within REVOCATION_SOCKET_CHECK_MS (null = not re-checked). */
+  revocations?: Pick<RevocationList, 'revokedAmong'> | null;
 }
 
 /** Live order tracking: the orders.v1 feed, the in-process hub and the graphql-ws server. */
@@ -63,6 +69,9 @@ export function createLiveOrderTracking(options: LiveOrderTrackingOptions): Live
         sendQueue: { maxPendingMessages: config.SUBSCRIPTION_MAX_PENDING_MESSAGES, maxBufferedBytes: config.SUBSCRIPTION_MAX_BUFFERED_BYTES },
         keepAliveMs: config.SUBSCRIPTION_KEEPALIVE_MS,
         production: config.NODE_ENV === 'production',
+        trustedDocuments: options.trustedDocuments ?? null,
+        revocations: options.revocations ?? null,
+        revocationCheckMs: config.REVOCATION_SOCKET_CHECK_MS,
       });
       log.info({ groupId: feed.groupId }, 'live order tracking ready');
     },

@@ -12,13 +12,14 @@ import {
   type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
-import { decodeJwt } from 'jose';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServerOptions } from 'graphql-ws';
 import { maskErrors, type Logger, type Viewer } from '@shopgraph/kit';
 import type { AccessTokenVerifier } from '../auth';
 import { assertWithinLimits, parseWithinLimits, QueryTooComplexError, type ComplexityLimits, type CostModel } from '../edge/complexity';
 import { clientIpOf } from '../edge/client-ip';
+import type { RevocableToken, RevocationList } from '../edge/revocation';
+import { resolveTrustedDocument, trustedDocumentRefusal, type ManifestOperation } from '../edge/trusted-documents';
 import { SLOW_CONSUMER, sendQueueVerdict, type SendQueueLimits } from './backpressure';
 import type { OrderEventHub } from './order-hub';
 import { orderSubscriptionResolver, type DeliveryMeta, type GatewayExecutor, type SubscriptionConnection, type SubscriptionContext } from './order-subscriptions';
@@ -56,6 +57,18 @@ export interface SubscriptionServerOptions {
   /** Interval of websocket pings; a client that does not answer one within it is dropped. */
   keepAliveMs: number;
   production: boolean;
+  /**
+   * Trusted-documents mode (TRUSTED_DOCUMENTS=enforce): the manifests' operations, the only
+   * ones a socket may subscribe with, exactly as on HTTP. Null = any operation within the limits.
+   */
+  trustedDocuments?: Map<string, ManifestOperation> | null;
+  /**
+   * Open sockets of a revoked session (logout, stolen refresh-token family, role or password
+   * change) are closed with 4403 within `revocationCheckMs`: one timer for every socket reads
+   * the revocation keys of all signed-in sockets in one MGET. Null = not re-checked.
+   */
+  revocations?: Pick<RevocationList, 'revokedAmong'> | null;
+  revocationCheckMs?: number;
 }
 
 export interface SubscriptionServer {
@@ -63,6 +76,8 @@ export interface SubscriptionServer {
   dispose(): Promise<void>;
   /** Open sockets right now. */
   readonly connections: number;
+  /** Checks every signed-in socket against the revocation list now (the timer does it every `revocationCheckMs`); resolves to the number closed. */
+  checkRevocations(): Promise<number>;
 }
 
 /** One subscription's place on its socket, from `subscribe` until its stream ends. */
@@ -81,6 +96,8 @@ interface Slot {
  */
 class Connection implements SubscriptionConnection {
   viewer: Viewer | null = null;
+  /** The claims of the access token the socket was opened with (revocation is re-checked against them). */
+  token: RevocableToken | null = null;
   /** Who this socket counts against (set once the connection is accepted). */
   clientKey: string | null = null;
   private readonly subscriptions = new Set<{ backlog(): number }>();
@@ -250,6 +267,42 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   const deliveries = new WeakMap<ExecutionResult, DeliveryMeta>();
   const resolver = orderSubscriptionResolver({ hub: options.hub, execute: options.execute, metrics, log, deliveries });
   const connections = new WeakMap<WebSocket, Connection>();
+  const trustedDocuments = options.trustedDocuments ?? null;
+
+  // Revocation of open sockets: one timer for all of them, running only while any signed-in socket is open.
+  const signedIn = new Set<Connection>();
+  let sweeping: Promise<number> | null = null;
+  const checkRevocations = (): Promise<number> => {
+    if (!options.revocations || signedIn.size === 0) return Promise.resolve(0);
+    // A sweep still waiting on Redis is not doubled.
+    sweeping ??= (async () => {
+      const open = [...signedIn];
+      const verdicts = await options.revocations!.revokedAmong(open.map((c) => c.token!));
+      let closed = 0;
+      if (!verdicts) return closed;
+      open.forEach((connection, i) => {
+        if (!verdicts[i]) return;
+        signedIn.delete(connection);
+        connection.close(4403, 'Forbidden: session revoked; sign in again');
+        closed += 1;
+      });
+      if (closed > 0) {
+        metrics.revokedSockets.inc(closed);
+        log.info({ closed }, 'closed websockets of revoked sessions');
+      }
+      return closed;
+    })().finally(() => {
+      sweeping = null;
+    });
+    return sweeping;
+  };
+  const revocationTimer =
+    options.revocations && options.revocationCheckMs
+      ? setInterval(() => {
+          void checkRevocations().catch((error) => log.warn({ err: error }, 'websocket revocation check failed'));
+        }, options.revocationCheckMs)
+      : null;
+  revocationTimer?.unref();
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: 256 * 1024 });
 
   wss.on('connection', (socket, request) => {
@@ -268,6 +321,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     });
     socket.once('close', () => {
       connection.closed();
+      signedIn.delete(connection);
       metrics.openSockets.dec();
       const key = connection.clientKey;
       if (key) {
@@ -296,13 +350,15 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
       if (raw !== undefined && raw !== null && typeof raw !== 'string') return false;
       try {
-        connection.viewer = await options.verifier.viewerFrom(raw || undefined);
+        const verified = await options.verifier.verify(raw || undefined);
+        connection.viewer = verified?.viewer ?? null;
+        connection.token = verified?.token ?? null;
+        connection.expireAt(verified?.exp);
       } catch (error) {
         if (!(error instanceof GraphQLError)) throw error;
         connection.close(4403, `Forbidden: ${error.message}`);
         return false;
       }
-      if (raw) connection.expireAt(decodeJwt(raw.replace(/^Bearer\s+/i, '')).exp);
       const key = connection.viewer ? `user:${connection.viewer.id}` : `ip:${connection.clientIp}`;
       if (!connection.viewer && anonymous >= options.maxAnonymousConnections) {
         connection.close(4429, 'Too many anonymous connections; sign in');
@@ -315,14 +371,25 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       perClient.set(key, (perClient.get(key) ?? 0) + 1);
       if (!connection.viewer) anonymous += 1;
       connection.clientKey = key;
+      if (connection.token) signedIn.add(connection);
       return true;
     },
     onSubscribe: async (ctx, id, payload) => {
       const schema = options.schema();
       if (!schema) return [new GraphQLError('The gateway has not loaded its schema yet; retry shortly', { extensions: { code: 'SERVICE_UNAVAILABLE' } })];
+      // Trusted-documents mode: the same policy as HTTP, before anything is parsed; the manifest's text runs.
+      let query = payload.query;
+      if (trustedDocuments) {
+        const verdict = resolveTrustedDocument(trustedDocuments, payload.query, payload.extensions);
+        if ('refusal' in verdict) {
+          metrics.refusedUntrusted.inc();
+          return [trustedDocumentRefusal(verdict.refusal)];
+        }
+        query = verdict.body;
+      }
       let document: DocumentNode;
       try {
-        document = parseWithinLimits(payload.query, options.limits, parse);
+        document = parseWithinLimits(query, options.limits, parse);
       } catch (error) {
         if (error instanceof QueryTooComplexError) return [error];
         return withCode([error as GraphQLError], 'GRAPHQL_PARSE_FAILED');
@@ -393,7 +460,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     get connections() {
       return wss.clients.size;
     },
+    checkRevocations,
     async dispose() {
+      if (revocationTimer) clearInterval(revocationTimer);
       for (const socket of wss.clients) socket.close(1001, 'Server shutting down');
       const deadline = Date.now() + 3000;
       while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

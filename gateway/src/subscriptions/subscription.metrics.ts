@@ -9,6 +9,10 @@ export interface SubscriptionMetrics {
   /** From the event's creation (envelope occurredAt) to the socket send; live events only. */
   deliveryLatency: Histogram;
   slowConsumers: Counter;
+  /** Sockets closed because their session was revoked. */
+  revokedSockets: Counter;
+  /** Subscribe messages refused by trusted-documents mode. */
+  refusedUntrusted: Counter;
 }
 
 export function createSubscriptionMetrics(registry: Registry): SubscriptionMetrics {
@@ -35,6 +39,16 @@ export function createSubscriptionMetrics(registry: Registry): SubscriptionMetri
     slowConsumers: new Counter({
       name: 'subscription_slow_consumer_disconnects_total',
       help: 'Sockets closed because the client could not keep up',
+      registers: [registry],
+    }),
+    revokedSockets: new Counter({
+      name: 'subscription_revoked_sockets_total',
+      help: 'Sockets closed (4403) because the session they were opened with was revoked',
+      registers: [registry],
+    }),
+    refusedUntrusted: new Counter({
+      name: 'subscription_untrusted_operations_total',
+      help: 'Subscribe messages refused in trusted-documents mode (not in a manifest)',
       registers: [registry],
     }),
   };
