@@ -12,6 +12,8 @@ export interface RequestContext {
   viewer: Viewer | null;
   /** The client's address as the gateway saw it (from its signed internal token); absent when the caller was not the gateway's HTTP edge. */
   clientIp?: string;
+  /** The viewer's session (refresh-token family) as the gateway saw it in the access token (signed internal token); absent when unknown. */
+  sessionId?: string;
   requestId: string;
   log: Logger;
 }

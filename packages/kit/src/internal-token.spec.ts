@@ -30,6 +30,13 @@ describe('internal tokens (EdDSA, gateway-signed)', () => {
     });
   });
 
+  it("carries the viewer's session when the gateway passes it, and never a session without a viewer", async () => {
+    const token = await signInternalToken(gateway.priv, 'users', { id: 'u1', role: 'CUSTOMER' }, 60, { sessionId: 'family-1' });
+    await expect(verifyInternalTokenClaims(gateway.pub, token, 'users')).resolves.toEqual({ viewer: { id: 'u1', role: 'CUSTOMER' }, sessionId: 'family-1' });
+    const anonymous = await signInternalToken(gateway.priv, 'users', null, 60, { sessionId: 'family-1' });
+    await expect(verifyInternalTokenClaims(gateway.pub, anonymous, 'users')).resolves.toEqual({ viewer: null });
+  });
+
   it('carries no viewer for anonymous requests', async () => {
     const token = await signInternalToken(gateway.priv, 'products', null);
     await expect(verifyInternalToken(gateway.pub, token, 'products')).resolves.toBeNull();

@@ -85,6 +85,8 @@ export async function internalTokenKeyId(pem: string): Promise<string> {
 export interface InternalTokenExtras {
   /** The client's address as the gateway saw it (per-client limits in subgraphs). */
   clientIp?: string;
+  /** The session (refresh-token family, the access token's `sid`) the request was made in: users keeps it signed in when its password changes. */
+  sessionId?: string;
 }
 
 /** What a verified internal token carries. */
@@ -109,6 +111,7 @@ export async function signInternalToken(
   const claims: Record<string, string> = {};
   if (viewer) claims.role = viewer.role;
   if (extras.clientIp) claims.cip = extras.clientIp;
+  if (extras.sessionId) claims.sid = extras.sessionId;
   const jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: ALGORITHM, kid: signer.kid })
     .setIssuer(ISSUER)
@@ -130,7 +133,11 @@ export async function verifyInternalTokenClaims(publicKeysPem: string, token: st
     try {
       const { payload } = await jwtVerify(token, key, { issuer: ISSUER, audience, algorithms: [ALGORITHM] });
       const viewer: Viewer | null = payload.sub ? { id: payload.sub, role: payload.role === 'ADMIN' ? 'ADMIN' : 'CUSTOMER' } : null;
-      return { viewer, ...(typeof payload.cip === 'string' ? { clientIp: payload.cip } : {}) };
+      return {
+        viewer,
+        ...(typeof payload.cip === 'string' ? { clientIp: payload.cip } : {}),
+        ...(viewer && typeof payload.sid === 'string' ? { sessionId: payload.sid } : {}),
+      };
     } catch (error) {
       failure = error;
     }

@@ -169,6 +169,7 @@ export function createSubgraphServer<C extends RequestContext>(options: Subgraph
       const claims = await verifyInternalTokenClaims(config.INTERNAL_TOKEN_PUBLIC_KEYS, token, name);
       res.locals.viewer = claims.viewer;
       res.locals.clientIp = claims.clientIp;
+      res.locals.sessionId = claims.sessionId;
       next();
     } catch {
       res.status(401).json({
@@ -201,6 +202,7 @@ export function createSubgraphServer<C extends RequestContext>(options: Subgraph
             const base: RequestContext = {
               viewer: (res.locals.viewer as Viewer | null) ?? null,
               ...(typeof res.locals.clientIp === 'string' ? { clientIp: res.locals.clientIp } : {}),
+              ...(typeof res.locals.sessionId === 'string' ? { sessionId: res.locals.sessionId } : {}),
               requestId,
               log,
             };
