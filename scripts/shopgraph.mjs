@@ -6,16 +6,17 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import registry from './subgraph-registry.cjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 const say = (msg) => console.log(`[shopgraph] ${msg}`);
 
-/** Default ports of the subgraphs (ARCHITECTURE.md); the gateway is 4000. */
-const SUBGRAPH_PORTS = { users: 4001, products: 4002, inventory: 4003, orders: 4004, payments: 4005, reviews: 4006 };
-/** Subgraphs that exist in this checkout, in port order. */
-const subgraphs = () =>
-  Object.keys(SUBGRAPH_PORTS).filter((name) => existsSync(path.join(root, 'subgraphs', name, 'package.json')));
+/**
+ * The subgraphs of this checkout in port order, as each declares itself in the "shopgraph" block of
+ * its package.json (scripts/subgraph-registry.cjs: port, datastore, Redis, Kafka). The gateway is 4000.
+ */
+const subgraphs = () => registry.readSubgraphs(root);
 
 function run(cmd, args, opts = {}) {
   const res = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
@@ -56,22 +57,23 @@ function build() {
   run(bin('turbo'), ['run', 'build', '--output-logs=errors-only']);
 }
 
-/** Environment for one subgraph process: its own database, the stack's servers, its port. */
-function serviceEnv(stack, name) {
+/** Environment for one subgraph process: the stack's servers, its port and its declared database. */
+function serviceEnv(stack, subgraph) {
   return {
     ...process.env,
     ...stack,
-    PORT: String(SUBGRAPH_PORTS[name]),
-    DATABASE_URL: `${stack.PG_URL ?? 'postgres://shopgraph:shopgraph@127.0.0.1:5432'}/${name}`,
+    PORT: String(subgraph.port),
+    ...(subgraph.postgres ? { DATABASE_URL: `${stack.PG_URL ?? 'postgres://shopgraph:shopgraph@127.0.0.1:5432'}/${subgraph.postgres}` } : {}),
+    ...(subgraph.mongo ? { MONGO_DB: subgraph.mongo } : {}),
   };
 }
 
 function seed(stack) {
-  for (const name of subgraphs()) {
-    const script = path.join(root, 'subgraphs', name, 'dist', 'seed.js');
+  for (const subgraph of subgraphs()) {
+    const script = path.join(subgraph.dir, 'dist', 'seed.js');
     if (!existsSync(script)) continue;
-    say(`seeding ${name}…`);
-    run(process.execPath, [script], { env: serviceEnv(stack, name) });
+    say(`seeding ${subgraph.name}…`);
+    run(process.execPath, [script], { env: serviceEnv(stack, subgraph) });
   }
 }
 
@@ -90,8 +92,11 @@ async function waitReady(name, url, child, timeoutMs = 60000) {
   throw new Error(`${name} not ready at ${url} after ${timeoutMs / 1000}s`);
 }
 
+// Every service starts with the kit's tracing preload: it does nothing unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+const TRACING_PRELOAD = ['--require', '@shopgraph/kit/dist/tracing-preload.js'];
+
 function spawnService(name, cwd, env, entry = 'dist/index.js') {
-  const child = spawn(process.execPath, [entry], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...TRACING_PRELOAD, entry], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = (stream, out) => {
     let buf = '';
     stream.on('data', (chunk) => {
@@ -131,11 +136,12 @@ async function start() {
       children.push(sandbox);
       await waitReady('sandbox', 'http://127.0.0.1:4010/health/live', sandbox);
     }
-    for (const name of subgraphs()) {
-      say(`starting ${name} on :${SUBGRAPH_PORTS[name]}…`);
-      const child = spawnService(name, path.join(root, 'subgraphs', name), serviceEnv(stack, name));
+    for (const subgraph of subgraphs()) {
+      const { name, port } = subgraph;
+      say(`starting ${name} on :${port}…`);
+      const child = spawnService(name, subgraph.dir, serviceEnv(stack, subgraph));
       children.push(child);
-      await waitReady(name, `http://127.0.0.1:${SUBGRAPH_PORTS[name]}/health/ready`, child);
+      await waitReady(name, `http://127.0.0.1:${port}/health/ready`, child);
     }
     say('starting gateway on :4000…');
     const gateway = spawnService('gateway', path.join(root, 'gateway'), { ...process.env, ...stack, PORT: process.env.PORT ?? '4000' });
@@ -231,13 +237,24 @@ function test(extraArgs) {
   }
 }
 
+/** supergraph.yaml from the subgraphs' declarations; true when the file changed. */
+function writeSupergraphYaml(list) {
+  const file = path.join(root, 'supergraph.yaml');
+  const text = registry.supergraphYaml(list);
+  if (existsSync(file) && readFileSync(file, 'utf8') === text) return false;
+  writeFileSync(file, text);
+  return true;
+}
+
 function compose() {
   ensureInstalled();
   build();
-  for (const name of subgraphs()) {
+  const list = subgraphs();
+  for (const { name } of list) {
     run(process.execPath, [path.join('subgraphs', name, 'dist', 'emit-schema.js')]);
     say(`emitted schema/${name}.graphql`);
   }
+  say(writeSupergraphYaml(list) ? 'wrote supergraph.yaml (from the subgraphs\' "shopgraph" declarations)' : 'supergraph.yaml is up to date');
   run(process.execPath, [path.join('gateway', 'dist', 'compose-cli.js')]);
 }
 

@@ -9,20 +9,43 @@ import { demoProducts } from '@shopgraph/demo-data';
 import type { GraphQLResponse } from '@shopgraph/testkit';
 import { freePort, REPO_ROOT, type FaultStack } from './stack';
 
-// The whole shop as REAL CHILD PROCESSES on the private fault stack: the six subgraphs
-// (`node subgraphs/<name>/dist/index.js`), the payment provider sandbox and the gateway, each on a
+// The whole shop as REAL CHILD PROCESSES on the private fault stack: every subgraph that declares
+// itself in its package.json (`node subgraphs/<name>/dist/index.js`; its datastores from the
+// declaration, scripts/subgraph-registry.cjs), the payment provider sandbox and the gateway, each on a
 // free port with its output in a log file under the stack dir. Every shop is namespaced: its own
 // PostgreSQL and Mongo databases, Kafka topic prefix and consumer groups, Redis database and cart
 // prefix; so shops of different test files never see each other's data.
 
-export type SubgraphName = 'users' | 'products' | 'inventory' | 'orders' | 'payments' | 'reviews';
+/** A subgraph's declaration (the "shopgraph" block of subgraphs/<name>/package.json). */
+export interface SubgraphDeclaration {
+  name: string;
+  dir: string;
+  port: number;
+  postgres: string | null;
+  mongo: string | null;
+  redis: boolean;
+  kafka: 'consumer' | 'producer' | null;
+}
+// The registry is plain CommonJS shared with the root scripts and the stack launcher (outside this
+// workspace's rootDir, so loaded at run time rather than imported).
+const registry = require(path.join(REPO_ROOT, 'scripts/subgraph-registry.cjs')) as { readSubgraphs(root?: string): SubgraphDeclaration[] };
+/** The declared subgraphs, in port order. */
+export const SUBGRAPH_DECLARATIONS: readonly SubgraphDeclaration[] = registry.readSubgraphs(REPO_ROOT);
+
+/** Subgraphs the tests name; any other declared subgraph is part of the shop too. */
+export type SubgraphName = 'users' | 'products' | 'inventory' | 'orders' | 'payments' | 'reviews' | (string & {});
 export type ServiceName = SubgraphName | 'gateway' | 'sandbox';
-export const SUBGRAPHS: readonly SubgraphName[] = ['users', 'products', 'inventory', 'orders', 'payments', 'reviews'];
+export const SUBGRAPHS: readonly SubgraphName[] = SUBGRAPH_DECLARATIONS.map((s) => s.name);
 /** Subgraphs on PostgreSQL (sql() works for them) and on the Mongo-wire server (mongo()). */
-export const PG_SUBGRAPHS = ['users', 'inventory', 'orders', 'payments'] as const;
-export const MONGO_SUBGRAPHS = ['products', 'reviews'] as const;
-export type PgSubgraph = (typeof PG_SUBGRAPHS)[number];
-export type MongoSubgraph = (typeof MONGO_SUBGRAPHS)[number];
+export const PG_SUBGRAPHS: readonly SubgraphName[] = SUBGRAPH_DECLARATIONS.filter((s) => s.postgres).map((s) => s.name);
+export const MONGO_SUBGRAPHS: readonly SubgraphName[] = SUBGRAPH_DECLARATIONS.filter((s) => s.mongo).map((s) => s.name);
+export type PgSubgraph = SubgraphName;
+export type MongoSubgraph = SubgraphName;
+const declaration = (name: string): SubgraphDeclaration => {
+  const found = SUBGRAPH_DECLARATIONS.find((s) => s.name === name);
+  if (!found) throw new Error(`fault shop: no subgraph "${name}" is declared (subgraphs/${name}/package.json "shopgraph")`);
+  return found;
+};
 
 type Env = Record<string, string>;
 
@@ -327,6 +350,9 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
   const redisDb = nextRedisDb(stack);
   const topicPrefix = `${id}.`;
   const common: Env = {
+    // Whatever else the private stack offers (a server added to the launcher gives its env here);
+    // REDIS_URL is replaced by the shop's own Redis database below.
+    ...stack.env,
     NODE_ENV: 'test',
     LOG_LEVEL: options.logLevel ?? 'warn',
     HOST: '127.0.0.1',
@@ -336,7 +362,11 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
     SG_NAMESPACE: id,
   };
   const redisUrl = `${stack.env.REDIS_URL}/${redisDb}`;
+  common.REDIS_URL = redisUrl;
   const dbName = (name: string) => `${id}_${name}`;
+  /** The shop's PostgreSQL / Mongo database of a subgraph (its declared name in the namespace). */
+  const pgDb = (name: string) => dbName(declaration(name).postgres ?? name);
+  const mongoDb = (name: string) => dbName(declaration(name).mongo ?? name);
   const group = (name: string): Env => ({ KAFKA_GROUP_ID: `${id}-${name}`, KAFKA_FROM_BEGINNING: 'true' });
 
   const ports = {} as Record<ServiceName | 'gatewayAdmin', number>;
@@ -349,14 +379,21 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
   }
   const urlOf = (name: ServiceName) => `http://127.0.0.1:${ports[name]}`;
 
+  /** A subgraph's environment from its declaration: its databases, Redis, consumer group. */
+  const declaredEnv = (s: SubgraphDeclaration): Env => ({
+    ...(s.postgres ? { DATABASE_URL: `${stack.env.PG_URL}/${pgDb(s.name)}` } : {}),
+    ...(s.mongo ? { MONGO_URL: stack.env.MONGO_URL, MONGO_DB: mongoDb(s.name) } : {}),
+    ...(s.redis ? { REDIS_URL: redisUrl } : {}),
+    ...(s.kafka ? group(s.name) : {}),
+  });
+  /** What a declaration cannot say: where a subgraph's external parties are, and namespaced key prefixes. */
+  const extra: Partial<Record<SubgraphName, Env>> = {
+    orders: { CART_KEY_PREFIX: `${id}:cart` },
+    payments: { PROVIDER_URL: urlOf('sandbox') },
+  };
   const own: Record<ServiceName, Env> = {
+    ...(Object.fromEntries(SUBGRAPH_DECLARATIONS.map((s) => [s.name, { ...declaredEnv(s), ...(extra[s.name] ?? {}) }])) as Record<SubgraphName, Env>),
     sandbox: { SANDBOX_PORT: String(ports.sandbox), SANDBOX_HOST: '127.0.0.1' },
-    users: { DATABASE_URL: `${stack.env.PG_URL}/${dbName('users')}`, REDIS_URL: redisUrl },
-    products: { MONGO_URL: stack.env.MONGO_URL, MONGO_DB: dbName('products'), REDIS_URL: redisUrl, ...group('products') },
-    inventory: { DATABASE_URL: `${stack.env.PG_URL}/${dbName('inventory')}`, ...group('inventory') },
-    orders: { DATABASE_URL: `${stack.env.PG_URL}/${dbName('orders')}`, REDIS_URL: redisUrl, CART_KEY_PREFIX: `${id}:cart`, ...group('orders') },
-    payments: { DATABASE_URL: `${stack.env.PG_URL}/${dbName('payments')}`, PROVIDER_URL: urlOf('sandbox'), ...group('payments') },
-    reviews: { MONGO_URL: stack.env.MONGO_URL, MONGO_DB: dbName('reviews'), ...group('reviews') },
     gateway: {
       JWKS_URL: `${urlOf('users')}/.well-known/jwks.json`,
       ADMIN_PORT: String(ports.gatewayAdmin),
@@ -371,7 +408,7 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
     sandbox: { name: 'sandbox', cwd: path.join(REPO_ROOT, 'subgraphs/payments'), entry: 'dist/sandbox/index.js', readyPath: '/health/live' },
     gateway: { name: 'gateway', cwd: path.join(REPO_ROOT, 'gateway'), entry: 'dist/index.js', readyPath: '/health/ready' },
     ...(Object.fromEntries(
-      SUBGRAPHS.map((s) => [s, { name: s, cwd: path.join(REPO_ROOT, 'subgraphs', s), entry: 'dist/index.js', readyPath: '/health/ready' }]),
+      SUBGRAPH_DECLARATIONS.map((s) => [s.name, { name: s.name, cwd: s.dir, entry: 'dist/index.js', readyPath: '/health/ready' }]),
     ) as Record<SubgraphName, ProcSpec>),
   };
   const services = Object.fromEntries(
@@ -386,13 +423,13 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
     const admin = new Client({ connectionString: `${stack.env.PG_URL}/postgres`, connectionTimeoutMillis: 5000, query_timeout: 15_000 });
     try {
       await admin.connect();
-      for (const s of PG_SUBGRAPHS) await admin.query(`DROP DATABASE IF EXISTS "${dbName(s)}" WITH (FORCE)`);
+      for (const s of PG_SUBGRAPHS) await admin.query(`DROP DATABASE IF EXISTS "${pgDb(s)}" WITH (FORCE)`);
     } finally {
       await admin.end().catch(() => undefined);
     }
     const mongo = await MongoClient.connect(stack.env.MONGO_URL, { serverSelectionTimeoutMS: 5000 });
     try {
-      for (const s of MONGO_SUBGRAPHS) await mongo.db(dbName(s)).dropDatabase();
+      for (const s of MONGO_SUBGRAPHS) await mongo.db(mongoDb(s)).dropDatabase();
     } finally {
       await mongo.close();
     }
@@ -418,7 +455,7 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
     const admin = new Client({ connectionString: `${stack.env.PG_URL}/postgres`, connectionTimeoutMillis: 5000 });
     await admin.connect();
     try {
-      for (const s of PG_SUBGRAPHS) await admin.query(`CREATE DATABASE "${dbName(s)}"`);
+      for (const s of PG_SUBGRAPHS) await admin.query(`CREATE DATABASE "${pgDb(s)}"`);
     } finally {
       await admin.end();
     }
@@ -430,7 +467,7 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
     // Demo data, as `npm start` seeds it (products' seed publishes its ProductCreated events itself).
     const tSeed = Date.now();
     await Promise.all(
-      (['users', 'inventory', 'reviews', 'products'] as SubgraphName[]).map((s) =>
+      SUBGRAPH_DECLARATIONS.filter((s) => existsSync(path.join(s.dir, 'dist/seed.js'))).map(({ name: s }) =>
         runScript('dist/seed.js', envOf(s), specs[s].cwd).catch((error: Error) => {
           throw new Error(`seeding ${s} for fault shop ${id}: ${error.message}`);
         }),
@@ -525,7 +562,7 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
     call,
     login,
     async sql<R = Record<string, any>>(subgraph: PgSubgraph, text: string, params: unknown[] = []): Promise<R[]> {
-      const pool = new Pool({ connectionString: `${stack.env.PG_URL}/${dbName(subgraph)}`, max: 1, connectionTimeoutMillis: 5000, query_timeout: 10_000 });
+      const pool = new Pool({ connectionString: `${stack.env.PG_URL}/${pgDb(subgraph)}`, max: 1, connectionTimeoutMillis: 5000, query_timeout: 10_000 });
       try {
         return (await pool.query(text, params)).rows as R[];
       } finally {
@@ -534,7 +571,7 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
     },
     async mongo(subgraph) {
       mongoClient ??= await MongoClient.connect(stack.env.MONGO_URL, { serverSelectionTimeoutMS: 10_000 });
-      return mongoClient.db(dbName(subgraph));
+      return mongoClient.db(mongoDb(subgraph));
     },
     redis() {
       const client = new Redis(redisUrl, { maxRetriesPerRequest: 1 });

@@ -39,7 +39,11 @@ function pipe(command: string, args: string[], input: string): Promise<{ code: n
   });
 }
 
-const SUBGRAPHS = ['users', 'products', 'inventory', 'orders', 'payments', 'reviews'];
+// The subgraphs as they declare themselves (subgraphs/<name>/package.json "shopgraph"): each must
+// have its Deployment on its declared port and a <NAME>_SUBGRAPH_URL in the gateway's config.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const DECLARED: { name: string; port: number }[] = require('../../scripts/subgraph-registry.cjs').readSubgraphs();
+const SUBGRAPHS = DECLARED.map((s) => s.name);
 const STORES: Record<string, { host: RegExp; port: number }> = {
   postgres: { host: /@postgres:5432\//, port: 5432 },
   redis: { host: /redis:\/\/redis:6379/, port: 6379 },
@@ -75,6 +79,17 @@ describe('k8s manifests: every overlay builds with kustomize v5.7.1 and strict-d
       const deployments = of(overlay, 'Deployment').map((d) => d.metadata.name);
       expect(deployments).toEqual(expect.arrayContaining(['gateway', ...SUBGRAPHS]));
       expect(built[overlay]!.every((o) => o.kind === 'Namespace' || o.metadata.namespace === 'shopgraph')).toBe(true);
+    }
+  });
+
+  it.each(overlays)('%s: every declared subgraph runs on its declared port, and the gateway is told where', (overlay) => {
+    const gatewayConfig = of(overlay, 'ConfigMap').find((c) => c.metadata.name.startsWith('gateway-config'))!;
+    for (const { name, port } of DECLARED) {
+      const deployment = of(overlay, 'Deployment').find((d) => d.metadata.name === name);
+      expect({ name, deployment: !!deployment }).toEqual({ name, deployment: true });
+      expect({ name, port: deployment!.spec.template.spec.containers[0].ports[0].containerPort }).toEqual({ name, port });
+      const url = gatewayConfig.data?.[`${name.toUpperCase()}_SUBGRAPH_URL`];
+      expect({ name, url }).toEqual({ name, url: `http://${name}:${port}/graphql` });
     }
   });
 

@@ -1,17 +1,18 @@
 // PostgreSQL: the machine's binaries (apt-get install postgresql if missing), a cluster of our own
 // in <data>/postgres run as the `postgres` system user, a SUPERUSER login role shopgraph/shopgraph
-// and one database per PostgreSQL subgraph.
+// and one database per PostgreSQL subgraph (its "shopgraph": { "postgres": "<db>" } declaration, read
+// from subgraphs/*/package.json by scripts/subgraph-registry.cjs on every `up`).
 
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import registry from '../../../scripts/subgraph-registry.cjs';
 import { StackError, alive, aptInstall, fail, portInUse, run, runOk, which, writePid } from '../core.mjs';
 
 const PG_USER = 'shopgraph';
 const PG_PASSWORD = 'shopgraph';
-const PG_DATABASES = ['users', 'inventory', 'orders', 'payments'];
 const CMDLINE = 'postgres';
 
 function pgBin(name) {
@@ -161,7 +162,7 @@ export default {
     const env = { ...process.env, PGPASSWORD: PG_PASSWORD, PGCONNECT_TIMEOUT: '5' };
     const base = ['-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(c.ports.postgres), '-U', PG_USER, '-d', 'postgres'];
     const have = new Set((await runOk('postgres', psql, [...base, '-c', 'select datname from pg_database'], { env })).split('\n').map((s) => s.trim()));
-    for (const db of PG_DATABASES) {
+    for (const db of registry.postgresDatabases()) {
       if (have.has(db)) continue;
       log('postgres', `create database ${db}`);
       await runOk('postgres', psql, [...base, '-c', `CREATE DATABASE "${db}" OWNER ${PG_USER}`], { env });
