@@ -56,4 +56,5 @@ USER node
 EXPOSE ${PORT}
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "dist/index.js"]
+# The tracing preload does nothing unless OTEL_EXPORTER_OTLP_ENDPOINT is set (README, "Operating it").
+CMD ["node", "--require", "@shopgraph/kit/dist/tracing-preload.js", "dist/index.js"]

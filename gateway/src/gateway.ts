@@ -30,6 +30,7 @@ import { RevocationList } from './edge/revocation';
 import { loadTrustedDocuments, RedisDocumentCache, trustedDocumentsPlugin } from './edge/trusted-documents';
 import { createLiveOrderTracking } from './subscriptions';
 import { createSubgraphGuardMetrics, SubgraphGuard, type SubgraphGuardMetrics } from './subgraph-guard';
+import { forwardedTraceparent, requestIds, requestLogPlugin } from './request-log';
 
 /** What the gateway knows about a request; forwarded to subgraphs as an internal token. */
 export interface GatewayContext {
@@ -68,7 +69,9 @@ class InternalTokenDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     const headers = request.http!.headers;
     headers.set(INTERNAL_TOKEN_HEADER, await signInternalToken(this.privateKey, this.subgraph, context.viewer ?? null, 60, { clientIp: context.clientIp }));
     if (context.requestId) headers.set('x-request-id', context.requestId);
-    if (context.traceparent) headers.set('traceparent', context.traceparent);
+    // With tracing on, the fetch instrumentation sends the gateway's own span as traceparent.
+    const traceparent = forwardedTraceparent(context.traceparent);
+    if (traceparent) headers.set('traceparent', traceparent);
   }
 }
 
@@ -189,6 +192,7 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
       graphqlMetricsPlugin(metrics, { maxOperationNames: config.METRICS_MAX_OPERATION_NAMES }),
+      requestLogPlugin<GatewayContext>(log),
     ],
   });
 
@@ -248,7 +252,8 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
       app.use(
         '/graphql',
         cors,
-        ...jsonBody('1mb'),
+        ...jsonBody('1mb', log),
+        requestIds(),
         expressMiddleware(apollo, {
           context: async ({ req }) => ({
             viewer: await verifier.viewerFrom(req.header('authorization')),
