@@ -25,8 +25,6 @@ export interface UsersLoaders {
 
 /** What every users resolver receives. */
 export interface UsersContext extends RequestContext {
-  /** The caller's session (refresh-token family) when the gateway passes it: changePassword keeps it signed in. */
-  sessionId?: string;
   services: UsersServices;
   loaders: UsersLoaders;
 }

@@ -5,7 +5,7 @@ import { requireViewer, UserError, UserErrorCode, type Logger } from '@shopgraph
 import type { UsersContext } from '../context';
 import type { AccountTokenEntity, AccountTokenPurpose } from '../entities/account-token.entity';
 import { UserEntity } from '../entities/user.entity';
-import type { AccountTokenStore } from '../stores/account-token.store';
+import { returned, type AccountTokenStore } from '../stores/account-token.store';
 import type { LoginAttemptStore } from '../stores/login-attempt.store';
 import type { RevocationStore } from '../stores/revocation.store';
 import type { UserStore } from '../stores/user.store';
@@ -135,7 +135,13 @@ export class AccountService {
       await this.revokeRefreshTokens(manager, changed.id, at, null);
       await this.tokens.retireAll(manager, changed.id, 'PASSWORD_RESET', at);
       await enqueueEvents(manager, [
-        this.event(ctx, 'PasswordChanged', changed.id, { userId: changed.id, email: changed.email, name: changed.name, via: 'RESET', at: at.toISOString() }),
+        this.event(ctx, 'PasswordChanged', changed.id, {
+          userId: changed.id,
+          email: changed.email,
+          name: changed.name,
+          via: 'RESET',
+          at: at.toISOString(),
+        }),
       ]);
       return changed;
     });
@@ -160,10 +166,16 @@ export class AccountService {
     const [stored] = await this.users.findByIds([viewer.id]);
     if (!stored) return UserPayload.of(null, [UserError.of(UserErrorCode.NOT_FOUND, 'No such user')]);
     const verdict = await this.loginAttempts.checkLogin(stored.email, ctx.clientIp);
-    if (!verdict.allowed) throw rateLimitedError(verdict.retryAfterSeconds, verdict.scope === 'account' ? 'password attempts for this account' : 'failed password attempts from this client');
+    if (!verdict.allowed)
+      throw rateLimitedError(
+        verdict.retryAfterSeconds,
+        verdict.scope === 'account' ? 'password attempts for this account' : 'failed password attempts from this client',
+      );
     if (!(await verifyPassword(currentPassword, stored.passwordHash))) {
       await this.loginAttempts.failedLogin(stored.email, ctx.clientIp);
-      return UserPayload.of(null, [UserError.of(UserErrorCode.INVALID_CREDENTIALS, 'The current password is incorrect', ['currentPassword'])]);
+      return UserPayload.of(null, [
+        UserError.of(UserErrorCode.INVALID_CREDENTIALS, 'The current password is incorrect', ['currentPassword']),
+      ]);
     }
     const keep = ctx.sessionId ?? null;
     const at = this.now();
@@ -178,14 +190,23 @@ export class AccountService {
       const revoked = await this.revokeRefreshTokens(manager, user.id, at, keep);
       await this.tokens.retireAll(manager, user.id, 'PASSWORD_RESET', at);
       await enqueueEvents(manager, [
-        this.event(ctx, 'PasswordChanged', user.id, { userId: user.id, email: user.email, name: user.name, via: 'CHANGE', at: at.toISOString() }),
+        this.event(ctx, 'PasswordChanged', user.id, {
+          userId: user.id,
+          email: user.email,
+          name: user.name,
+          via: 'CHANGE',
+          at: at.toISOString(),
+        }),
       ]);
       return { user, revoked };
     });
     if (!changed) return UserPayload.of(null, [UserError.of(UserErrorCode.NOT_FOUND, 'No such user')]);
     // A session that signed in between the read and the transaction: its refresh tokens are gone, revoke its access tokens too.
     const late = keep ? changed.revoked.filter((f) => !others.includes(f)) : [];
-    if (late.length) await this.revocations.revokeSessions(late).catch((error) => this.log.warn({ err: error }, 'late session: access tokens not revoked'));
+    if (late.length)
+      await this.revocations
+        .revokeSessions(late)
+        .catch((error) => this.log.warn({ err: error }, 'late session: access tokens not revoked'));
     await this.loginAttempts.succeededLogin(changed.user.email);
     ctx.log.info({ userId: viewer.id, keptSession: keep !== null }, 'password changed');
     const user = toUser(changed.user);
@@ -226,10 +247,12 @@ export class AccountService {
     const user = await this.dataSource.transaction(async (manager) => {
       const consumed = await this.tokens.consume(manager, 'EMAIL_VERIFICATION', hashToken(token), at);
       if (!consumed) return null;
-      const rows: UserEntity[] = await manager.query(
-        `UPDATE users SET email_verified_at = COALESCE(email_verified_at, $3), updated_at = $3
-          WHERE id = $1 AND email = $2 RETURNING id`,
-        [consumed.userId, consumed.email, at],
+      const rows = returned<{ id: string }>(
+        await manager.query(
+          `UPDATE users SET email_verified_at = COALESCE(email_verified_at, $3), updated_at = $3
+            WHERE id = $1 AND email = $2 RETURNING id`,
+          [consumed.userId, consumed.email, at],
+        ),
       );
       if (rows.length !== 1) return null;
       await this.tokens.retireAll(manager, consumed.userId, 'EMAIL_VERIFICATION', at);
@@ -255,33 +278,56 @@ export class AccountService {
     return found;
   }
 
-  private async issueToken(manager: EntityManager, user: UserEntity, purpose: AccountTokenPurpose): Promise<{ token: string; expiresAt: Date }> {
+  private async issueToken(
+    manager: EntityManager,
+    user: UserEntity,
+    purpose: AccountTokenPurpose,
+  ): Promise<{ token: string; expiresAt: Date }> {
     const token = randomBytes(32).toString('base64url');
     const createdAt = this.now();
     const ttl = purpose === 'PASSWORD_RESET' ? this.lifetimes.passwordResetSeconds : this.lifetimes.emailVerificationSeconds;
     const expiresAt = new Date(createdAt.getTime() + ttl * 1000);
-    await this.tokens.insert(manager, { id: randomUUID(), userId: user.id, purpose, tokenHash: hashToken(token), email: user.email, createdAt, expiresAt, usedAt: null });
+    await this.tokens.insert(manager, {
+      id: randomUUID(),
+      userId: user.id,
+      purpose,
+      tokenHash: hashToken(token),
+      email: user.email,
+      createdAt,
+      expiresAt,
+      usedAt: null,
+    });
     return { token, expiresAt };
   }
 
   /** New password hash; with `verifiedEmail` (a reset mailed there) also marks that address verified. */
-  private async setPassword(manager: EntityManager, userId: string, passwordHash: string, at: Date, verifiedEmail: string | null): Promise<UserEntity | null> {
-    const rows: Array<{ id: string }> = await manager.query(
-      `UPDATE users SET password_hash = $2, updated_at = $3,
+  private async setPassword(
+    manager: EntityManager,
+    userId: string,
+    passwordHash: string,
+    at: Date,
+    verifiedEmail: string | null,
+  ): Promise<UserEntity | null> {
+    const rows = returned<{ id: string }>(
+      await manager.query(
+        `UPDATE users SET password_hash = $2, updated_at = $3,
               email_verified_at = CASE WHEN $4::text IS NOT NULL AND email = $4::text THEN COALESCE(email_verified_at, $3) ELSE email_verified_at END
         WHERE id = $1 RETURNING id`,
-      [userId, passwordHash, at, verifiedEmail],
+        [userId, passwordHash, at, verifiedEmail],
+      ),
     );
     return rows.length === 1 ? manager.getRepository(UserEntity).findOneBy({ id: userId }) : null;
   }
 
   /** Revokes every live refresh token of the user except those of family `keep`; the families revoked. */
   private async revokeRefreshTokens(manager: EntityManager, userId: string, at: Date, keep: string | null): Promise<string[]> {
-    const rows: Array<{ family_id: string }> = await manager.query(
-      `UPDATE refresh_tokens SET revoked_at = $2
+    const rows = returned<{ family_id: string }>(
+      await manager.query(
+        `UPDATE refresh_tokens SET revoked_at = $2
         WHERE user_id = $1 AND revoked_at IS NULL AND ($3::uuid IS NULL OR family_id <> $3::uuid)
         RETURNING family_id`,
-      [userId, at, keep],
+        [userId, at, keep],
+      ),
     );
     return [...new Set(rows.map((r) => r.family_id))];
   }
@@ -300,4 +346,3 @@ export class AccountService {
     return createEvent(type, userId, payload, { source: 'users', correlationId: ctx.requestId });
   }
 }
-
