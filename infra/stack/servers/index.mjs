@@ -17,8 +17,9 @@
 //   stopSignal, stopTimeoutMs   how `down` stops it before falling back to SIGKILL
 
 import kafka from './kafka.mjs';
+import mailpit from './mailpit.mjs';
 import mongo from './mongo.mjs';
 import postgres from './postgres.mjs';
 import redis from './redis.mjs';
 
-export const SERVERS = [postgres, redis, kafka, mongo];
+export const SERVERS = [postgres, redis, kafka, mongo, mailpit];
