@@ -32,6 +32,18 @@ const contractFile = path.join(root, 'schema/api-contract.graphql');
 const landed: { file: string; only?: string[] }[] = [
   // issue 19: timeouts cancel an order TIMED_OUT.
   { file: 'fulfilment.graphql', only: ['CancellationReason.TIMED_OUT'] },
+  // issue 12, users part: password reset and change, email verification.
+  {
+    file: 'accounts-notifications.graphql',
+    only: [
+      'User.emailVerified',
+      'Mutation.requestPasswordReset',
+      'Mutation.resetPassword',
+      'Mutation.changePassword',
+      'Mutation.requestEmailVerification',
+      'Mutation.verifyEmail',
+    ],
+  },
 ];
 
 /**
@@ -138,6 +150,11 @@ describe('public API contract', () => {
     const argsOf = (field: string) => subscription.getFields()[field].args.map((a) => `${a.name}: ${String(a.type)}`);
     expect(argsOf('orderStatusChanged')).toEqual(['orderId: ID!', 'afterVersion: Int']);
     expect(argsOf('myOrderUpdates')).toEqual(['since: DateTime']);
+    expect(String((contract.getType('User') as GraphQLObjectType).getFields().emailVerified.type)).toBe('Boolean!');
+    const mutation = (contract.getType('Mutation') as GraphQLObjectType).getFields();
+    expect(mutation.resetPassword.args.map((a) => `${a.name}: ${String(a.type)}`)).toEqual(['token: String!', 'newPassword: String!']);
+    expect(String(mutation.resetPassword.type)).toBe('AuthPayload!');
+    for (const name of ['requestPasswordReset', 'changePassword', 'requestEmailVerification', 'verifyEmail']) expect(mutation[name]).toBeDefined();
     for (const { file } of [...landed, ...landedArguments]) {
       const shared = path.join(root, '../shared/api-next', file);
       if (existsSync(shared)) expect(readFileSync(path.join(root, 'schema/api-next', file), 'utf8')).toEqual(readFileSync(shared, 'utf8'));
