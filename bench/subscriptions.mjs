@@ -35,7 +35,8 @@ async function runServices() {
   const { createProductsService, loadProductsConfig, seedProducts } = require('@shopgraph/products');
   const { createInventoryService, loadInventoryConfig } = require('@shopgraph/inventory');
   const { createOrdersService, loadOrdersConfig } = require('@shopgraph/orders');
-  const { createPaymentsService, createSandboxProvider, loadPaymentsConfig } = require('@shopgraph/payments');
+  const { createPaymentsService, loadPaymentsConfig } = require('@shopgraph/payments');
+  const { createSandboxProvider } = require('@shopgraph/payment-sandbox');
   const { composeSupergraph } = require('./dist/compose.js');
   const common = { NODE_ENV: 'test', SG_NAMESPACE: process.env.SG_NAMESPACE, LOG_LEVEL: 'warn', PORT: '0', INTERNAL_TOKEN_SECRET: SECRET, KAFKA_BROKERS: stackEnv.kafkaBrokers.join(',') };
   const group = (name) => ({ KAFKA_GROUP_ID: uniqueId(`bench-${name}`), KAFKA_FROM_BEGINNING: 'false' });

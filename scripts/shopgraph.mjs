@@ -130,9 +130,9 @@ async function start() {
     process.exit(0);
   });
   try {
-    if (existsSync(path.join(root, 'subgraphs', 'payments', 'dist', 'sandbox', 'index.js'))) {
+    if (existsSync(path.join(root, 'tools', 'payment-sandbox', 'dist', 'index.js'))) {
       say('starting the payment provider sandbox on :4010…');
-      const sandbox = spawnService('sandbox', path.join(root, 'subgraphs', 'payments'), { ...process.env, SANDBOX_PORT: '4010' }, 'dist/sandbox/index.js');
+      const sandbox = spawnService('sandbox', path.join(root, 'tools', 'payment-sandbox'), { ...process.env, SANDBOX_PORT: '4010' });
       children.push(sandbox);
       await waitReady('sandbox', 'http://127.0.0.1:4010/health/live', sandbox);
     }
@@ -154,7 +154,7 @@ async function start() {
   say('');
   say(`Shopgraph is up: http://localhost:${process.env.PORT ?? 4000}/graphql (open it in a browser for Apollo Sandbox)`);
   say('Demo logins: admin@shopgraph.local / Admin123!shop, alice@shopgraph.local / Customer123!');
-  say('Watch an order live: node gateway/dist/subscriptions/watch-order.js --email alice@shopgraph.local --password Customer123! --order <id>');
+  say('Watch an order live: node tools/watch-order/dist/index.js --email alice@shopgraph.local --password Customer123! --order <id>');
   say('Ctrl-C stops the services; `npm run stack -- down` stops the databases and Kafka.');
   for (const c of children) {
     c.on('exit', (code) => {
@@ -170,7 +170,7 @@ function tally() {
   let skipped = 0;
   let suitesFailed = 0;
   const suites = [];
-  const dirs = ['packages', 'subgraphs'].flatMap((d) =>
+  const dirs = ['packages', 'subgraphs', 'tools'].flatMap((d) =>
     existsSync(path.join(root, d)) ? readdirSync(path.join(root, d)).map((n) => path.join(d, n)) : [],
   );
   for (const dir of [...dirs, 'gateway', 'infra', 'faults']) {
@@ -189,7 +189,7 @@ function tally() {
 }
 
 function clearReports() {
-  for (const dir of ['packages', 'subgraphs']) {
+  for (const dir of ['packages', 'subgraphs', 'tools']) {
     if (!existsSync(path.join(root, dir))) continue;
     for (const n of readdirSync(path.join(root, dir))) rmSync(path.join(root, dir, n, '.jest-results.json'), { force: true });
   }

@@ -405,7 +405,7 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
   const envOf = (name: ServiceName): Env => ({ ...common, ...own[name], ...(options.env?.[name] ?? {}) });
 
   const specs: Record<ServiceName, ProcSpec> = {
-    sandbox: { name: 'sandbox', cwd: path.join(REPO_ROOT, 'subgraphs/payments'), entry: 'dist/sandbox/index.js', readyPath: '/health/live' },
+    sandbox: { name: 'sandbox', cwd: path.join(REPO_ROOT, 'tools/payment-sandbox'), entry: 'dist/index.js', readyPath: '/health/live' },
     gateway: { name: 'gateway', cwd: path.join(REPO_ROOT, 'gateway'), entry: 'dist/index.js', readyPath: '/health/ready' },
     ...(Object.fromEntries(
       SUBGRAPH_DECLARATIONS.map((s) => [s.name, { name: s.name, cwd: s.dir, entry: 'dist/index.js', readyPath: '/health/ready' }]),

@@ -254,7 +254,7 @@ describe('watch-order example CLI', () => {
     const orderId = await confirmedOrder(shop.gatewayUrl, alice);
     const cli = spawn(
       process.execPath,
-      [path.resolve(__dirname, '../dist/subscriptions/watch-order.js'), '--url', shop.gatewayUrl, '--email', 'alice@shopgraph.local', '--password', 'Customer123!', '--order', orderId],
+      [path.resolve(__dirname, '../../tools/watch-order/dist/index.js'), '--url', shop.gatewayUrl, '--email', 'alice@shopgraph.local', '--password', 'Customer123!', '--order', orderId],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';

@@ -18,8 +18,7 @@ import { PaymentRecovery } from './services/payment.recovery';
 import { PaymentService } from './services/payment.service';
 import { PaymentStore } from './stores/payment.store';
 
-export { loadPaymentsConfig, paymentsConfigSchema, loadSandboxConfig, sandboxConfigSchema, type PaymentsConfig, type SandboxConfig } from './config';
-export { createSandboxProvider, TEST_TOKENS, type SandboxProvider, type SandboxMode, type SandboxCharge, type SandboxRefund } from './sandbox/sandbox.provider';
+export { loadPaymentsConfig, paymentsConfigSchema, type PaymentsConfig } from './config';
 export { HttpPaymentProvider } from './provider/http-payment.provider';
 export type { PaymentProvider, ChargeOutcome, ChargeLookup, RefundOutcome } from './provider/payment.provider';
 export { PaymentService } from './services/payment.service';

@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { createLogger } from '@shopgraph/kit';
 import { HttpPaymentProvider } from '../src/provider/http-payment.provider';
 import { createProviderMetrics } from '../src/provider/provider.metrics';
-import { createSandboxProvider, type SandboxProvider } from '../src/sandbox/sandbox.provider';
+import { createSandboxProvider, type SandboxProvider } from '@shopgraph/payment-sandbox';
 
 describe('HTTP provider adapter against the sandbox (timeouts, retries, reconciliation, breaker)', () => {
   let sandbox: SandboxProvider;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createSandboxProvider, type SandboxProvider } from '../src/sandbox/sandbox.provider';
+import { createSandboxProvider, type SandboxProvider } from '../src/sandbox.provider';
 import { call, chargeBody } from './fixtures/sandbox-client';
 
 describe('payment provider sandbox', () => {

@@ -1,10 +1,12 @@
 import { createLogger, stopOnSignals } from '@shopgraph/kit';
-import { loadSandboxConfig } from '../config';
+import { loadSandboxConfig } from './config';
 import { createSandboxProvider } from './sandbox.provider';
 
-export { createSandboxProvider, TEST_TOKENS, type SandboxProvider, type SandboxMode, type SandboxCharge, type SandboxRefund } from './sandbox.provider';
-
-/** Entry point (`node dist/sandbox/index.js`): runs the payment provider sandbox until SIGTERM/SIGINT. */
+/**
+ * The payment provider sandbox as a program (`node tools/payment-sandbox/dist/index.js`, or
+ * `npm start -w @shopgraph/payment-sandbox`): runs until SIGTERM/SIGINT. Tests that want it in
+ * process import createSandboxProvider from @shopgraph/payment-sandbox instead.
+ */
 async function main(): Promise<void> {
   const config = loadSandboxConfig();
   const sandbox = createSandboxProvider({ port: config.SANDBOX_PORT, host: config.SANDBOX_HOST });

@@ -6,7 +6,7 @@ import WebSocket from 'ws';
  * Example client for live order tracking: signs in over HTTP, subscribes to one order over
  * graphql-ws and prints each status as it arrives (the current state first). Ctrl-C to stop.
  *
- *   node gateway/dist/subscriptions/watch-order.js --email alice@shopgraph.local --password Customer123! --order <id>
+ *   node tools/watch-order/dist/index.js --email alice@shopgraph.local --password Customer123! --order <id>
  */
 const WATCH = `subscription WatchOrder($id: ID!) {
   orderStatusChanged(orderId: $id) {
