@@ -72,6 +72,8 @@ export const gatewayConfigSchema = baseConfigSchema.omit({ INTERNAL_TOKEN_PUBLIC
   RATE_LIMIT_GLOBAL_PER_SECOND: z.coerce.number().positive().default(5000),
   /** Units per root mutation field, `field=units` comma-separated; other operations cost 1 per request. */
   RATE_LIMIT_COSTS: z.string().default('login=10,register=10,requestPasswordReset=10,placeOrder=5'),
+  /** Per-operation budgets per client: root mutation field=count/seconds (aliases each count; more than the count in one request is refused outright). */
+  RATE_LIMIT_FIELD_BUDGETS: z.string().default('login=10/60,register=10/600,requestPasswordReset=5/300'),
   /** Port of /metrics and /health/* for Prometheus and the kubelet (not the public port); default 9400, or a free port when PORT is 0. */
   ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Distinct operation names labelling metrics; later ones count as "other". */

@@ -151,6 +151,22 @@ describe('rate limits (Redis token buckets)', () => {
     expect(Number(next.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   });
 
+  it('with the default budgets (login 10 a minute per client), 20 aliased logins are refused at the gateway; 10 run, the 11th login waits', async () => {
+    const { url } = await shop.startGateway({ RATE_LIMIT_KEY_PREFIX: `${uniqueId('e2e-rl')}:` });
+    const twenty = await withoutSubgraphCalls(() => request(url, aliasedLogins(20), { i: loginInput }));
+    expect(twenty.status).toBe(429);
+    expect(twenty.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'RATE_LIMITED', retryAfter: 60 } })]);
+    expect(twenty.headers.get('retry-after')).toBe('60');
+    const ten = await request(url, aliasedLogins(10), { i: loginInput });
+    expect(ten.status).toBe(200);
+    expect((ten.body.errors ?? []).filter((e) => !(e as { path?: unknown }).path)).toEqual([]);
+    const eleventh = await withoutSubgraphCalls(() => request(url, aliasedLogins(1), { i: loginInput }));
+    expect(eleventh.status).toBe(429);
+    expect(Number(eleventh.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // Other operations of the same client still pass.
+    expect((await request(url, '{ __typename }')).status).toBe(200);
+  });
+
   it('a signed-in user has their own bucket; every replica shares the buckets', async () => {
     const env = { RATE_LIMIT_KEY_PREFIX: `${uniqueId('e2e-rl')}:`, RATE_LIMIT_CLIENT_BURST: '5', RATE_LIMIT_CLIENT_PER_SECOND: '0.1' };
     const one = await shop.startGateway(env);

@@ -6,11 +6,11 @@ import { jsonFallbacks, mountOperationalRoutes, namespaceOf, type Logger, type O
 import type { GatewayConfig } from '../config';
 import { defaultCostModel, type ComplexityLimits, type CostModel } from './complexity';
 import { edgePlugin, type EdgeContext } from './plugin';
-import { parseCosts, RateLimiter } from './rate-limit';
+import { parseCosts, parseFieldBudgets, RateLimiter } from './rate-limit';
 
 export * from './complexity';
 export { edgePlugin, type EdgeContext } from './plugin';
-export { RateLimiter, requestCost, parseCosts, rateLimitedError } from './rate-limit';
+export { RateLimiter, requestCost, parseCosts, parseFieldBudgets, rateLimitedError } from './rate-limit';
 
 /** The operation limits and cost model from the gateway's configuration. */
 export function limitsFrom(config: GatewayConfig): { limits: ComplexityLimits; costModel: CostModel } {
@@ -43,6 +43,7 @@ export function createEdge<C extends EdgeContext>(config: GatewayConfig, registr
         client: { burst: config.RATE_LIMIT_CLIENT_BURST, perSecond: config.RATE_LIMIT_CLIENT_PER_SECOND },
         global: { burst: config.RATE_LIMIT_GLOBAL_BURST, perSecond: config.RATE_LIMIT_GLOBAL_PER_SECOND },
         costs: parseCosts(config.RATE_LIMIT_COSTS),
+        fieldBudgets: parseFieldBudgets(config.RATE_LIMIT_FIELD_BUDGETS),
         log,
       })
     : null;

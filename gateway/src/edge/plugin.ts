@@ -104,7 +104,7 @@ export function edgePlugin<C extends EdgeContext>(options: EdgePluginOptions): E
           const cost = op ? requestCost(op.operation, op.rootFieldCounts, rateLimiter.costs) : 1;
           const viewer = rc.contextValue.viewer;
           const client = viewer ? `user:${viewer.id}` : `ip:${rc.contextValue.clientIp}`;
-          const verdict = await rateLimiter.take(client, cost);
+          const verdict = await rateLimiter.take(client, cost, op?.operation === 'mutation' ? op.rootFieldCounts : undefined);
           if (!verdict.allowed) {
             refused.inc({ reason: 'rateLimit' });
             throw rateLimitedError(verdict.retryAfterSeconds);

@@ -1,16 +1,17 @@
 import { createLogger } from '@shopgraph/kit';
 import { stackEnv, uniqueId } from '@shopgraph/testkit';
-import { parseCosts, RateLimiter, requestCost } from './rate-limit';
+import { parseCosts, parseFieldBudgets, RateLimiter, requestCost } from './rate-limit';
 
 const log = createLogger('test', 'silent');
-const limiter = (prefix: string, redisUrl = stackEnv.redisUrl) =>
+const limiter = (prefix: string, redisUrl = stackEnv.redisUrl, client = { burst: 5, perSecond: 0.01 }) =>
   new RateLimiter({
     redisUrl,
     commandTimeoutMs: 500,
     keyPrefix: prefix,
-    client: { burst: 5, perSecond: 0.01 },
+    client,
     global: { burst: 1000, perSecond: 0.01 },
     costs: parseCosts('login=10,placeOrder=5'),
+    fieldBudgets: parseFieldBudgets('login=3/300'),
     log,
   });
 
@@ -22,6 +23,13 @@ describe('requestCost', () => {
     expect(requestCost('mutation', new Map([['login', 1], ['addAddress', 2]]), costs)).toBe(12);
     expect(() => parseCosts('login=x')).toThrow(/RATE_LIMIT_COSTS/);
   });
+
+  it('parses per-operation budgets as count per seconds', () => {
+    expect(parseFieldBudgets('login=10/60, register=10/600')).toEqual({ login: { burst: 10, perSecond: 10 / 60 }, register: { burst: 10, perSecond: 1 / 60 } });
+    expect(parseFieldBudgets('')).toEqual({});
+    expect(() => parseFieldBudgets('login=10')).toThrow(/RATE_LIMIT_FIELD_BUDGETS/);
+    expect(() => parseFieldBudgets('login=0/60')).toThrow(/RATE_LIMIT_FIELD_BUDGETS/);
+  });
 });
 
 describe('RateLimiter (real Redis)', () => {
@@ -29,8 +37,8 @@ describe('RateLimiter (real Redis)', () => {
   afterAll(async () => {
     await Promise.all(started.map((l) => l.stop()));
   });
-  const start = async (prefix: string, url?: string) => {
-    const l = limiter(prefix, url);
+  const start = async (prefix: string, url?: string, client?: { burst: number; perSecond: number }) => {
+    const l = limiter(prefix, url, client);
     started.push(l);
     await l.start();
     return l;
@@ -49,6 +57,22 @@ describe('RateLimiter (real Redis)', () => {
     // A cost larger than what is left takes nothing; another client has its own bucket.
     expect((await two.take('user:u1', 6)).allowed).toBe(false);
     expect(await two.take('user:u1', 5)).toEqual({ allowed: true });
+  });
+
+  it('a per-operation budget (login 3 per 300 s): 3 pass, the 4th is refused; more than 3 in one request never passes; nothing is taken from a refused take', async () => {
+    const prefix = `${uniqueId('rl-spec')}:`;
+    const l = await start(prefix, undefined, { burst: 1000, perSecond: 1 });
+    const logins = (n: number) => new Map([['login', n]]);
+    // Four aliased logins in one request: over the whole budget, refused for a full window.
+    expect(await l.take('ip:9.9.9.9', 40, logins(4))).toEqual({ allowed: false, retryAfterSeconds: 300 });
+    expect(await l.take('ip:9.9.9.9', 20, logins(2))).toEqual({ allowed: true });
+    expect(await l.take('ip:9.9.9.9', 10, logins(1))).toEqual({ allowed: true });
+    const refused = await l.take('ip:9.9.9.9', 10, logins(1));
+    expect(refused.allowed).toBe(false);
+    expect(refused.allowed === false && refused.retryAfterSeconds).toBeGreaterThanOrEqual(99);
+    // Other fields and other clients are not affected; the client bucket lost only what passed.
+    expect(await l.take('ip:9.9.9.9', 1, new Map([['addAddress', 5]]))).toEqual({ allowed: true });
+    expect(await l.take('ip:8.8.8.8', 10, logins(1))).toEqual({ allowed: true });
   });
 
   it('fails open when Redis does not answer', async () => {

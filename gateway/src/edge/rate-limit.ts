@@ -17,6 +17,12 @@ export interface RateLimitOptions {
   global: Bucket;
   /** Units per root mutation field by name (fields not listed: 1 per request overall). */
   costs: Record<string, number>;
+  /**
+   * Per-operation budgets: a client's own bucket per root mutation field (`login` 10 a minute),
+   * one unit per occurrence (aliases each count), taken together with the client and global
+   * buckets. Empty = none.
+   */
+  fieldBudgets?: Record<string, Bucket>;
   log: Logger;
 }
 
@@ -24,20 +30,21 @@ export interface RateLimitOptions {
 export type RateVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 /**
- * One atomic step over several buckets (client, global): each is refilled for the time passed
- * (Redis's clock, so every replica agrees), and the cost is taken from all of them only if all
- * hold it; otherwise nothing is taken and the wait (ms) of the emptiest bucket is returned.
- * KEYS = buckets; ARGV = cost, then burst and units-per-ms of each bucket.
+ * One atomic step over several buckets (client, global, per-field budgets): each is refilled for
+ * the time passed (Redis's clock, so every replica agrees), and each bucket's cost is taken only
+ * if every bucket holds its own; otherwise nothing is taken and the wait (ms) of the emptiest
+ * bucket is returned.
+ * KEYS = buckets; ARGV = cost, burst and units-per-ms of each bucket.
  */
 const TAKE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local cost = tonumber(ARGV[1])
 local levels = {}
 local wait = 0
 for i = 1, #KEYS do
-  local burst = tonumber(ARGV[2 * i])
-  local rate = tonumber(ARGV[2 * i + 1])
+  local cost = tonumber(ARGV[3 * i - 2])
+  local burst = tonumber(ARGV[3 * i - 1])
+  local rate = tonumber(ARGV[3 * i])
   local v = redis.call('HMGET', KEYS[i], 'tokens', 'at')
   local tokens = tonumber(v[1])
   local at = tonumber(v[2])
@@ -51,8 +58,9 @@ for i = 1, #KEYS do
 end
 if wait > 0 then return wait end
 for i = 1, #KEYS do
-  local burst = tonumber(ARGV[2 * i])
-  local rate = tonumber(ARGV[2 * i + 1])
+  local cost = tonumber(ARGV[3 * i - 2])
+  local burst = tonumber(ARGV[3 * i - 1])
+  local rate = tonumber(ARGV[3 * i])
   redis.call('HSET', KEYS[i], 'tokens', tostring(levels[i] - cost), 'at', now)
   redis.call('PEXPIRE', KEYS[i], math.ceil(burst / rate) + 1000)
 end
@@ -68,6 +76,17 @@ export function requestCost(operation: 'query' | 'mutation' | 'subscription', ro
   let units = 0;
   for (const [field, count] of rootFields) units += (costs[field] ?? 1) * count;
   return Math.max(1, units);
+}
+
+/** Parses `login=10/60,register=20/3600` (at most N per S seconds, per client) into buckets. */
+export function parseFieldBudgets(spec: string): Record<string, Bucket> {
+  const budgets: Record<string, Bucket> = {};
+  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^(\w+)\s*=\s*(\d+(?:\.\d+)?)\s*\/\s*(\d+(?:\.\d+)?)$/.exec(part);
+    if (!match || Number(match[2]) <= 0 || Number(match[3]) <= 0) throw new Error(`RATE_LIMIT_FIELD_BUDGETS: bad entry "${part}" (expected field=count/seconds)`);
+    budgets[match[1]] = { burst: Number(match[2]), perSecond: Number(match[2]) / Number(match[3]) };
+  }
+  return budgets;
 }
 
 /** Parses `login=10,register=10` into a map. */
@@ -120,19 +139,27 @@ export class RateLimiter {
     this.redis.stop();
   }
 
-  /** Takes `cost` units from the client's and the global bucket, atomically. */
-  async take(clientKey: string, cost: number): Promise<RateVerdict> {
-    const { client, global, keyPrefix } = this.options;
+  /**
+   * Takes `cost` units from the client's and the global bucket and, for each root field with a
+   * budget, its count from the client's bucket of that field — all or nothing, atomically.
+   */
+  async take(clientKey: string, cost: number, rootFields?: ReadonlyMap<string, number>): Promise<RateVerdict> {
+    const { client, global, keyPrefix, fieldBudgets = {} } = this.options;
+    const keys = [`${keyPrefix}client:${clientKey}`, `${keyPrefix}global`];
+    const argv: number[] = [cost, client.burst, client.perSecond / 1000, cost, global.burst, global.perSecond / 1000];
+    for (const [field, count] of rootFields ?? []) {
+      const budget = fieldBudgets[field];
+      if (!budget) continue;
+      // More than the whole budget in one request can never pass: refused for one full window.
+      if (count > budget.burst) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(budget.burst / budget.perSecond)) };
+      keys.push(`${keyPrefix}field:${field}:${clientKey}`);
+      argv.push(count, budget.burst, budget.perSecond / 1000);
+    }
     try {
       const waitMs = (await (this.redis.client as unknown as { takeTokens: (...args: (string | number)[]) => Promise<number> }).takeTokens(
-        2,
-        `${keyPrefix}client:${clientKey}`,
-        `${keyPrefix}global`,
-        cost,
-        client.burst,
-        client.perSecond / 1000,
-        global.burst,
-        global.perSecond / 1000,
+        keys.length,
+        ...keys,
+        ...argv,
       )) as number;
       if (waitMs <= 0) return { allowed: true };
       return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
