@@ -19,6 +19,24 @@ describe('demo data', () => {
     expect(stableId('x')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
+  it('has products with real options: every combination a variant with a unique sku, stock per variant, ids under the product', () => {
+    const withOptions = demoProducts.filter((p) => p.variants);
+    expect(withOptions.map((p) => p.name)).toEqual(expect.arrayContaining(['Organic Cotton T-Shirt', 'Electric Kettle 1.7L']));
+    const skus = demoProducts.flatMap((p) => [p.sku, ...(p.variants ?? []).map((v) => v.sku)]);
+    expect(new Set(skus).size).toBe(skus.length);
+    for (const p of withOptions) {
+      const combos = p.options!.reduce((n, o) => n * o.values.length, 1);
+      expect(p.variants).toHaveLength(combos);
+      for (const v of p.variants!) {
+        expect(v.id.startsWith(`${p.id}:`)).toBe(true);
+        expect(v.options.map((o) => o.name)).toEqual(p.options!.map((o) => o.name));
+      }
+    }
+    const shirt = withOptions.find((p) => p.name === 'Organic Cotton T-Shirt')!;
+    expect(shirt.variants!.some((v) => v.initialStock === 0)).toBe(true);
+    expect(new Set(shirt.variants!.map((v) => v.price)).size).toBeGreaterThan(1);
+  });
+
   it('has at most one review per author and product, by demo customers, rated 1..5', () => {
     const pairs = demoReviews.map((r) => `${r.authorId}:${r.productId}`);
     expect(new Set(pairs).size).toBe(pairs.length);

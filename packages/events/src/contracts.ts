@@ -43,7 +43,8 @@ export type Topic = string;
 
 const id = z.string().min(1);
 const moneySchema = z.object({ amount: z.number().int().nonnegative(), currency: z.string().length(3) });
-const orderLine = z.object({ productId: id, quantity: z.number().int().positive() });
+/** A line of an order: `variantId` (added with variants; absent = the product's default variant, whose id is productId). */
+const orderLine = z.object({ productId: id, variantId: id.optional(), quantity: z.number().int().positive() });
 const orderStatus = z.enum(['PENDING', 'AWAITING_PAYMENT', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED']);
 const isoDate = z.string().datetime({ offset: true });
 /** An order as its customer sees it in a message: number, priced lines (name and unit price as ordered), totals, address. */
@@ -76,13 +77,39 @@ export const CANCELLATION_REASONS = ['OUT_OF_STOCK', 'PAYMENT_DECLINED', 'PAYMEN
 export type CancellationReason = (typeof CANCELLATION_REASONS)[number];
 export const cancellationReasonSchema = z.enum(CANCELLATION_REASONS);
 
+/**
+ * One variant of a product as ProductCreated and ProductUpdated carry it. `variantId` is the
+ * product's id for a default variant (a product without options), so a consumer that keys by
+ * variant keeps every existing product-keyed record. `initialStock` is the stock a new variant
+ * starts with (inventory opens its record with it; an existing record is left as it is).
+ */
+export const productVariantSnapshot = z.object({
+  variantId: id,
+  sku: z.string(),
+  title: z.string(),
+  options: z.array(z.object({ name: z.string(), value: z.string() })),
+  price: moneySchema,
+  active: z.boolean(),
+  initialStock: z.number().int().nonnegative().optional(),
+});
+export type ProductVariantSnapshot = z.infer<typeof productVariantSnapshot>;
+
 const productSnapshot = {
   productId: id,
+  /** The default variant's sku and price (as before variants existed). */
   sku: z.string(),
   slug: z.string(),
   name: z.string(),
   price: moneySchema,
   active: z.boolean(),
+  /**
+   * Added with product variants, additively within v1 (old consumers ignore it, old events lack
+   * it): every variant of the product, archived ones with active = false. Absent means the
+   * product has its default variant only (variantId = productId, the product's sku and price).
+   * Every change to a variant (added, updated, archived) is announced as a ProductUpdated
+   * carrying the full list, so consumers replace their copy instead of applying deltas.
+   */
+  variants: z.array(productVariantSnapshot).min(1).optional(),
 };
 
 /**
@@ -98,12 +125,14 @@ export const contracts = {
   StockChanged: {
     topic: BASE_TOPICS.inventory,
     version: 1,
-    payload: z.object({ productId: id, onHand: z.number().int().nonnegative(), reserved: z.number().int().nonnegative(), reason: z.string() }),
+    // productId: the product; variantId (added with variants): the variant whose stock changed (absent = the default variant).
+    payload: z.object({ productId: id, variantId: id.optional(), onHand: z.number().int().nonnegative(), reserved: z.number().int().nonnegative(), reason: z.string() }),
   },
   StockReserved: { topic: BASE_TOPICS.inventory, version: 1, payload: z.object({ orderId: id, lines: z.array(orderLine).min(1) }) },
   StockReservationFailed: {
     topic: BASE_TOPICS.inventory,
     version: 1,
+    // productIds: the stock items (variant ids; a default variant's id is its product's) that block the order.
     payload: z.object({ orderId: id, reason: z.enum(['OUT_OF_STOCK', 'UNKNOWN_PRODUCT']), productIds: z.array(id) }),
   },
   StockReleased: { topic: BASE_TOPICS.inventory, version: 1, payload: z.object({ orderId: id }) },
@@ -146,6 +175,12 @@ export const contracts = {
       summary: orderSummary.optional(),
     }),
   },
+  /**
+   * A signed-in customer's cart came into being: the first line was added to an empty cart (a new
+   * one, or one emptied by a checkout or expired). Key: the customerId. Published by orders through
+   * its outbox right after the cart write; analytics counts it as the funnel's first step.
+   */
+  CartCreated: { topic: BASE_TOPICS.orders, version: 1, payload: z.object({ customerId: id, productId: id, at: isoDate }) },
   // users.v1 — the message key is the userId. Each event carries what an email needs (recipient
   // and name), so consumers need no call back to users. The topic carries raw tokens: ACL it.
   UserRegistered: { topic: BASE_TOPICS.users, version: 1, payload: z.object({ userId: id, email: emailAddress, name: z.string() }) },

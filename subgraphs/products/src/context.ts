@@ -5,6 +5,7 @@ import type { ProductRecord } from './entities/product.document';
 import type { CatalogService, CategoryProductsKey } from './services/catalog.service';
 import type { CategoryService } from './services/category.service';
 import type { ProductService } from './services/product.service';
+import type { VariantService } from './services/variant.service';
 import type { CategoryStore } from './stores/category.store';
 import type { ProductCache } from './stores/product.cache';
 import type { ProductStore } from './stores/product.store';
@@ -14,6 +15,7 @@ import type { ProductConnection } from './types/product.type';
 export interface ProductsServices {
   catalog: CatalogService;
   products: ProductService;
+  variants: VariantService;
   categories: CategoryService;
 }
 

@@ -7,11 +7,13 @@ import { loadProductsConfig } from './config';
 import { ensureCategoryIndexes } from './entities/category.document';
 import { ensureProductIndexes, PRODUCTS_COLLECTION } from './entities/product.document';
 import { EVENT_SOURCE, productCreated } from './events/product.events';
-import { newProductDocument } from './services/product.service';
+import { initialStockOf, newProductDocument, skusOf } from './services/product.service';
 import { normalizeCreateProduct } from './services/product.validator';
 import { CategoryStore } from './stores/category.store';
 import { isDuplicateKeyError } from './stores/duplicate-key';
 import { ProductStore } from './stores/product.store';
+import { SkuStore } from './stores/sku.store';
+import { migrateProductVariants } from './migrations/product-variants.migration';
 
 /** What a seed run did: ids created now and ids (or skus) that were already there. */
 export interface ProductSeedResult {
@@ -28,8 +30,10 @@ export interface ProductSeedResult {
 export async function seedProducts(db: Db): Promise<ProductSeedResult> {
   await ensureProductIndexes(db);
   await ensureCategoryIndexes(db);
+  await migrateProductVariants(db);
   const categories = new CategoryStore(db);
   const products = new ProductStore(db);
+  const skus = new SkuStore(db);
   const result: ProductSeedResult = { categoriesCreated: [], productsCreated: [], productsExisting: [] };
 
   for (const c of demoCategories) {
@@ -46,9 +50,18 @@ export async function seedProducts(db: Db): Promise<ProductSeedResult> {
     const categoryId = categoryIdBySlug.get(p.categorySlug);
     if (!categoryId) throw new Error(`demo product ${p.sku} refers to unknown category ${p.categorySlug}`);
     const input = normalizeCreateProduct(p);
-    const doc = newProductDocument(input, categoryId, p.slug, p.createdAt, p.id);
+    if (input.variantErrors.length > 0) throw new Error(`demo product ${p.sku}: ${input.variantErrors.map((e) => e.message).join('; ')}`);
+    const doc = newProductDocument(
+      input,
+      categoryId,
+      p.slug,
+      p.createdAt,
+      p.id,
+      p.variants?.map((v) => v.key),
+    );
     try {
-      const created = await products.insertIfAbsent(doc, [productCreated(doc, input.initialStock, { source: EVENT_SOURCE })]);
+      const created = await products.insertIfAbsent(doc, [productCreated(doc, initialStockOf(input, doc), { source: EVENT_SOURCE })]);
+      if (created) await skus.register(doc._id, skusOf(doc));
       (created ? result.productsCreated : result.productsExisting).push(p.id);
     } catch (error) {
       // Another product already holds this sku or slug: leave it as it is.

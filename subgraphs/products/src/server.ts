@@ -28,6 +28,9 @@ import { ProductService } from './services/product.service';
 import { CategoryStore } from './stores/category.store';
 import { ProductCache, productCacheCounter } from './stores/product.cache';
 import { ProductStore } from './stores/product.store';
+import { SkuStore } from './stores/sku.store';
+import { VariantService } from './services/variant.service';
+import { migrateProductVariants } from './migrations/product-variants.migration';
 
 export { loadProductsConfig, productsConfigSchema, type ProductsConfig } from './config';
 export { seedProducts, type ProductSeedResult } from './seed';
@@ -73,6 +76,7 @@ export async function createProductsService(config: ProductsConfig): Promise<Pro
     redis.connect().catch((error: unknown) => log.warn({ err: error }, 'product cache unavailable at startup; reading MongoDB'));
     const db = mongo.db(config.MONGO_DB);
     await ensureProductIndexes(db);
+    await migrateProductVariants(db);
     await ensureCategoryIndexes(db);
     await ensureTopics(kafka, [Topics.products]);
     producer = await createProducer(kafka);
@@ -96,7 +100,8 @@ export async function createProductsService(config: ProductsConfig): Promise<Pro
     const catalog = new CatalogService(products, categories);
     const services: ProductsServices = {
       catalog,
-      products: new ProductService(products, categories, cache, relay, locks),
+      products: new ProductService(products, categories, cache, relay, locks, new SkuStore(db)),
+      variants: new VariantService(products, cache, relay, locks, new SkuStore(db)),
       categories: new CategoryService(categories),
     };
     const kafkaAdmin = admin;

@@ -151,7 +151,27 @@ describe('products subgraph: mutations and events', () => {
 
     const events = await recorder.waitFor(product.id, 3);
     expect(events.map((e) => e.type)).toEqual(['ProductCreated', 'ProductUpdated', 'ProductArchived']);
-    expect(events[1].payload).toEqual({ productId: product.id, sku: product.sku, slug: product.slug, name: 'Event Speaker II', price: { amount: 5999, currency: 'USD' }, active: true });
+    // A product without options carries its one default variant: id, sku and price of the product.
+    const defaultVariant = {
+      variantId: product.id,
+      sku: product.sku,
+      title: 'Event Speaker II',
+      options: [],
+      price: { amount: 5999, currency: 'USD' },
+      active: true,
+    };
+    expect(events[1].payload).toEqual({
+      productId: product.id,
+      sku: product.sku,
+      slug: product.slug,
+      name: 'Event Speaker II',
+      price: { amount: 5999, currency: 'USD' },
+      active: true,
+      variants: [defaultVariant],
+    });
+    expect((events[0].payload as { variants: unknown[] }).variants).toEqual([
+      { ...defaultVariant, title: 'Event Speaker', price: { amount: 4999, currency: 'USD' }, initialStock: 42 },
+    ]);
     expect(events[2].payload).toEqual({ productId: product.id });
     for (const e of events) expect(parseEvent(JSON.stringify(e))).toEqual(e);
 

@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { pageSize } from '@shopgraph/kit';
 import type { ProductsContext } from '../context';
 import { Category } from '../types/category.type';
@@ -33,5 +33,16 @@ export class CategoryResolver {
     @Ctx() ctx: ProductsContext,
   ): Promise<CategoryPayload> {
     return ctx.services.categories.create(ctx, name, slug);
+  }
+
+  @Mutation(() => CategoryPayload, { description: 'Renames a category and/or changes its slug; its products stay in it. ADMIN only.' })
+  updateCategory(
+    @Arg('id', () => ID, { description: 'The category to change.' }) id: string,
+    @Arg('name', () => String, { nullable: true, description: 'New display name, 1 to 100 characters.' }) name: string | null,
+    @Arg('slug', () => String, { nullable: true, description: 'New URL name (lowercase letters, digits, dashes), unique.' })
+    slug: string | null,
+    @Ctx() ctx: ProductsContext,
+  ): Promise<CategoryPayload> {
+    return ctx.services.categories.update(ctx, id, name, slug);
   }
 }

@@ -17,6 +17,7 @@ import {
   mongoSort,
   type ProductCursor,
 } from './product-cursor';
+import { VARIANT_LIMITS } from '../domain/variants';
 import { normalizeTags } from './product.validator';
 import { parseSearchWords, relevanceScore, searchWordCondition } from './search-terms';
 
@@ -131,8 +132,17 @@ export class CatalogService {
     const { minPrice, maxPrice } = filter ?? {};
     if (minPrice != null && minPrice < 0) throw badUserInput('minPrice must not be negative', ['filter', 'minPrice']);
     if (maxPrice != null && maxPrice < 0) throw badUserInput('maxPrice must not be negative', ['filter', 'maxPrice']);
-    if (minPrice != null) conditions.push({ price: { $gte: minPrice } });
-    if (maxPrice != null) conditions.push({ price: { $lte: maxPrice } });
+    // Any active variant's price within both bounds. With one bound the multikey condition says
+    // exactly that. With two, both must hold for the same price, which $elemMatch would say but
+    // FerretDB evaluates element by element (2500 and 2800 "match" 2600..2700): each position is
+    // tested instead (a product has at most VARIANT_LIMITS.variants variants).
+    const bounds = { ...(minPrice != null ? { $gte: minPrice } : {}), ...(maxPrice != null ? { $lte: maxPrice } : {}) };
+    if (minPrice != null && maxPrice != null) {
+      conditions.push(
+        { variantPrices: bounds },
+        { $or: Array.from({ length: VARIANT_LIMITS.variants }, (_, i) => ({ [`variantPrices.${i}`]: bounds })) },
+      );
+    } else if (minPrice != null || maxPrice != null) conditions.push({ variantPrices: bounds });
     for (const word of words) conditions.push(searchWordCondition(word));
     return conditions;
   }

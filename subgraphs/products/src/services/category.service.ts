@@ -31,4 +31,33 @@ export class CategoryService {
     }
     return CategoryPayload.of(toCategory(doc));
   }
+
+  /**
+   * Renames a category and/or changes its slug (ADMIN). Products keep pointing at it by id; old
+   * slug links stop working. A taken slug is ALREADY_EXISTS; nothing given changes nothing.
+   */
+  async update(
+    ctx: ProductsContext,
+    id: string,
+    rawName: string | null | undefined,
+    rawSlug: string | null | undefined,
+  ): Promise<CategoryPayload> {
+    requireAdmin(ctx);
+    const name = rawName == null ? null : rawName.trim();
+    const slug = rawSlug == null ? null : rawSlug.trim().toLowerCase();
+    const errors = validateCategory(name ?? 'unchanged', slug);
+    if (errors.length > 0) return CategoryPayload.of(null, errors);
+    const changes = { ...(name !== null ? { name } : {}), ...(slug !== null ? { slug } : {}) };
+    try {
+      const [current] =
+        Object.keys(changes).length === 0 ? await this.categories.findByIds([id]) : [await this.categories.update(id, changes)];
+      if (!current) return CategoryPayload.of(null, [UserError.of(UserErrorCode.NOT_FOUND, 'No category with this id', ['id'])]);
+      return CategoryPayload.of(toCategory(current));
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      return CategoryPayload.of(null, [
+        UserError.of(UserErrorCode.ALREADY_EXISTS, `A category with slug ${slug} already exists`, ['slug']),
+      ]);
+    }
+  }
 }

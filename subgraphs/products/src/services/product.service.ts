@@ -3,11 +3,13 @@ import type { DocumentLocks, MongoOutboxRelay } from '@shopgraph/events';
 import { requireAdmin, UserError, UserErrorCode } from '@shopgraph/kit';
 import type { ProductsContext } from '../context';
 import type { ProductDocument, ProductRecord } from '../entities/product.document';
+import { activeVariantPrices, defaultVariantOf, variantIdFor, variantsOf, type VariantDoc } from '../domain/variants';
 import { EVENT_SOURCE, productArchived, productCreated, productUpdated } from '../events/product.events';
 import type { CategoryStore } from '../stores/category.store';
 import { isDuplicateKeyError } from '../stores/duplicate-key';
 import type { ProductCache } from '../stores/product.cache';
 import type { ProductStore } from '../stores/product.store';
+import type { SkuStore } from '../stores/sku.store';
 import { ProductPayload } from '../types/payloads.type';
 import type { CreateProductInput, UpdateProductInput } from '../types/product.input';
 import { toProduct } from '../types/product.type';
@@ -34,11 +36,33 @@ function derived(p: Pick<ProductDocument, 'name' | 'description' | 'brand' | 'ta
   return { nameKey: p.name.toLowerCase(), brandKey: p.brand?.toLowerCase() ?? null, searchTerms: searchTermsOf(p) };
 }
 
-const skuTaken = (sku: string) => UserError.of(UserErrorCode.ALREADY_EXISTS, `A product with sku ${sku} already exists`, ['input', 'sku']);
+const skuTaken = (sku: string, field: string[] = ['input', 'sku']) =>
+  UserError.of(UserErrorCode.ALREADY_EXISTS, `A product or variant with sku ${sku} already exists`, field);
 
-/** A complete new product document, ready to insert. */
-export function newProductDocument(input: NormalizedCreateProduct, categoryId: string, slug: string, now: Date, id: string = randomUUID()): Omit<ProductDocument, '_outbox' | '_outboxPending' | '_outboxVersion'> {
+/**
+ * A complete new product document, ready to insert. Without options it gets one default variant
+ * (id, sku and price of the product); with options, one variant per described variant, with ids
+ * `<id>:<suffix>` (`variantSuffixes[i]` when given, for stable seeded ids, else random).
+ */
+export function newProductDocument(
+  input: NormalizedCreateProduct,
+  categoryId: string,
+  slug: string,
+  now: Date,
+  id: string = randomUUID(),
+  variantSuffixes?: readonly string[],
+): Omit<ProductDocument, '_outbox' | '_outboxPending' | '_outboxVersion'> {
   const fields = { name: input.name, description: input.description, brand: input.brand, tags: input.tags };
+  const variants: VariantDoc[] =
+    input.options.length === 0
+      ? [{ id, sku: input.sku, options: [], price: input.price, active: true }]
+      : input.variants.map((v, i) => ({
+          id: variantIdFor(id, variantSuffixes?.[i]),
+          sku: v.sku,
+          options: v.options,
+          price: v.price,
+          active: true,
+        }));
   return {
     _id: id,
     sku: input.sku,
@@ -47,14 +71,28 @@ export function newProductDocument(input: NormalizedCreateProduct, categoryId: s
     ...derived(fields),
     categoryId,
     images: input.images,
-    price: input.price,
+    price: variants[0].price,
     currency: input.currency,
     active: true,
+    options: input.options,
+    variants,
+    variantPrices: activeVariantPrices(variants),
     version: 1,
     createdAt: now,
     updatedAt: now,
   };
 }
+
+/** Initial stock per variant id of a new product: the product's initialStock for its default variant, else each variant's own. */
+export function initialStockOf(input: NormalizedCreateProduct, doc: Pick<ProductDocument, 'variants'>): Map<string, number> {
+  if (input.options.length === 0) return new Map([[doc.variants[0].id, input.initialStock]]);
+  return new Map(doc.variants.map((v, i) => [v.id, input.variants[i].initialStock]));
+}
+
+/** Every sku a product document holds: its own and its variants'. */
+export const skusOf = (doc: Pick<ProductRecord, '_id' | 'sku' | 'price' | 'variants'>): string[] => [
+  ...new Set([doc.sku, ...variantsOf(doc as ProductRecord).map((v) => v.sku)]),
+];
 
 /** The ADMIN mutations on products: each write carries its event in the same document write, then wakes the relay. */
 export class ProductService {
@@ -64,6 +102,7 @@ export class ProductService {
     private readonly cache: ProductCache,
     private readonly relay: Pick<MongoOutboxRelay, 'wake'>,
     private readonly locks: DocumentLocks,
+    private readonly skus: SkuStore,
   ) {}
 
   /**
@@ -78,28 +117,54 @@ export class ProductService {
     if (errors.length > 0) return ProductPayload.of(null, errors);
     const [category] = await this.categories.findBySlugs([input.categorySlug]);
     if (!category) return ProductPayload.of(null, [UserError.of(UserErrorCode.NOT_FOUND, `No category with slug ${input.categorySlug}`, ['input', 'categorySlug'])]);
-    if (await this.products.idOfSku(input.sku)) return ProductPayload.of(null, [skuTaken(input.sku)]);
-
-    const base = slugify(input.name) || 'product';
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      // Many concurrent creates of one name all race for the same next suffix; after a few lost
-      // races a random suffix ends the contest.
-      const slug = attempt < NUMBERED_SLUG_ATTEMPTS ? firstFreeSlug(base, await this.products.slugsLike(base)) : `${base}-${randomBytes(3).toString('hex')}`;
-      const doc = newProductDocument(input, category._id, slug, new Date());
-      try {
-        await this.products.insert(doc, [productCreated(doc, input.initialStock, origin(ctx))]);
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-        // FerretDB's 11000 does not say which index refused the write: look the sku up; if it is
-        // free, the slug was taken meanwhile and the next attempt picks another one.
-        if (await this.products.idOfSku(input.sku)) return ProductPayload.of(null, [skuTaken(input.sku)]);
-        continue;
+    const id = randomUUID();
+    const wanted = [input.sku, ...input.variants.map((v) => v.sku)];
+    const taken = await this.skus.claim(id, wanted, (productId, sku) => this.holds(productId, sku));
+    if (taken)
+      return ProductPayload.of(null, [
+        skuTaken(
+          taken,
+          taken === input.sku ? ['input', 'sku'] : ['input', 'variants', String(input.variants.findIndex((v) => v.sku === taken)), 'sku'],
+        ),
+      ]);
+    try {
+      const base = slugify(input.name) || 'product';
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        // Many concurrent creates of one name all race for the same next suffix; after a few lost
+        // races a random suffix ends the contest.
+        const slug =
+          attempt < NUMBERED_SLUG_ATTEMPTS
+            ? firstFreeSlug(base, await this.products.slugsLike(base))
+            : `${base}-${randomBytes(3).toString('hex')}`;
+        const doc = newProductDocument(input, category._id, slug, new Date(), id);
+        try {
+          await this.products.insert(doc, [productCreated(doc, initialStockOf(input, doc), origin(ctx))]);
+        } catch (error) {
+          if (!isDuplicateKeyError(error)) throw error;
+          // FerretDB's 11000 does not say which index refused the write: look the sku up; if it
+          // is free, the slug was taken meanwhile and the next attempt picks another one. (A
+          // product stored before the sku registry existed can still hold the sku.)
+          if (await this.products.idOfSku(input.sku)) {
+            await this.skus.release(id, wanted);
+            return ProductPayload.of(null, [skuTaken(input.sku)]);
+          }
+          continue;
+        }
+        this.relay.wake();
+        const { searchTerms: _terms, variantPrices: _prices, ...record } = doc;
+        return ProductPayload.of(toProduct(record));
       }
-      this.relay.wake();
-      const { searchTerms: _terms, ...record } = doc;
-      return ProductPayload.of(toProduct(record));
+      throw new Error(`no free slug for "${base}" after ${MAX_ATTEMPTS} attempts`);
+    } catch (error) {
+      await this.skus.release(id, wanted);
+      throw error;
     }
-    throw new Error(`no free slug for "${base}" after ${MAX_ATTEMPTS} attempts`);
+  }
+
+  /** Whether the stored product `productId` holds `sku` (the sku registry asks this of a claim it may take over). */
+  async holds(productId: string, sku: string): Promise<boolean> {
+    const product = await this.products.findById(productId);
+    return product !== null && skusOf(product).includes(sku);
   }
 
   /**
@@ -134,17 +199,47 @@ export class ProductService {
         brand: changes.brand !== undefined ? changes.brand : current.brand,
         tags: changes.tags ?? current.tags,
         images: changes.images ?? current.images,
-        price: changes.price ?? current.price,
+        price: changes.price ?? defaultVariantOf(current).price,
         categoryId: categoryId ?? current.categoryId,
       };
-      const edited = { name: next.name, description: next.description, brand: next.brand, tags: next.tags, images: next.images, price: next.price, categoryId: next.categoryId };
-      if (JSON.stringify(edited) === JSON.stringify({ name: current.name, description: current.description, brand: current.brand, tags: current.tags, images: current.images, price: current.price, categoryId: current.categoryId })) {
+      // The product's price is its default variant's: a new price is that variant's new price.
+      const variants = variantsOf(current);
+      const defaultId = defaultVariantOf(current).id;
+      next.variants = variants.map((v) => (v.id === defaultId ? { ...v, price: next.price } : v));
+      const edited = {
+        name: next.name,
+        description: next.description,
+        brand: next.brand,
+        tags: next.tags,
+        images: next.images,
+        price: next.price,
+        categoryId: next.categoryId,
+      };
+      if (
+        JSON.stringify(edited) ===
+        JSON.stringify({
+          name: current.name,
+          description: current.description,
+          brand: current.brand,
+          tags: current.tags,
+          images: current.images,
+          price: defaultVariantOf(current).price,
+          categoryId: current.categoryId,
+        })
+      ) {
         return ProductPayload.of(toProduct(current));
       }
       const updated = await this.products.updateAtVersion(
         id,
         current.version,
-        { ...edited, ...derived(next), updatedAt: new Date() },
+        {
+          ...edited,
+          ...derived(next),
+          options: current.options ?? [],
+          variants: next.variants,
+          variantPrices: activeVariantPrices(next.variants!),
+          updatedAt: new Date(),
+        },
         [productUpdated(next, origin(ctx))],
       );
       if (!updated) continue;
@@ -152,7 +247,9 @@ export class ProductService {
       this.relay.wake();
       return ProductPayload.of(toProduct(updated));
     }
-    return ProductPayload.of(null, [UserError.of(UserErrorCode.CONFLICT, 'The product was changed by someone else meanwhile; try again', ['id'])]);
+    return ProductPayload.of(null, [
+      UserError.of(UserErrorCode.CONFLICT, 'The product was changed by someone else meanwhile; try again', ['id']),
+    ]);
   }
 
   /** Archives a product (active = false), publishes ProductArchived and invalidates the cache. Archiving twice is a no-op. */

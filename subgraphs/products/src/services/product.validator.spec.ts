@@ -35,6 +35,9 @@ describe('product validation', () => {
       price: 2599,
       currency: 'EUR',
       initialStock: 0,
+      options: [],
+      variants: [],
+      variantErrors: [],
     });
     expect(normalizeCreateProduct({ ...valid, currency: null }).currency).toBe('USD');
     expect(fieldsOf(valid)).toEqual([]);

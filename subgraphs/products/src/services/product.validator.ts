@@ -1,4 +1,12 @@
 import { MAX_PRICE_AMOUNT, UserError, UserErrorCode } from '@shopgraph/kit';
+import {
+  normalizeNewVariants,
+  normalizeOptions,
+  validateOptions,
+  type NormalizedVariant,
+  type ProductOptionDoc,
+  type VariantFields,
+} from '../domain/variants';
 import { MAX_SLUG_LENGTH, SLUG_PATTERN } from './slug';
 
 export const LIMITS = {
@@ -30,6 +38,8 @@ export interface CreateProductFields {
   price: number;
   currency?: string | null;
   initialStock?: number | null;
+  options?: ProductOptionDoc[] | null;
+  variants?: VariantFields[] | null;
 }
 
 /** A new product after normalization: trimmed, sku and currency uppercase, tags lowercase and unique, defaults applied. */
@@ -44,6 +54,12 @@ export interface NormalizedCreateProduct {
   price: number;
   currency: string;
   initialStock: number;
+  /** Empty for a product without options (it gets its default variant). */
+  options: ProductOptionDoc[];
+  /** The described variants (empty without options); checked by validateCreateProduct. */
+  variants: NormalizedVariant[];
+  /** Problems found while normalizing the variants against the options (validateCreateProduct reports them). */
+  variantErrors: UserError[];
 }
 
 /** The changes of an update as the client sends them; null or absent leaves a field as it is. */
@@ -67,8 +83,23 @@ const normalizeBrand = (brand: string | null | undefined): string | null => (bra
 
 /** Trims and canonicalizes a create input; validation runs on the result. */
 export function normalizeCreateProduct(input: CreateProductFields): NormalizedCreateProduct {
+  const sku = input.sku.trim().toUpperCase();
+  const options = normalizeOptions(input.options ?? []);
+  const variantErrors: UserError[] = [];
+  let variants: NormalizedVariant[] = [];
+  if (input.options == null) {
+    if (input.variants != null)
+      variantErrors.push(invalid('variants need options: pass the options they choose from', ['input', 'variants']));
+  } else {
+    variantErrors.push(...validateOptions(options));
+    if (variantErrors.length === 0) {
+      const planned = normalizeNewVariants(input.variants ?? [], options, sku, input.price);
+      variants = planned.variants;
+      variantErrors.push(...planned.errors);
+    }
+  }
   return {
-    sku: input.sku.trim().toUpperCase(),
+    sku,
     name: input.name.trim(),
     description: input.description.trim(),
     brand: normalizeBrand(input.brand),
@@ -78,6 +109,9 @@ export function normalizeCreateProduct(input: CreateProductFields): NormalizedCr
     price: input.price,
     currency: (input.currency ?? 'USD').trim().toUpperCase(),
     initialStock: input.initialStock ?? 0,
+    options,
+    variants,
+    variantErrors,
   };
 }
 
@@ -148,6 +182,7 @@ export function validateCreateProduct(input: NormalizedCreateProduct): UserError
   if (!Number.isInteger(input.initialStock) || input.initialStock < 0) {
     errors.push(invalid('initialStock must be an integer of at least 0', ['input', 'initialStock']));
   }
+  errors.push(...input.variantErrors);
   return errors;
 }
 

@@ -29,6 +29,15 @@ export class CategoryStore {
     await this.collection.insertOne(doc);
   }
 
+  /** Renames a category and/or changes its slug; the category after the change, null when there is none. Throws 11000 when the slug is taken. */
+  async update(id: string, changes: Partial<Pick<CategoryDocument, 'name' | 'slug'>>): Promise<CategoryDocument | null> {
+    // updateOne, not findOneAndUpdate: FerretDB's findAndModify reports a unique violation as
+    // InternalError, not 11000.
+    const result = await this.collection.updateOne({ _id: id }, { $set: changes });
+    if (result.matchedCount === 0) return null;
+    return this.collection.findOne({ _id: id });
+  }
+
   /** Inserts `doc` unless a category with its id exists (seeding); true when it was new. */
   async insertIfAbsent(doc: CategoryDocument): Promise<boolean> {
     const { _id, ...fields } = doc;

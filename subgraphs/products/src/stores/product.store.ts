@@ -11,7 +11,7 @@ import { escapeRegex } from '../services/search-terms';
 /** A stored product without its outbox and search fields (for results the server could not project). */
 function toRecord(doc: ProductDocument | null): ProductRecord | null {
   if (!doc) return null;
-  const { _outbox, _outboxPending, _outboxVersion, searchTerms, ...record } = doc;
+  const { _outbox, _outboxPending, _outboxVersion, searchTerms, variantPrices, ...record } = doc;
   return record;
 }
 

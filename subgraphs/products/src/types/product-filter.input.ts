@@ -18,10 +18,16 @@ export class ProductFilter {
   @Field(() => [String], { nullable: true, description: 'Only products carrying all of these tags (ignoring case).' })
   tags?: string[] | null;
 
-  @Field(() => Int, { nullable: true, description: 'Lowest price, inclusive, in minor units.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Lowest price, inclusive, in minor units: products with an active variant priced within minPrice..maxPrice match.',
+  })
   minPrice?: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'Highest price, inclusive, in minor units.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Highest price, inclusive, in minor units: products with an active variant priced within minPrice..maxPrice match.',
+  })
   maxPrice?: number | null;
 
   @Field(() => Boolean, { nullable: true, description: 'Also list archived (inactive) products. ADMIN only; others get FORBIDDEN.' })

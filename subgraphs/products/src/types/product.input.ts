@@ -1,4 +1,5 @@
 import { Field, InputType, Int } from 'type-graphql';
+import { ProductOptionInput, VariantInput } from './variant.type';
 
 @InputType({ description: 'A new product.' })
 export class CreateProductInput {
@@ -29,8 +30,24 @@ export class CreateProductInput {
   @Field(() => String, { nullable: true, description: 'ISO-4217 currency code; default "USD".' })
   currency?: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'Units in stock to start with (0 when absent); inventory creates the stock record from the ProductCreated event.' })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Units in stock to start with (0 when absent); inventory creates the stock record from the ProductCreated event. For a product without options.',
+  })
   initialStock?: number | null;
+
+  @Field(() => [ProductOptionInput], {
+    nullable: true,
+    description: 'When given, `variants` must cover combinations of these values (at least one variant).',
+  })
+  options?: ProductOptionInput[] | null;
+
+  @Field(() => [VariantInput], {
+    nullable: true,
+    description: 'The variants of a product with options, each with one value per option; requires `options`.',
+  })
+  variants?: VariantInput[] | null;
 }
 
 @InputType({ description: 'Changes to a product; fields left out (or null) stay as they are.' })

@@ -1,5 +1,6 @@
 import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
 import { money, Money, PageInfo } from '@shopgraph/kit';
+import { defaultVariantOf } from '../domain/variants';
 import type { ProductRecord } from '../entities/product.document';
 
 @ObjectType({ description: 'Something the shop sells. Owned by the products subgraph; inventory and reviews add fields to it.' })
@@ -29,7 +30,7 @@ export class Product {
   @Field(() => [String], { description: 'Image URLs (http or https), the first one is the main image.' })
   images!: string[];
 
-  @Field(() => Money, { description: 'Current unit price.' })
+  @Field(() => Money, { description: 'Current unit price of the default variant (see priceRange for all variants).' })
   price!: Money;
 
   @Field(() => Boolean, { description: 'False once archived: archived products stay readable by id and slug but are hidden from lists and cannot be ordered.' })
@@ -43,6 +44,9 @@ export class Product {
 
   /** Resolved by ProductResolver.category through the per-request category loader. */
   categoryId!: string;
+
+  /** The stored product: options and variants resolve from it. */
+  record!: ProductRecord;
 }
 
 /** The API view of a stored product. */
@@ -56,11 +60,12 @@ export function toProduct(record: ProductRecord): Product {
     brand: record.brand,
     tags: record.tags,
     images: record.images,
-    price: money(record.price, record.currency),
+    price: money(defaultVariantOf(record).price, record.currency),
     active: record.active,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     categoryId: record.categoryId,
+    record,
   });
 }
 
