@@ -124,7 +124,7 @@ export interface ConsumerOptions {
   awaitFirstFetch?: boolean;
   /** Commit offsets after each handled message (default true); a reader that always starts at the newest offset needs none. */
   commitOffsets?: boolean;
-  /** Registry for `kafka_consumer_up{group}` and `kafka_consumer_restarts_total{group}`. */
+  /** Registry for `kafka_consumer_up{group}`, `kafka_consumer_restarts_total{group}` and `kafka_consumer_lag{group,topic}`. */
   metrics?: Registry;
   /** Group session timeout (default 15 s; the broker's minimum is 6 s). */
   sessionTimeout?: number;
@@ -258,6 +258,15 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     ? gaugeSource(options.metrics, 'kafka_consumer_up', 'Kafka consumer running and fetching (1) or down (0), by group', ['group'], () => [[{ group: groupId }, healthy() ? 1 : 0]])
     : () => undefined;
 
+  // Consumer lag by topic: what the last handled batch of each partition left behind its end
+  // (kafkajs END_BATCH_PROCESS offsetLag), summed over the topic's partitions.
+  const lags = new Map<string, Map<number, number>>();
+  const removeLagGauge = options.metrics
+    ? gaugeSource(options.metrics, 'kafka_consumer_lag', 'Kafka messages not yet consumed, by group and topic (after the last handled batch)', ['group', 'topic'], () =>
+        [...lags].map(([topic, parts]) => [{ group: groupId, topic }, [...parts.values()].reduce((a, b) => a + b, 0)]),
+      )
+    : () => undefined;
+
   const fetchListeners = new Set<() => void>();
   const markFetch = () => {
     lastFetchAt = Date.now();
@@ -315,7 +324,12 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
       retry: { initialRetryTime: 200, retries: 10, restartOnFailure: async () => false },
     });
     current = consumer;
-    const { FETCH, FETCH_START, CRASH, GROUP_JOIN } = consumer.events;
+    const { FETCH, FETCH_START, CRASH, GROUP_JOIN, END_BATCH_PROCESS } = consumer.events;
+    consumer.on(END_BATCH_PROCESS, ({ payload }) => {
+      let parts = lags.get(payload.topic);
+      if (!parts) lags.set(payload.topic, (parts = new Map()));
+      parts.set(payload.partition, Math.max(0, Number(payload.offsetLag)));
+    });
     consumer.on(FETCH_START, markFetch);
     consumer.on(FETCH, () => {
       markFetch();
@@ -391,6 +405,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
       state = 'stopped';
       await current!.disconnect().catch(() => undefined);
       removeGauge();
+      removeLagGauge();
       throw error;
     }
   }
@@ -430,6 +445,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
       if (restartTimer) clearTimeout(restartTimer);
       restartTimer = null;
       removeGauge();
+      removeLagGauge();
       await current.disconnect();
     },
   };

@@ -45,7 +45,7 @@ export interface MongoRelayOptions {
   pollIntervalMs?: number;
   /** The service's per-document locks, so the clearing write never races its own writes (FerretDB). */
   locks?: DocumentLocks;
-  /** Registry for `outbox_backlog` (documents with unpublished events). */
+  /** Registry for `outbox_backlog` (documents with unpublished events) and `outbox_oldest_unsent_age_seconds`. */
   metrics?: Registry;
 }
 
@@ -65,10 +65,41 @@ export class MongoOutboxRelay {
   constructor(private readonly options: MongoRelayOptions) {
     this.outage = new OutageLog(options.log, 'mongo outbox relay');
     if (options.metrics) {
-      this.removeGauge = gaugeSource(options.metrics, 'outbox_backlog', 'Outbox: documents with events not yet published to Kafka', [], async () => [
-        [{}, this.running ? await this.backlog().catch(() => 0) : 0],
-      ]);
+      const removeBacklog = gaugeSource(
+        options.metrics,
+        'outbox_backlog',
+        'Outbox: documents with events not yet published to Kafka',
+        [],
+        async () => [[{}, this.running ? await this.backlog().catch(() => 0) : 0]],
+      );
+      const removeAge = gaugeSource(
+        options.metrics,
+        'outbox_oldest_unsent_age_seconds',
+        'Age of the oldest outbox event not yet published to Kafka (0 when none)',
+        [],
+        async () => [[{}, this.running ? await this.oldestAgeSeconds().catch(() => 0) : 0]],
+      );
+      this.removeGauge = () => {
+        removeBacklog();
+        removeAge();
+      };
     }
+  }
+
+  /** Seconds since the oldest pending event was created (0 when none is pending); reads at most 1000 pending documents per collection. */
+  async oldestAgeSeconds(): Promise<number> {
+    let oldest = Infinity;
+    for (const c of this.options.collections) {
+      const docs = await c
+        .find({ _outboxPending: true }, { projection: { _outbox: 1 } })
+        .limit(1000)
+        .toArray();
+      for (const doc of docs) {
+        const at = Date.parse((doc._outbox as EventEnvelope[] | undefined)?.[0]?.occurredAt ?? '');
+        if (Number.isFinite(at)) oldest = Math.min(oldest, at);
+      }
+    }
+    return oldest === Infinity ? 0 : Math.max(0, (Date.now() - oldest) / 1000);
   }
 
   /** Documents with events not yet published (a metric). */

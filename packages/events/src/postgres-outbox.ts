@@ -104,7 +104,7 @@ export interface RelayOptions {
   reconnect?: Partial<BackoffOptions>;
   /** Backoff after a failed publish (default 250 ms doubling to 5 s). */
   retry?: Partial<BackoffOptions>;
-  /** Registry for `outbox_listener_connected`, `outbox_listener_reconnects_total` and `outbox_backlog`. */
+  /** Registry for `outbox_listener_connected`, `outbox_listener_reconnects_total`, `outbox_backlog` and `outbox_oldest_unsent_age_seconds`. */
   metrics?: Registry;
   /** Register `outbox_backlog` (default true; off where the service registers its own). */
   backlogGauge?: boolean;
@@ -147,9 +147,20 @@ export class PostgresOutboxRelay {
       );
       if (options.backlogGauge !== false) {
         this.removeGauges.push(
-          gaugeSource(registry, 'outbox_backlog', 'Outbox events not yet published to Kafka', [], async () => [[{}, this.running ? await this.backlog().catch(() => 0) : 0]]),
+          gaugeSource(registry, 'outbox_backlog', 'Outbox events not yet published to Kafka', [], async () => [
+            [{}, this.running ? (await this.stats()).backlog : 0],
+          ]),
         );
       }
+      this.removeGauges.push(
+        gaugeSource(
+          registry,
+          'outbox_oldest_unsent_age_seconds',
+          'Age of the oldest outbox event not yet published to Kafka (0 when none)',
+          [],
+          async () => [[{}, this.running ? (await this.stats()).oldestAgeSeconds : 0]],
+        ),
+      );
     }
   }
 
@@ -213,6 +224,34 @@ export class PostgresOutboxRelay {
     }
     const [row] = await this.options.dataSource.query(sql);
     return row.n;
+  }
+
+  private statsCache: { at: number; value: Promise<{ backlog: number; oldestAgeSeconds: number }> } | null = null;
+
+  /**
+   * Backlog and age of the oldest unsent row in one query (on the LISTEN connection like
+   * backlog()), shared by the two gauges of one scrape (cached for a second); zeros on failure.
+   */
+  stats(): Promise<{ backlog: number; oldestAgeSeconds: number }> {
+    if (this.statsCache && Date.now() - this.statsCache.at < 1000) return this.statsCache.value;
+    const sql =
+      'SELECT count(*)::int AS n, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age FROM outbox WHERE sent_at IS NULL';
+    const read = async () => {
+      if (this.listener) {
+        try {
+          return (await this.listener.query(sql)).rows[0];
+        } catch {
+          // the listener just went away: the pool answers below
+        }
+      }
+      return (await this.options.dataSource.query(sql))[0];
+    };
+    const value = read().then(
+      (row: { n: number; age: number }) => ({ backlog: row.n, oldestAgeSeconds: Number(row.age) }),
+      () => ({ backlog: 0, oldestAgeSeconds: 0 }),
+    );
+    this.statsCache = { at: Date.now(), value };
+    return value;
   }
 
   private async connectListener(): Promise<Client> {

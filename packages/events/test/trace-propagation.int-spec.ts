@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { MongoClient } from 'mongodb';
 import type { Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
+import { Registry } from 'prom-client';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { createLogger, startTracing, withSpan, type Tracing } from '@shopgraph/kit';
@@ -52,6 +53,7 @@ let ds: DataSource;
 let relay: PostgresOutboxRelay;
 let consumer: RunningConsumer;
 const received: EventEnvelope[] = [];
+const registry = new Registry();
 /** Aggregate ids whose StockChanged handler fails once (to show the error on the consumer span). */
 const failOnce = new Set<string>();
 
@@ -75,6 +77,7 @@ beforeAll(async () => {
     groupId: testGroupId('events-trace'),
     topics: [topics.inventory, topics.products],
     log: quiet,
+    metrics: registry,
     handle: async (event) => {
       received.push(event);
       if (event.type !== 'StockChanged' || !event.aggregateId.startsWith('traced-')) return;
@@ -178,6 +181,12 @@ describe('trace context through the outbox and Kafka', () => {
       traceId: root.traceId,
       spanId: consumer1.spanContext().spanId,
     });
+
+    // The consumer reports its lag per topic (caught up here).
+    const lag = await registry.getSingleMetric('kafka_consumer_lag')!.get();
+    const inventoryLag = lag.values.find((v) => v.labels.topic === topics.inventory);
+    expect(inventoryLag).toBeDefined();
+    expect(inventoryLag!.value).toBe(0);
   });
 
   it('records a failing handler on its consumer span and continues the same trace on redelivery', async () => {
@@ -211,6 +220,11 @@ describe('trace context through the outbox and Kafka', () => {
         }));
       const [ea, eb] = [await mk(a), await mk(b)];
       await ds.transaction((m) => enqueueEvents(m, [ea.event, eb.event]));
+      // While unsent they show in the relay's backlog figures (outbox_backlog, outbox_oldest_unsent_age_seconds).
+      await new Promise((r) => setTimeout(r, 1100));
+      const pending = await relay.stats();
+      expect(pending.backlog).toBeGreaterThanOrEqual(2);
+      expect(pending.oldestAgeSeconds).toBeGreaterThanOrEqual(1);
       expect(await relay.drainOnce()).toBeGreaterThanOrEqual(2);
       const batch = spans().find((s) => s.name === 'outbox publish batch' && s.links.some((l) => l.context.traceId === ea.traceId));
       expect(batch).toBeDefined();
@@ -242,6 +256,8 @@ describe('trace context through the outbox and Kafka', () => {
         await collection.insertOne({ _id: productId, ...outboxOnInsert([event]) });
         return { traceId: span.spanContext().traceId, spanId: span.spanContext().spanId, event };
       });
+      await new Promise((r) => setTimeout(r, 1100));
+      expect(await mongoRelay.oldestAgeSeconds()).toBeGreaterThanOrEqual(1);
       await mongoRelay.start();
       await eventually(async () => received.find((e) => e.id === root.event.id), 30_000);
       const consumed = await eventually(
