@@ -34,6 +34,7 @@ export interface UsersService {
   dataSource: DataSource;
   /** Publishes users.v1 from the outbox (started by start()). */
   relay: PostgresOutboxRelay;
+  services: UsersServices;
 }
 
 /**
@@ -134,6 +135,8 @@ export async function createUsersService(config: UsersConfig): Promise<UsersServ
       if (stopped) return;
       stopped = true;
       await server.stop();
+      // Reset requests answered but still being written (their events go out with the relay below).
+      await accounts.drain();
       await relay.stop();
       await Promise.allSettled([kafkaProducer.disconnect(), kafkaAdmin.disconnect()]);
       await Promise.allSettled([dataSource.destroy(), redis.quit()]);
@@ -141,6 +144,7 @@ export async function createUsersService(config: UsersConfig): Promise<UsersServ
     return {
       dataSource,
       relay,
+      services,
       async start() {
         try {
           await relay.start();

@@ -44,6 +44,8 @@ const invalidToken = (field = ['token']) =>
  * users.v1 must be ACL'd in production.
  */
 export class AccountService {
+  private readonly pending = new Set<Promise<void>>();
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly users: UserStore,
@@ -80,7 +82,9 @@ export class AccountService {
    * Mails a reset link if `email` has an account. Always true, whether it has one or not: the
    * answer, the errors and the work done before answering are the same (the limits count the
    * email string, not the account). A client past its budget gets RATE_LIMITED; an email past its
-   * budget gets true and no further mail (so nobody can flood a mailbox).
+   * budget gets true and no further mail (so nobody can flood a mailbox). Looking the account up
+   * and writing the token and event happen after the answer (`drain()` waits for them), so the
+   * answer's timing does not tell a registered address either.
    */
   async requestPasswordReset(ctx: UsersContext, rawEmail: string): Promise<boolean> {
     const email = normalizeEmail(rawEmail);
@@ -94,8 +98,20 @@ export class AccountService {
       ctx.log.info('password reset rate limit reached (email): no mail');
       return true;
     }
+    const work = this.queueReset(ctx, email).catch((error: unknown) => ctx.log.error({ err: error }, 'password reset not queued'));
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
+    return true;
+  }
+
+  /** Waits for the reset requests still being written (at stop, before the database closes; tests). */
+  async drain(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  private async queueReset(ctx: UsersContext, email: string): Promise<void> {
     const user = await this.users.findByEmail(email);
-    if (!user) return true;
+    if (!user) return;
     await this.dataSource.transaction(async (manager) => {
       const reset = await this.issueToken(manager, user, 'PASSWORD_RESET');
       await enqueueEvents(manager, [
@@ -109,7 +125,6 @@ export class AccountService {
       ]);
     });
     ctx.log.info({ userId: user.id }, 'password reset requested');
-    return true;
   }
 
   /**
