@@ -154,6 +154,7 @@ async function start() {
   say('');
   say(`Shopgraph is up: http://localhost:${process.env.PORT ?? 4000}/graphql (open it in a browser for Apollo Sandbox)`);
   say('Demo logins: admin@shopgraph.local / Admin123!shop, alice@shopgraph.local / Customer123!');
+  if (stack.MAILPIT_URL) say(`emails: ${stack.MAILPIT_URL.replace('127.0.0.1', 'localhost')} (every mail the shop sends lands in Mailpit; REST API under /api/v1, e.g. /api/v1/messages)`);
   say('Watch an order live: node tools/watch-order/dist/index.js --email alice@shopgraph.local --password Customer123! --order <id>');
   say('Ctrl-C stops the services; `npm run stack -- down` stops the databases and Kafka.');
   for (const c of children) {
