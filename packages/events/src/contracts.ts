@@ -181,6 +181,12 @@ export const contracts = {
    * its outbox right after the cart write; analytics counts it as the funnel's first step.
    */
   CartCreated: { topic: BASE_TOPICS.orders, version: 1, payload: z.object({ customerId: id, productId: id, at: isoDate }) },
+  /**
+   * A signed-in customer's cart came into being: the first line was added to an empty cart (a new
+   * one, or one emptied by a checkout or expired). Key: the customerId. Published by orders through
+   * its outbox right after the cart write; analytics counts it as the funnel's first step.
+   */
+  CartCreated: { topic: BASE_TOPICS.orders, version: 1, payload: z.object({ customerId: id, productId: id, at: isoDate }) },
   // users.v1 — the message key is the userId. Each event carries what an email needs (recipient
   // and name), so consumers need no call back to users. The topic carries raw tokens: ACL it.
   UserRegistered: { topic: BASE_TOPICS.users, version: 1, payload: z.object({ userId: id, email: emailAddress, name: z.string() }) },
