@@ -39,6 +39,8 @@ export interface GatewayContext {
   traceparent?: string;
   /** The client's address (X-Forwarded-For behind TRUSTED_PROXY_COUNT proxies); absent for in-process executions. */
   clientIp?: string;
+  /** The access token's session (`sid`): users keeps it signed in when the viewer changes their password. */
+  sessionId?: string;
 }
 
 /**
@@ -67,7 +69,8 @@ class InternalTokenDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 
   override async willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
     const headers = request.http!.headers;
-    headers.set(INTERNAL_TOKEN_HEADER, await signInternalToken(this.privateKey, this.subgraph, context.viewer ?? null, 60, { clientIp: context.clientIp }));
+    const extras = { clientIp: context.clientIp, sessionId: context.sessionId };
+    headers.set(INTERNAL_TOKEN_HEADER, await signInternalToken(this.privateKey, this.subgraph, context.viewer ?? null, 60, extras));
     if (context.requestId) headers.set('x-request-id', context.requestId);
     // With tracing on, the fetch instrumentation sends the gateway's own span as traceparent.
     const traceparent = forwardedTraceparent(context.traceparent);
@@ -255,12 +258,16 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
         ...jsonBody('1mb', log),
         requestIds(),
         expressMiddleware(apollo, {
-          context: async ({ req }) => ({
-            viewer: await verifier.viewerFrom(req.header('authorization')),
-            requestId: req.header('x-request-id') ?? randomUUID(),
-            traceparent: req.header('traceparent'),
-            clientIp: req.ip ?? req.socket.remoteAddress ?? 'unknown',
-          }),
+          context: async ({ req }) => {
+            const access = await verifier.verify(req.header('authorization'));
+            return {
+              viewer: access?.viewer ?? null,
+              sessionId: access?.token.sid,
+              requestId: req.header('x-request-id') ?? randomUUID(),
+              traceparent: req.header('traceparent'),
+              clientIp: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+            };
+          },
         }),
       );
       app.use(...jsonFallbacks(log));
