@@ -111,9 +111,16 @@ function spawnService(name, cwd, env, entry = 'dist/index.js') {
   return child;
 }
 
-async function start() {
+async function start(args = []) {
   ensureInstalled();
   const stack = stackUp();
+  // --tracing (or SG_TRACING=1): Jaeger joins the stack and every service exports its spans there.
+  const tracing = args.includes('--tracing') || process.env.SG_TRACING === '1';
+  if (tracing) {
+    run(process.execPath, ['infra/stack/stack.mjs', 'up', 'jaeger']);
+    Object.assign(stack, stackUp());
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT ??= stack.JAEGER_OTLP_ENDPOINT;
+  }
   build();
   seed(stack);
   const children = [];
@@ -154,6 +161,9 @@ async function start() {
   say('');
   say(`Shopgraph is up: http://localhost:${process.env.PORT ?? 4000}/graphql (open it in a browser for Apollo Sandbox)`);
   say('Demo logins: admin@shopgraph.local / Admin123!shop, alice@shopgraph.local / Customer123!');
+  if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+    say(`traces: ${tracing && stack.JAEGER_URL ? stack.JAEGER_URL.replace('127.0.0.1', 'localhost') : process.env.OTEL_EXPORTER_OTLP_ENDPOINT} (OTLP to ${process.env.OTEL_EXPORTER_OTLP_ENDPOINT}; follow an order: README "Operating it")`);
+  }
   if (stack.MAILPIT_URL) say(`emails: ${stack.MAILPIT_URL.replace('127.0.0.1', 'localhost')} (every mail the shop sends lands in Mailpit; REST API under /api/v1, e.g. /api/v1/messages)`);
   say('Watch an order live: node tools/watch-order/dist/index.js --email alice@shopgraph.local --password Customer123! --order <id>');
   say('Ctrl-C stops the services; `npm run stack -- down` stops the databases and Kafka.');
@@ -261,7 +271,7 @@ function compose() {
 
 const [command = 'start', ...rest] = process.argv.slice(2);
 const commands = {
-  start,
+  start: () => start(rest),
   test: () => test(rest),
   compose,
   seed: () => {

@@ -59,8 +59,11 @@ function ourPid(cfg, def) {
   return alive(pid, def.cmdline) ? pid : null;
 }
 
-function pickServices(list) {
-  if (!list || list.length === 0) return NAMES;
+/** Optional servers (e.g. jaeger) `up` starts without being named: SG_WITH=jaeger,… */
+const optedIn = (env = process.env) => new Set((env.SG_WITH ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+
+function pickServices(list, { forUp = false } = {}) {
+  if (!list || list.length === 0) return forUp ? NAMES.filter((n) => !DEFS[n].optional || optedIn().has(n)) : NAMES;
   const bad = list.filter((s) => !NAMES.includes(s));
   if (bad.length) throw new StackError(`unknown service(s): ${bad.join(', ')} (known: ${NAMES.join(', ')})`);
   return NAMES.filter((s) => list.includes(s));
@@ -75,7 +78,7 @@ function pickServices(list) {
 export async function up(opts = {}) {
   const cfg = stackConfig(opts);
   const log = makeLog(cfg);
-  const names = pickServices(opts.services);
+  const names = pickServices(opts.services, { forUp: true });
   const t0 = Date.now();
   for (const d of [cfg.dataDir, cfg.logs, cfg.pids]) fs.mkdirSync(d, { recursive: true });
   const result = await withLock(cfg, async () => {
@@ -209,6 +212,7 @@ export function describe(opts = {}) {
   const cfg = stackConfig(opts);
   return SERVERS.map((s) => ({
     name: s.name,
+    optional: s.optional === true,
     ports: s.ports.map((p) => ({ key: p.key, env: p.env, default: typeof p.default === 'function' ? null : p.default, meaning: p.meaning, port: cfg.ports[p.key] })),
     settings: s.settings ?? [],
     env: s.env(cfg),

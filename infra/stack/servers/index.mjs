@@ -15,11 +15,14 @@
 //                   the pid file), wait until probe() holds; resolves { pid }
 //   ensure?(cfg, ctx)      runs after every `up`, for our server and an external one alike
 //   stopSignal, stopTimeoutMs   how `down` stops it before falling back to SIGKILL
+//   optional?       true: `up` without names starts it only when listed in SG_WITH (comma-separated)
+//                   or named (`up jaeger`); `down`/`status` without names include it
 
+import jaeger from './jaeger.mjs';
 import kafka from './kafka.mjs';
 import mailpit from './mailpit.mjs';
 import mongo from './mongo.mjs';
 import postgres from './postgres.mjs';
 import redis from './redis.mjs';
 
-export const SERVERS = [postgres, redis, kafka, mongo, mailpit];
+export const SERVERS = [postgres, redis, kafka, mongo, mailpit, jaeger];

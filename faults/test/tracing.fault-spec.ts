@@ -1,0 +1,251 @@
+import http from 'node:http';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { demoProducts } from '@shopgraph/demo-data';
+import { faultStack, startFaultShop, DEMO_CUSTOMER, ORDER_FIELDS, type FaultShop, type FaultStack } from '../src';
+
+// Issue 11: one order's saga is one trace. The whole shop runs as real processes with tracing
+// switched on the documented way (the kit's preload + OTEL_EXPORTER_OTLP_ENDPOINT); their OTLP/HTTP
+// exporters send to a receiver in this test. A client's traceparent on placeOrder must lead to
+// spans from the gateway, orders, inventory and payments (and the provider call) under the
+// client's trace id, the Kafka hops as PRODUCER/CONSUMER pairs whose parents chain, and a declined
+// payment must show the error on the provider call's span. The gateway logs one JSON line for the
+// request with its request id and trace id.
+
+interface Span {
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: number; // OTLP: 1 internal, 2 server, 3 client, 4 producer, 5 consumer
+  status: { code?: number; message?: string };
+  attributes: Record<string, unknown>;
+}
+const KIND = { SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 } as const;
+
+const received: Span[] = [];
+let receiver: http.Server;
+let stack: FaultStack;
+let shop: FaultShop;
+let alice: string;
+
+/** OTLP JSON ids are hex (the JS exporter) or base64 (the protobuf JSON mapping): both read as hex. */
+const hexId = (id: unknown): string => {
+  const s = typeof id === 'string' ? id : '';
+  return /^[0-9a-f]*$/i.test(s) ? s.toLowerCase() : Buffer.from(s, 'base64').toString('hex');
+};
+const anyValue = (v: Record<string, unknown>): unknown => v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue;
+
+function collect(body: any): void {
+  for (const rs of body.resourceSpans ?? []) {
+    const service = String(anyValue(rs.resource?.attributes?.find((a: any) => a.key === 'service.name')?.value ?? {}) ?? '');
+    for (const ss of rs.scopeSpans ?? []) {
+      for (const s of ss.spans ?? []) {
+        received.push({
+          service,
+          traceId: hexId(s.traceId),
+          spanId: hexId(s.spanId),
+          parentSpanId: hexId(s.parentSpanId ?? ''),
+          name: s.name,
+          kind: s.kind,
+          status: s.status ?? {},
+          attributes: Object.fromEntries((s.attributes ?? []).map((a: any) => [a.key, anyValue(a.value)])),
+        });
+      }
+    }
+  }
+}
+
+beforeAll(async () => {
+  receiver = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url === '/v1/traces' && String(req.headers['content-type']).includes('json'))
+        collect(JSON.parse(Buffer.concat(chunks).toString() || '{}'));
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  const tracing = {
+    NODE_OPTIONS: '--require @shopgraph/kit/dist/tracing-preload.js',
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    OTEL_BSP_SCHEDULE_DELAY: '200',
+  };
+  stack = faultStack();
+  shop = await startFaultShop(stack, {
+    logLevel: 'info',
+    env: {
+      gateway: tracing,
+      users: tracing,
+      products: tracing,
+      inventory: tracing,
+      orders: tracing,
+      payments: tracing,
+      reviews: tracing,
+      sandbox: { ...tracing, OTEL_SERVICE_NAME: 'payment-provider' },
+    },
+  });
+  alice = await shop.login(DEMO_CUSTOMER.email, DEMO_CUSTOMER.password);
+}, 240_000);
+
+afterAll(async () => {
+  await shop?.stop();
+  await new Promise((r) => receiver?.close(r));
+});
+
+const product = demoProducts.find((p) => p.initialStock >= 20) ?? demoProducts[0];
+
+/** placeOrder through the gateway with the client's own traceparent and request id. */
+async function placeOrderTraced(
+  paymentToken: string,
+): Promise<{ traceId: string; clientSpanId: string; requestId: string; orderId: string }> {
+  const traceId = randomBytes(16).toString('hex');
+  const clientSpanId = randomBytes(8).toString('hex');
+  const requestId = `trace-e2e-${randomUUID()}`;
+  const res = await fetch(shop.gatewayUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${alice}`,
+      traceparent: `00-${traceId}-${clientSpanId}-01`,
+      'x-request-id': requestId,
+    },
+    body: JSON.stringify({
+      query: `mutation PlaceTracedOrder($input: PlaceOrderInput!) { placeOrder(input: $input) { order { ${ORDER_FIELDS} } errors { code message } } }`,
+      variables: {
+        input: {
+          idempotencyKey: randomUUID(),
+          items: [{ productId: product.id, quantity: 1 }],
+          shippingAddress: { recipient: 'Alice Martin', line1: '1 Test Street', city: 'London', postalCode: 'N1 1AA', country: 'GB' },
+          paymentToken,
+        },
+      },
+    }),
+  });
+  const body = (await res.json()) as any;
+  const orderId = body.data?.placeOrder?.order?.id;
+  if (!orderId) throw new Error(`placeOrder failed: ${JSON.stringify(body)}`);
+  return { traceId, clientSpanId, requestId, orderId };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits (bounded) until the trace holds spans satisfying `done`; resolves with the trace's spans. */
+async function traceUntil(traceId: string, done: (spans: Span[]) => boolean, timeoutMs = 30_000): Promise<Span[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const spans = received.filter((s) => s.traceId === traceId);
+    if (done(spans)) return spans;
+    if (Date.now() > deadline) {
+      const summary = spans.map((s) => `${s.service} ${s.kind} ${s.name}`).join('\n');
+      throw new Error(`trace ${traceId} incomplete after ${timeoutMs} ms; it has ${spans.length} spans:\n${summary}`);
+    }
+    await sleep(250);
+  }
+}
+
+const hop = (spans: Span[], service: string, kind: number, eventType: string) =>
+  spans.find((s) => s.service === service && s.kind === kind && s.attributes['shopgraph.event.type'] === eventType);
+
+describe('one trace per order', () => {
+  it('follows a confirmed order from the client through the gateway, every subgraph, Kafka and the provider call', async () => {
+    const placed = await placeOrderTraced('tok_visa');
+    expect((await shop.orderToFinal(placed.orderId)).status).toBe('CONFIRMED');
+
+    const spans = await traceUntil(
+      placed.traceId,
+      (s) => !!hop(s, 'orders', KIND.CONSUMER, 'PaymentCaptured') && s.some((x) => x.service === 'payment-provider'),
+    );
+    const services = new Set(spans.map((s) => s.service));
+    for (const service of ['gateway', 'orders', 'inventory', 'payments', 'payment-provider']) expect(services).toContain(service);
+
+    // The gateway's server span continues the client's span; its subgraph fetches lead to the orders server span.
+    const gatewayServer = spans.find((s) => s.service === 'gateway' && s.kind === KIND.SERVER)!;
+    expect(gatewayServer.parentSpanId).toBe(placed.clientSpanId);
+    const ordersServer = spans.find((s) => s.service === 'orders' && s.kind === KIND.SERVER)!;
+    const gatewayFetch = spans.find((s) => s.spanId === ordersServer.parentSpanId)!;
+    expect(gatewayFetch).toMatchObject({ service: 'gateway', kind: KIND.CLIENT });
+
+    // Each Kafka hop: a PRODUCER span and the CONSUMER span that is its child, across services.
+    const chain: [string, string, string][] = [
+      ['ReserveStock', 'orders', 'inventory'],
+      ['StockReserved', 'inventory', 'orders'],
+      ['AuthorizePayment', 'orders', 'payments'],
+      ['PaymentCaptured', 'payments', 'orders'],
+    ];
+    for (const [type, from, to] of chain) {
+      const produced = hop(spans, from, KIND.PRODUCER, type);
+      const consumed = hop(spans, to, KIND.CONSUMER, type);
+      expect({ type, produced: !!produced, consumed: !!consumed }).toEqual({ type, produced: true, consumed: true });
+      expect(consumed!.parentSpanId).toBe(produced!.spanId);
+    }
+    // The provider call is made while payments handles AuthorizePayment, under its consumer span's trace.
+    const providerCall = spans.find(
+      (s) =>
+        s.service === 'payments' &&
+        s.kind === KIND.CLIENT &&
+        String(s.attributes['url.full'] ?? s.attributes['http.url'] ?? '').startsWith(shop.sandboxUrl),
+    );
+    expect(providerCall).toBeDefined();
+    const providerServer = spans.find((s) => s.service === 'payment-provider' && s.kind === KIND.SERVER)!;
+    expect(providerServer.parentSpanId).toBe(providerCall!.spanId);
+    // Database spans are there too, inside the trace.
+    expect(
+      spans.some(
+        (s) => s.service === 'orders' && (s.attributes['db.system'] === 'postgresql' || s.attributes['db.system.name'] === 'postgresql'),
+      ),
+    ).toBe(true);
+
+    // The gateway's request log line: operation, status, the client's request id and the trace id.
+    const gatewayLines = shop.services.gateway
+      .logTail(200_000)
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
+    const line = gatewayLines.find((l) => l.msg === 'graphql request' && l.requestId === placed.requestId);
+    expect(line).toMatchObject({ operationName: 'PlaceTracedOrder', status: 200, outcome: 'ok', traceId: placed.traceId });
+    expect(typeof line.durationMs).toBe('number');
+    expect(line.viewerId).toEqual(expect.any(String));
+    expect(JSON.stringify(line)).not.toContain('tok_visa');
+  });
+
+  it('shows a declined payment as an error on the provider call span, in the same trace', async () => {
+    const placed = await placeOrderTraced('tok_chargeDeclined');
+    const final = await shop.orderToFinal(placed.orderId);
+    expect(final.status).toBe('CANCELLED');
+    const spans = await traceUntil(
+      placed.traceId,
+      (s) => !!hop(s, 'payments', KIND.PRODUCER, 'PaymentDeclined') && s.some((x) => x.service === 'payment-provider'),
+    );
+    const providerCall = spans.find(
+      (s) => s.service === 'payments' && s.kind === KIND.CLIENT && String(s.attributes['url.full'] ?? '').startsWith(shop.sandboxUrl),
+    )!;
+    expect(providerCall).toBeDefined();
+    expect(providerCall.attributes['http.response.status_code']).toBe(402);
+    expect(providerCall.status.code).toBe(2); // ERROR
+    // …and the failure travels on as PaymentDeclined, consumed by orders in the same trace.
+    expect(hop(spans, 'orders', KIND.CONSUMER, 'PaymentDeclined')!.parentSpanId).toBe(
+      hop(spans, 'payments', KIND.PRODUCER, 'PaymentDeclined')!.spanId,
+    );
+  });
+
+  it('exports every metric the shipped dashboards and alert rules query (scraped from the running services)', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const obs = require('../../infra/observability/queries.cjs');
+    const families = new Set<string>();
+    for (const service of Object.values(shop.services)) {
+      if (service.name === 'sandbox') continue;
+      for (const line of (await service.metrics()).split('\n')) {
+        const m = /^# TYPE (\S+) /.exec(line);
+        if (m) families.add(m[1]);
+      }
+    }
+    const queried = [...obs.dashboardQueries(), ...obs.alertQueries()].flatMap((q: { expr: string }) => obs.metricNames(q.expr) as string[]);
+    expect(queried.length).toBeGreaterThan(30);
+    const missing = [...new Set(queried)].filter((name) => !obs.PROMETHEUS_OWN.has(name) && !obs.familyOf(name, families));
+    expect(missing).toEqual([]);
+  });
+});
