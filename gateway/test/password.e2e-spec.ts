@@ -115,6 +115,8 @@ describe('password change and reset through the gateway', () => {
     }
     expect((await call(ME, {}, reset.accessToken)).body.data!.me).toEqual({ id: account.userId, emailVerified: true });
     // Single use.
-    expect((await call(RESET, { t: token, p: 'Reset-pass-4' })).body.data!.resetPassword.errors).toEqual([{ code: 'INVALID_TOKEN', field: ['token'] }]);
+    expect((await call(RESET, { t: token, p: 'Reset-pass-4' })).body.data!.resetPassword.errors).toEqual([
+      { code: 'INVALID_TOKEN', field: ['token'] },
+    ]);
   });
 });

@@ -131,7 +131,9 @@ export class LoginAttemptStore {
 
   /** Counts one verification mail asked for by `userId`; refused past the per-email reset budget (same window). */
   async emailVerificationRequest(userId: string): Promise<LimitVerdict> {
-    return this.guard(() => this.count(`${this.prefix}verify-user:${userId}`, this.limits.resetPerEmail ?? 3, this.limits.resetWindowSeconds ?? 3600, 'account'));
+    return this.guard(() =>
+      this.count(`${this.prefix}verify-user:${userId}`, this.limits.resetPerEmail ?? 3, this.limits.resetWindowSeconds ?? 3600, 'account'),
+    );
   }
 
   /** INCR of a fixed-window counter; refused once it passes `limit` (retry when the window ends). */

@@ -57,7 +57,9 @@ export class RevocationStore {
    * cut-off back: of two writes racing, the later time stays.
    */
   revokeUserBefore(userId: string, at: Date): Promise<void> {
-    return this.write(() => this.redis.eval(KEEP_LATER, 1, `${this.prefix}user:${userId}`, String(at.getTime()), String(this.accessTokenTtlSeconds)));
+    return this.write(() =>
+      this.redis.eval(KEEP_LATER, 1, `${this.prefix}user:${userId}`, String(at.getTime()), String(this.accessTokenTtlSeconds)),
+    );
   }
 
   private async write(command: () => Promise<unknown>): Promise<void> {
