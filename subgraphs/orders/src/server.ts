@@ -6,6 +6,7 @@ import { createKafka, createProducer, ensureTopics, PostgresOutboxRelay, startCo
 import type { OrdersConfig } from './config';
 import { createLoaders, type OrdersContext, type OrdersServices } from './context';
 import { entities } from './entities';
+import { CartEvents } from './events/cart-events';
 import { handleProductEvent, isProductEvent } from './events/product-replica.handler';
 import { handleSagaEvent } from './events/saga-event.handler';
 import { migrations } from './migrations';
@@ -82,7 +83,7 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
     sagaMetrics,
     log,
   );
-  const carts = new CartService(new CartStore(redis, ns.key(config.CART_KEY_PREFIX), config.CART_IDLE_TTL_SECONDS), replica, config.DEFAULT_CURRENCY);
+  const carts = new CartService(new CartStore(redis, ns.key(config.CART_KEY_PREFIX), config.CART_IDLE_TTL_SECONDS), replica, config.DEFAULT_CURRENCY, new CartEvents(dataSource, log));
   const services: OrdersServices = { carts, orders: new OrderService(dataSource, orderStore, replica, carts, saga, sagaMetrics) };
   const consumes = new Set(config.CONSUMERS);
   // The saga consumer's silence holds the sweeper off (saga-clock.ts): replies may be stuck in Kafka.

@@ -5,12 +5,18 @@ import { Cart, CartItem, CartPayload } from '../types/cart.type';
 import { productRef } from '../types/product.type';
 import { cartTotals, checkAvailable, checkQuantity, MAX_LINE_QUANTITY, MAX_LINES } from './pricing';
 
+/** Told when a write created a cart (its first line in an empty cart); must not throw. */
+export interface CartCreatedListener {
+  cartCreated(customerId: string, productId: string): Promise<void>;
+}
+
 /** The signed-in user's cart: Redis for the lines, the product replica for prices and availability. */
 export class CartService {
   constructor(
     private readonly carts: CartStore,
     private readonly replica: ProductReplicaStore,
     private readonly defaultCurrency: string,
+    private readonly listener?: CartCreatedListener,
   ) {}
 
   async cart(ctx: RequestContext): Promise<Cart> {
@@ -40,6 +46,7 @@ export class CartService {
           : `A cart holds at most ${MAX_LINES} different products`;
       return this.refused(viewer.id, UserError.of(UserErrorCode.INVALID_INPUT, message, ['quantity']));
     }
+    if (outcome.created) await this.listener?.cartCreated(viewer.id, productId);
     return this.ok(viewer.id);
   }
 
@@ -55,6 +62,7 @@ export class CartService {
     }
     const outcome = await this.carts.set(viewer.id, productId, quantity);
     if (!outcome.ok) return this.refused(viewer.id, UserError.of(UserErrorCode.INVALID_INPUT, `A cart holds at most ${MAX_LINES} different products`, ['productId']));
+    if (outcome.created) await this.listener?.cartCreated(viewer.id, productId);
     return this.ok(viewer.id);
   }
 

@@ -8,8 +8,8 @@ export interface StoredCart {
   updatedAt: Date | null;
 }
 
-/** Why a write was refused. */
-export type CartWriteOutcome = { ok: true; quantity: number } | { ok: false; reason: 'LINE_TOO_LARGE' | 'TOO_MANY_LINES'; current: number };
+/** Why a write was refused; `created`: this write turned an empty (absent) cart into one with a line. */
+export type CartWriteOutcome = { ok: true; quantity: number; created: boolean } | { ok: false; reason: 'LINE_TOO_LARGE' | 'TOO_MANY_LINES'; current: number };
 
 const UPDATED_AT = '_updatedAt';
 
@@ -19,6 +19,7 @@ const WRITE_LINE = `
 local key, field = KEYS[1], ARGV[1]
 local qty, mode = tonumber(ARGV[2]), ARGV[3]
 local maxQty, maxLines, ttl, now = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
+local existed = redis.call('EXISTS', key)
 local stored = redis.call('HGET', key, field)
 local current, addedAt = 0, now
 if stored then
@@ -42,7 +43,7 @@ if redis.call('HLEN', key) - redis.call('HEXISTS', key, '${UPDATED_AT}') == 0 th
 end
 redis.call('HSET', key, '${UPDATED_AT}', now)
 redis.call('EXPIRE', key, ttl)
-return {1, nextQty}
+return {1, nextQty, 1 - existed}
 `;
 
 /**
@@ -86,7 +87,7 @@ export class CartStore {
   }
 
   private async write(userId: string, productId: string, quantity: number, mode: 'add' | 'set'): Promise<CartWriteOutcome> {
-    const [code, value] = (await this.guard(this.redis.eval(
+    const [code, value, created] = (await this.guard(this.redis.eval(
       WRITE_LINE,
       1,
       this.key(userId),
@@ -97,10 +98,10 @@ export class CartStore {
       MAX_LINES,
       this.idleTtlSeconds,
       Date.now(),
-    ))) as [number, number];
+    ))) as [number, number, number?];
     if (code === -1) return { ok: false, reason: 'LINE_TOO_LARGE', current: value };
     if (code === -2) return { ok: false, reason: 'TOO_MANY_LINES', current: value };
-    return { ok: true, quantity: value };
+    return { ok: true, quantity: value, created: created === 1 };
   }
 
   private async guard<T>(call: Promise<T>): Promise<T> {
