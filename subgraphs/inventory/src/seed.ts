@@ -8,7 +8,7 @@ import { migrations } from './migrations';
 import { SOURCE, StockService } from './services/stock.service';
 import { StockStore } from './stores/stock.store';
 
-/** How many stock records the seed created, and how many were already there. */
+/** How many stock records (one per variant) the seed created, and how many were already there. */
 export interface InventorySeedResult {
   created: number;
   existing: number;
@@ -23,8 +23,12 @@ export async function seedInventory(dataSource: DataSource): Promise<InventorySe
   const result: InventorySeedResult = { created: 0, existing: 0 };
   await dataSource.transaction(async (manager) => {
     for (const product of demoProducts) {
-      const created = await stock.createForProduct(manager, product.id, product.initialStock, { source: SOURCE });
-      result[created ? 'created' : 'existing'] += 1;
+      // A product with options has a record per variant; one without, its default variant's (id = the product's).
+      const items = product.variants?.map((v) => ({ id: v.id, initialStock: v.initialStock })) ?? [{ id: product.id, initialStock: product.initialStock }];
+      for (const item of items) {
+        const created = await stock.createForProduct(manager, item.id, item.initialStock, { source: SOURCE }, product.id);
+        result[created ? 'created' : 'existing'] += 1;
+      }
     }
   });
   return result;

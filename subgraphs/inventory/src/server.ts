@@ -41,7 +41,7 @@ export const inventorySubgraph = defineSubgraph({
     const command = (event: Parameters<typeof handleInventoryCommand>[2]) => handleInventoryCommand(dataSource, services.reservations, event);
     return {
       // Stock records: a brand-new group reads products.v1's history (README: KAFKA_FROM_BEGINNING).
-      products: { topics: ['products'], fromBeginning: true, handlers: { ProductCreated: (event) => handleProductCreated(dataSource, services.stock, event) } },
+      products: { topics: ['products'], fromBeginning: true, handlers: { ProductCreated: (event) => handleProductCreated(dataSource, services.stock, event), ProductUpdated: (event) => handleProductCreated(dataSource, services.stock, event) } },
       // The saga's commands: never replayed into a brand-new group.
       commands: { topics: ['inventoryCommands'], handlers: { ReserveStock: command, ReleaseStock: command, CommitStock: command } },
     };

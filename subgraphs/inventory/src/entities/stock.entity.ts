@@ -1,11 +1,19 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** The stock record of one product: what is on the shelf and how much of it orders hold. */
+/** The stock record of one product variant: what is on the shelf and how much of it orders hold. */
 @Entity({ name: 'stock' })
 export class StockEntity {
-  /** The products subgraph's id, kept as an opaque string. */
+  /** The variant's id (the product's own id for a product without options), kept as an opaque string. */
   @PrimaryColumn({ name: 'product_id', type: 'text' })
   productId!: string;
+
+  /** The product the variant belongs to (the same id for a default variant). */
+  @Column({ name: 'parent_product_id', type: 'text' })
+  parentProductId!: string;
+
+  /** False once the variant is archived: Product.stock sums active variants only. */
+  @Column({ type: 'boolean' })
+  active!: boolean;
 
   @Column({ name: 'on_hand', type: 'int' })
   onHand!: number;

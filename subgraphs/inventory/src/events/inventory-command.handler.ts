@@ -22,7 +22,9 @@ export async function handleInventoryCommand(dataSource: DataSource, reservation
     switch (command.type) {
       case 'ReserveStock': {
         const { orderId, lines } = (command as EventEnvelope<'ReserveStock'>).payload;
-        const outcome = await reservations.reserve(orderId, lines, undefined, { manager, origin });
+        // Stock is kept per variant; a line without variantId is its product's default variant (same id).
+        const items = lines.map((l) => ({ productId: l.variantId ?? l.productId, quantity: l.quantity }));
+        const outcome = await reservations.reserve(orderId, items, undefined, { manager, origin });
         if (outcome.replayed) await enqueueEvents(manager, [reserveOutcomeEvent(outcome, origin)]);
         return;
       }

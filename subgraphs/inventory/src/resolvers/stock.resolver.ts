@@ -6,7 +6,10 @@ import { StockPayload } from '../types/stock-payload.type';
 /** The lowStock report and the admin stock mutations. */
 @Resolver(() => Product)
 export class StockResolver {
-  @Query(() => ProductConnection, { description: 'Products with at most `threshold` units available, fewest first (then by id). ADMIN only.' })
+  @Query(() => ProductConnection, {
+    description:
+      'Products with an active variant that has at most `threshold` units available, ordered by that lowest variant\'s availability, fewest first (then by product id); each product\'s stock is the sum over its active variants (ask its variants for theirs). ADMIN only.',
+  })
   lowStock(
     @Arg('threshold', () => Int, { nullable: true, defaultValue: 5, description: 'Largest available quantity to include, 0 or more (default 5).' }) threshold: number | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: 'Page size, 0 to 100.' }) first: number | null,
@@ -34,5 +37,24 @@ export class StockResolver {
     @Ctx() ctx: InventoryContext,
   ): Promise<StockPayload> {
     return ctx.services.stock.adjustStock(ctx, productId, delta, reason);
+  }
+
+  @Mutation(() => StockPayload, { description: 'Sets how many units of a variant are on hand; not below what orders have reserved. ADMIN only.' })
+  setVariantStock(
+    @Arg('variantId', () => ID, { description: 'The variant (a product\'s id names its default variant).' }) variantId: string,
+    @Arg('onHand', () => Int, { description: 'The new on-hand quantity, 0 or more.' }) onHand: number,
+    @Ctx() ctx: InventoryContext,
+  ): Promise<StockPayload> {
+    return ctx.services.stock.setStock(ctx, variantId, onHand, 'variantId');
+  }
+
+  @Mutation(() => StockPayload, { description: 'Adds units to (or, with a negative delta, removes units from) what a variant has on hand, with a reason for the audit trail. ADMIN only.' })
+  adjustVariantStock(
+    @Arg('variantId', () => ID, { description: 'The variant.' }) variantId: string,
+    @Arg('delta', () => Int, { description: 'Units to add (positive) or remove (negative); not 0.' }) delta: number,
+    @Arg('reason', () => String, { description: 'Why, for the audit trail: 1 to 200 characters.' }) reason: string,
+    @Ctx() ctx: InventoryContext,
+  ): Promise<StockPayload> {
+    return ctx.services.stock.adjustStock(ctx, variantId, delta, reason, 'variantId');
   }
 }

@@ -4,18 +4,24 @@ import { connectionFrom, pageSize, requireAdmin, UserError, UserErrorCode, type 
 import type { StockRow } from '../types/stock-level.type';
 import type { StockStore } from '../stores/stock.store';
 import { toProduct, type ProductConnection } from '../types/product.type';
+import { toProductVariant } from '../types/product-variant.type';
 import { StockPayload } from '../types/stock-payload.type';
 import { checkThreshold, decodeLowStockCursor, encodeLowStockCursor } from './low-stock.cursor';
 import { isProductId, MAX_ON_HAND, validateAdjustment, validateOnHand } from './stock.validator';
 
 export const SOURCE = 'inventory';
 
-/** A StockChanged event for a row as it is after a change. */
+/** A StockChanged event for a variant's row as it is after a change (keyed by the product, so one product's changes stay in order). */
 export function stockChanged(row: StockRow, reason: string, origin: EventOrigin): EventEnvelope<'StockChanged'> {
-  return createEvent('StockChanged', row.productId, { productId: row.productId, onHand: row.onHand, reserved: row.reserved, reason }, origin);
+  const productId = row.parentProductId ?? row.productId;
+  return createEvent('StockChanged', productId, { productId, variantId: row.productId, onHand: row.onHand, reserved: row.reserved, reason }, origin);
 }
 
-const notFound = () => UserError.of(UserErrorCode.NOT_FOUND, 'This product has no stock record', ['productId']);
+/** Which argument names the stock item: the product (its default variant) or the variant. */
+type StockItemField = 'productId' | 'variantId';
+
+const notFound = (field: StockItemField = 'productId') =>
+  UserError.of(UserErrorCode.NOT_FOUND, field === 'productId' ? 'This product has no stock record' : 'This variant has no stock record', [field]);
 
 /**
  * Stock levels: admin changes (each one conditional UPDATE + audit row + StockChanged through the
@@ -27,33 +33,43 @@ export class StockService {
     private readonly stock: StockStore,
   ) {}
 
-  /** Sets a product's on-hand quantity (ADMIN). It cannot go below what orders hold, nor create a record. */
-  async setStock(ctx: RequestContext, productId: string, onHand: number): Promise<StockPayload> {
+  /**
+   * Sets the on-hand quantity of a stock item (ADMIN): a variant, or with `productId` a product's
+   * default variant (whose id is the product's). It cannot go below what orders hold, nor create a record.
+   */
+  async setStock(ctx: RequestContext, itemId: string, onHand: number, field: StockItemField = 'productId'): Promise<StockPayload> {
     const admin = requireAdmin(ctx);
     const errors = validateOnHand(onHand);
     if (errors.length) return StockPayload.failed(...errors);
-    if (!isProductId(productId)) return StockPayload.failed(notFound());
+    if (!isProductId(itemId)) return StockPayload.failed(notFound(field));
     return this.dataSource.transaction(async (manager) => {
-      const changed = await this.stock.setOnHand(manager, productId, onHand);
-      if (!changed) return StockPayload.failed(await this.whyNot(manager, productId, onHand, 'onHand'));
+      const changed = await this.stock.setOnHand(manager, itemId, onHand);
+      if (!changed) return StockPayload.failed(await this.whyNot(manager, itemId, onHand, 'onHand', 0, field));
       const { row, previousOnHand } = changed;
       await this.recordChange(manager, ctx, row, row.onHand - previousOnHand, `stock set to ${onHand}`, admin.id);
-      return StockPayload.of(toProduct(productId, row));
+      return this.payload(manager, row);
     });
   }
 
-  /** Adds `delta` (negative removes) to a product's on-hand quantity with a reason (ADMIN). */
-  async adjustStock(ctx: RequestContext, productId: string, delta: number, reason: string): Promise<StockPayload> {
+  /** Adds `delta` (negative removes) to a stock item's on-hand quantity with a reason (ADMIN); see setStock. */
+  async adjustStock(ctx: RequestContext, itemId: string, delta: number, reason: string, field: StockItemField = 'productId'): Promise<StockPayload> {
     const admin = requireAdmin(ctx);
     const errors = validateAdjustment(delta, reason);
     if (errors.length) return StockPayload.failed(...errors);
-    if (!isProductId(productId)) return StockPayload.failed(notFound());
+    if (!isProductId(itemId)) return StockPayload.failed(notFound(field));
     return this.dataSource.transaction(async (manager) => {
-      const row = await this.stock.adjustOnHand(manager, productId, delta);
-      if (!row) return StockPayload.failed(await this.whyNot(manager, productId, null, 'delta', delta));
+      const row = await this.stock.adjustOnHand(manager, itemId, delta);
+      if (!row) return StockPayload.failed(await this.whyNot(manager, itemId, null, 'delta', delta, field));
       await this.recordChange(manager, ctx, row, delta, reason.trim(), admin.id);
-      return StockPayload.of(toProduct(productId, row));
+      return this.payload(manager, row);
     });
+  }
+
+  /** The payload of a change: the variant's row, and its product with the stock of all its active variants. */
+  private async payload(manager: EntityManager, row: StockRow): Promise<StockPayload> {
+    const productId = row.parentProductId ?? row.productId;
+    const [sum] = await this.stock.sumsByProduct([productId], manager);
+    return StockPayload.of(toProduct(productId, sum ?? null), toProductVariant(row.productId, row));
   }
 
   /** Products whose available stock is at most `threshold`, fewest first (ADMIN). */
@@ -63,7 +79,8 @@ export class StockService {
     const max = checkThreshold(threshold);
     const cursor = after ? decodeLowStockCursor(after) : null;
     const [rows, totalCount] = await Promise.all([this.stock.lowStockPage(max, cursor, limit + 1), this.stock.countLowStock(max)]);
-    const page = connectionFrom(rows, limit, encodeLowStockCursor, (row) => toProduct(row.productId, row), !!cursor);
+    const sums = new Map((await this.stock.sumsByProduct(rows.map((r) => r.productId))).map((r) => [r.productId, r]));
+    const page = connectionFrom(rows, limit, encodeLowStockCursor, (row) => toProduct(row.productId, sums.get(row.productId) ?? null), !!cursor);
     return { ...page, totalCount };
   }
 
@@ -71,12 +88,17 @@ export class StockService {
    * Creates the stock record of a new product (ProductCreated), inside the caller's (inbox)
    * transaction. A record that already exists is left as it is; returns whether one was created.
    */
-  async createForProduct(manager: EntityManager, productId: string, initialStock: number, origin: EventOrigin): Promise<boolean> {
-    const row = await this.stock.createIfMissing(manager, productId, initialStock);
+  async createForProduct(manager: EntityManager, productId: string, initialStock: number, origin: EventOrigin, parentProductId: string = productId): Promise<boolean> {
+    const row = await this.stock.createIfMissing(manager, productId, initialStock, parentProductId);
     if (!row) return false;
     await this.stock.addMovement(manager, { productId, delta: initialStock, onHandAfter: row.onHand, reason: 'initial stock', actor: 'system:products' });
     await enqueueEvents(manager, [stockChanged(row, 'initial stock', origin)]);
     return true;
+  }
+
+  /** Marks which of a product's variants are active (from a products.v1 snapshot), inside the caller's transaction. */
+  async setActiveVariants(manager: EntityManager, productId: string, activeVariantIds: string[]): Promise<void> {
+    await this.stock.setActiveVariants(manager, productId, activeVariantIds);
   }
 
   private async recordChange(manager: EntityManager, ctx: RequestContext, row: StockRow, delta: number, reason: string, actor: string): Promise<void> {
@@ -85,9 +107,9 @@ export class StockService {
   }
 
   /** Explains a refused change (read only for the message; the write itself was one conditional UPDATE). */
-  private async whyNot(manager: EntityManager, productId: string, onHand: number | null, field: string, delta = 0): Promise<UserError> {
+  private async whyNot(manager: EntityManager, productId: string, onHand: number | null, field: string, delta = 0, itemField: StockItemField = 'productId'): Promise<UserError> {
     const row = await this.stock.find(productId, manager);
-    if (!row) return notFound();
+    if (!row) return notFound(itemField);
     const target = onHand ?? row.onHand + delta;
     if (target < 0) {
       return UserError.of(UserErrorCode.INVALID_INPUT, `Only ${row.onHand} on hand: cannot remove ${-delta}`, [field]);

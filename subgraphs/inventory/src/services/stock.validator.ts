@@ -33,6 +33,7 @@ export function validateAdjustment(delta: number, reason: string): UserError[] {
 
 /** A line of an order to reserve stock for. */
 export interface StockLine {
+  /** The stock item: a variant id (a product's own id for its default variant). */
   productId: string;
   quantity: number;
 }

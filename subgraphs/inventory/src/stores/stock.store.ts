@@ -4,7 +4,7 @@ import { updateReturning } from './sql';
 import type { LowStockCursor } from '../services/low-stock.cursor';
 import { MAX_ON_HAND } from '../services/stock.validator';
 
-const COLUMNS = `product_id AS "productId", on_hand AS "onHand", reserved, updated_at AS "updatedAt"`;
+const COLUMNS = `product_id AS "productId", parent_product_id AS "parentProductId", on_hand AS "onHand", reserved, updated_at AS "updatedAt"`;
 
 /** A stock row with its generated `available` column. */
 export interface AvailableStockRow extends StockRow {
@@ -38,13 +38,38 @@ export class StockStore {
     return row ?? null;
   }
 
-  /** Creates the record unless one exists; returns it when created, null when it was already there. */
-  async createIfMissing(manager: EntityManager, productId: string, onHand: number): Promise<StockRow | null> {
+  /**
+   * Each product's stock summed over its active variants' rows, in ONE query (the DataLoader batch
+   * of Product references); products without a row are left out.
+   */
+  async sumsByProduct(productIds: readonly string[], manager: EntityManager = this.dataSource.manager): Promise<StockRow[]> {
+    if (productIds.length === 0) return [];
+    return manager.query(
+      `SELECT parent_product_id AS "productId", parent_product_id AS "parentProductId", sum(on_hand)::int AS "onHand", sum(reserved)::int AS reserved,
+              max(updated_at) AS "updatedAt"
+         FROM stock WHERE parent_product_id = ANY($1::text[]) AND active GROUP BY parent_product_id`,
+      [[...new Set(productIds)]],
+    );
+  }
+
+  /** Creates the record of variant `productId` of product `parentProductId` unless one exists; returns it when created, null when it was already there. */
+  async createIfMissing(manager: EntityManager, productId: string, onHand: number, parentProductId: string = productId): Promise<StockRow | null> {
     const rows: StockRow[] = await manager.query(
-      `INSERT INTO stock (product_id, on_hand) VALUES ($1, $2) ON CONFLICT (product_id) DO NOTHING RETURNING ${COLUMNS}`,
-      [productId, onHand],
+      `INSERT INTO stock (product_id, parent_product_id, on_hand) VALUES ($1, $3, $2) ON CONFLICT (product_id) DO NOTHING RETURNING ${COLUMNS}`,
+      [productId, onHand, parentProductId],
     );
     return rows[0] ?? null;
+  }
+
+  /** Marks which of a product's variants are active (the others archived); returns how many rows changed. */
+  async setActiveVariants(manager: EntityManager, parentProductId: string, activeIds: readonly string[]): Promise<number> {
+    const rows = await updateReturning<{ product_id: string }>(
+      manager,
+      `UPDATE stock SET active = (product_id = ANY($2::text[])), updated_at = now()
+        WHERE parent_product_id = $1 AND active <> (product_id = ANY($2::text[])) RETURNING product_id`,
+      [parentProductId, [...activeIds]],
+    );
+    return rows.length;
   }
 
   /** Sets on_hand unless that would fall below what is reserved; returns the new row and the old on_hand, or null. */
@@ -55,7 +80,7 @@ export class StockStore {
       `UPDATE stock s SET on_hand = $2, updated_at = now()
          FROM (SELECT product_id, on_hand FROM stock WHERE product_id = $1 FOR UPDATE) old
         WHERE s.product_id = old.product_id AND s.reserved <= $2
-        RETURNING s.product_id AS "productId", s.on_hand AS "onHand", s.reserved, s.updated_at AS "updatedAt", old.on_hand AS "previousOnHand"`,
+        RETURNING s.product_id AS "productId", s.parent_product_id AS "parentProductId", s.on_hand AS "onHand", s.reserved, s.updated_at AS "updatedAt", old.on_hand AS "previousOnHand"`,
       [productId, onHand],
     );
     if (rows.length === 0) return null;
@@ -120,22 +145,29 @@ export class StockStore {
     ]);
   }
 
-  /** Up to `limit` rows with available <= threshold after `after`, ordered by (available, product_id). */
-  lowStockPage(threshold: number, after: LowStockCursor | null, limit: number): Promise<AvailableStockRow[]> {
+  /**
+   * Up to `limit` products with an active variant whose available stock is <= threshold, after
+   * `after`, ordered by (their lowest variant's available, product id). `available` is that lowest one.
+   */
+  lowStockPage(threshold: number, after: LowStockCursor | null, limit: number): Promise<{ productId: string; available: number }[]> {
     const params: unknown[] = [threshold, limit];
     let keyset = '';
     if (after) {
       params.push(after.available, after.productId);
-      keyset = 'AND (available, product_id) > ($3, $4)';
+      keyset = 'AND (min(available), parent_product_id) > ($3, $4)';
     }
     return this.dataSource.query(
-      `SELECT ${COLUMNS}, available FROM stock WHERE available <= $1 ${keyset} ORDER BY available, product_id LIMIT $2`,
+      `SELECT parent_product_id AS "productId", min(available)::int AS available FROM stock WHERE active
+        GROUP BY parent_product_id HAVING min(available) <= $1 ${keyset} ORDER BY 2, 1 LIMIT $2`,
       params,
     );
   }
 
   async countLowStock(threshold: number): Promise<number> {
-    const [{ n }] = await this.dataSource.query('SELECT count(*)::int AS n FROM stock WHERE available <= $1', [threshold]);
+    const [{ n }] = await this.dataSource.query(
+      'SELECT count(*)::int AS n FROM (SELECT 1 FROM stock WHERE active GROUP BY parent_product_id HAVING min(available) <= $1) low',
+      [threshold],
+    );
     return n;
   }
 }

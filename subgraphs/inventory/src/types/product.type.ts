@@ -11,13 +11,13 @@ export class Product {
   @Field(() => StockLevel, {
     nullable: true,
     description:
-      'Stock of this product; all zeros until the warehouse has a record of it. Null only when the inventory service cannot answer (an error with code SUBGRAPH_UNAVAILABLE says so).',
+      'Stock of this product: the sum over its active variants (its default variant\'s for a product without options); all zeros until the warehouse has a record of it. Null only when the inventory service cannot answer (an error with code SUBGRAPH_UNAVAILABLE says so).',
   })
   stock!: StockLevel | null;
 
   @Field(() => Boolean, {
     nullable: true,
-    description: 'True when at least one unit can be ordered (stock.available > 0). Null only when the inventory service cannot answer (error code SUBGRAPH_UNAVAILABLE).',
+    description: 'True when at least one unit of an active variant can be ordered (stock.available > 0). Null only when the inventory service cannot answer (error code SUBGRAPH_UNAVAILABLE).',
   })
   inStock!: boolean | null;
 }

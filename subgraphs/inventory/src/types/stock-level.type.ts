@@ -20,7 +20,10 @@ export class StockLevel {
 
 /** The numbers of one stock row, as stores return them. */
 export interface StockRow {
+  /** The stock item: a variant id (the product's id for a default variant); for a sum over a product, the product's id. */
   productId: string;
+  /** The product the variant belongs to. */
+  parentProductId?: string;
   onHand: number;
   reserved: number;
   updatedAt: Date;
