@@ -102,11 +102,15 @@ export type OpenStores<St> = (St extends { postgres: PostgresStoreSpec } ? { dat
   (St extends { mongo: MongoStoreSpec } ? { mongo: MongoClient; db: Db; backgroundDb: Db } : unknown) &
   (St extends { redis: RedisStoreSpec } ? { redis: Redis } : unknown);
 
+/** Names of the config's numeric settings. */
+export type NumberSetting<C> = { [K in keyof C]: C[K] extends number ? K : never }[keyof C] & string;
+
 /** The outbox a service publishes its events from (relay started by `start()`, backlog gauge `outbox_backlog`). */
 export type OutboxSpec<C = SubgraphConfig> =
   | {
       store: 'postgres';
-      pollIntervalMs?: (config: C) => number;
+      /** The relay's safety-net poll (NOTIFY wakes it at once): milliseconds, or the name of the config setting holding them. */
+      pollIntervalMs?: number | NumberSetting<C>;
       /** Register `outbox_backlog` (default true; false where the service registers its own). */
       backlogGauge?: boolean;
     }
@@ -114,11 +118,12 @@ export type OutboxSpec<C = SubgraphConfig> =
       store: 'mongo';
       /** Collections (of MONGO_DB) whose documents carry an in-document outbox. */
       collections: string[];
-      pollIntervalMs?: (config: C) => number;
+      /** The relay's safety-net poll (writes wake it): milliseconds, or the name of the config setting holding them. */
+      pollIntervalMs?: number | NumberSetting<C>;
     };
 
 export type RelayOf<Ob> = Ob extends { store: 'postgres' } ? PostgresOutboxRelay : Ob extends { store: 'mongo' } ? MongoOutboxRelay : never;
-type RelayPart<Ob> = [Ob] extends [OutboxSpec<never>] ? { relay: RelayOf<Ob> } : unknown;
+type RelayPart<Ob> = [Ob] extends [{ store: 'postgres' | 'mongo' }] ? { relay: RelayOf<Ob> } : unknown;
 
 /** Handlers by event type; each must be idempotent (delivery is at least once). */
 export type EventHandlers = { [T in EventType]?: (event: EventEnvelope<T>) => Promise<unknown> };
@@ -199,7 +204,7 @@ export interface SubgraphSpec<S extends z.ZodType<SubgraphConfig>, St extends St
   config: S;
   /** Builds the federated schema. */
   schema: () => Promise<GraphQLSchema>;
-  stores?: St;
+  stores?: St & StoresSpec;
   /** Topics created (if missing) at open: the ones it publishes to. Consumed topics are created by their consumer. */
   topics?: TopicKey[];
   outbox?: Ob;
@@ -232,7 +237,8 @@ export interface SubgraphBase<C> {
   /**
    * Starts, in order: the outbox relay, the tasks, the consumers, then the HTTP server; resolves
    * with the bound URL (PORT 0 picks a free port). Idempotent (a second call returns the first's
-   * result). A start that fails stops everything already opened or started, then rejects.
+   * result). A start that fails stops everything already opened or started, then rejects; a
+   * stopped service refuses to start again (create a new one).
    */
   start(): Promise<{ url: string; port: number }>;
   /**
@@ -393,7 +399,7 @@ async function createService(spec: SubgraphSpec<any, StoresSpec, OutboxSpec<any>
     if (stores.redis) {
       const role = stores.redis.role ?? 'required';
       const redis = createRedis(required(config, 'REDIS_URL', name, 'redis'), { ...redisDeadlines(config), log });
-      teardown.push('redis', () => (redis.status === 'ready' ? redis.quit().catch(() => redis.disconnect()) : redis.disconnect()));
+      teardown.push('redis', () => closeRedis(redis));
       if (role === 'cache') {
         // Only a cache: the service starts, and serves without it, while it keeps reconnecting.
         redis.connect().catch((error: unknown) => log.warn({ err: error }, 'redis unavailable at start; carrying on without it (it keeps reconnecting)'));
@@ -433,7 +439,7 @@ async function createService(spec: SubgraphSpec<any, StoresSpec, OutboxSpec<any>
         log,
         metrics,
         backlogGauge: spec.outbox.backlogGauge ?? true,
-        ...(spec.outbox.pollIntervalMs ? { pollIntervalMs: spec.outbox.pollIntervalMs(config) } : {}),
+        ...pollInterval(spec.outbox.pollIntervalMs, config),
       };
       if (!stores.postgres) throw new Error(`defineSubgraph(${name}): a postgres outbox needs the postgres store`);
       const pgRelay = new PostgresOutboxRelay(relayOptions);
@@ -449,7 +455,7 @@ async function createService(spec: SubgraphSpec<any, StoresSpec, OutboxSpec<any>
         log,
         locks: ctx.locks,
         metrics,
-        ...(spec.outbox.pollIntervalMs ? { pollIntervalMs: spec.outbox.pollIntervalMs(config) } : {}),
+        ...pollInterval(spec.outbox.pollIntervalMs, config),
       });
     }
     if (relay) ctx.relay = relay;
@@ -547,7 +553,7 @@ async function createService(spec: SubgraphSpec<any, StoresSpec, OutboxSpec<any>
       topics,
       server,
       start() {
-        if (stopping && !starting) return Promise.reject(new Error(`${name} was stopped; create a new service to start again`));
+        if (stopping) return Promise.reject(new Error(`${name} is stopped; create a new service to start again`));
         starting ??= (async () => {
           try {
             return await doStart();
@@ -571,6 +577,25 @@ async function createService(spec: SubgraphSpec<any, StoresSpec, OutboxSpec<any>
     await teardown.unwind();
     throw error;
   }
+}
+
+/** Quits (or, when not connected, stops reconnecting) and resolves once the connection is closed. */
+async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'end') return;
+  const ended = new Promise<void>((resolve) => {
+    redis.once('end', () => resolve());
+    setTimeout(resolve, 2000).unref();
+  });
+  if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+  else redis.disconnect();
+  await ended;
+}
+
+function pollInterval(setting: number | string | undefined, config: SubgraphConfig): { pollIntervalMs?: number } {
+  if (setting === undefined) return {};
+  const value = typeof setting === 'number' ? setting : (config as unknown as Record<string, unknown>)[setting];
+  if (typeof value !== 'number') throw new Error(`defineSubgraph: outbox pollIntervalMs setting ${String(setting)} is not a number in the config`);
+  return { pollIntervalMs: value };
 }
 
 function pick(source: Record<string, unknown>, keys: string[]): Record<string, unknown> {
