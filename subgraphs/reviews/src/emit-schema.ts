@@ -1,12 +1,5 @@
 import 'reflect-metadata';
-import { emitSubgraphSdl } from '@shopgraph/kit';
+import { emitSchema } from '@shopgraph/service';
 import { buildReviewsSchema } from './schema';
 
-/** Writes schema/reviews.graphql (run by `npm run compose`). */
-emitSubgraphSdl('reviews', buildReviewsSchema).then(
-  (file) => console.log(`wrote ${file}`),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+emitSchema('reviews', buildReviewsSchema);
