@@ -16,6 +16,8 @@ export const BASE_TOPICS = {
    * consumer group, and keep its retention short (the tokens expire after 30 minutes / 7 days).
    */
   users: 'users.v1',
+  /** Shipping methods and shipments of the shipping subgraph (key: the method id, or the order id for shipments). */
+  shipping: 'shipping.v1',
 } as const;
 
 export type TopicKey = keyof typeof BASE_TOPICS;
@@ -113,6 +115,51 @@ const productSnapshot = {
 };
 
 /**
+ * A shipping method as shipping.v1 carries it: always the FULL method (a consumer replaces its copy
+ * with it; `revision` grows by one with every change of the method, so a consumer keeps the highest
+ * revision it has seen and ignores older ones). `countries`: ISO-3166-1 alpha-2 codes, upper case,
+ * where it ships. `price`: flat price per order. `freeOver`: the method costs nothing when the
+ * order's DISCOUNTED subtotal (after promotions, before shipping and tax) reaches this amount (same
+ * currency as price); null: never free. Delivery estimate in business days (either may be null).
+ * `active` false: archived (keep it for snapshots of old orders, offer it no more).
+ */
+export const shippingMethodSnapshot = z.object({
+  methodId: id,
+  revision: z.number().int().positive(),
+  name: z.string().min(1),
+  carrier: z.string().nullable(),
+  description: z.string().nullable(),
+  countries: z.array(z.string().length(2)),
+  price: moneySchema,
+  freeOver: moneySchema.nullable(),
+  minDeliveryDays: z.number().int().nonnegative().nullable(),
+  maxDeliveryDays: z.number().int().nonnegative().nullable(),
+  active: z.boolean(),
+});
+export type ShippingMethodSnapshot = z.infer<typeof shippingMethodSnapshot>;
+const shipmentStatus = z.enum(['SHIPPED', 'IN_TRANSIT', 'DELIVERED', 'RETURNED_TO_SENDER']);
+/**
+ * A shipment (parcel) of an order as shipping.v1 carries it (key: the orderId, so one order's
+ * shipment events stay in order). `lines`: what this parcel holds. The order-level flags say what
+ * the order as a whole has reached after this event: `orderFullyShipped` — every line of the order
+ * has shipped in full (over all its shipments); `orderFullyDelivered` — additionally every shipment
+ * of the order is DELIVERED. Orders moves CONFIRMED→SHIPPED on the first event with
+ * orderFullyShipped, and SHIPPED→DELIVERED on the first with orderFullyDelivered.
+ */
+const shipmentSnapshot = {
+  shipmentId: id,
+  orderId: id,
+  lines: z.array(orderLine).min(1),
+  carrier: z.string().min(1),
+  trackingNumber: z.string().nullable(),
+  trackingUrl: z.string().nullable(),
+  status: shipmentStatus,
+  at: isoDate,
+  orderFullyShipped: z.boolean(),
+  orderFullyDelivered: z.boolean(),
+};
+
+/**
  * Every event and command type: its topic, schema version and payload schema. Producers and
  * consumers both validate against these (the contract tests check that they agree).
  */
@@ -181,12 +228,6 @@ export const contracts = {
    * its outbox right after the cart write; analytics counts it as the funnel's first step.
    */
   CartCreated: { topic: BASE_TOPICS.orders, version: 1, payload: z.object({ customerId: id, productId: id, at: isoDate }) },
-  /**
-   * A signed-in customer's cart came into being: the first line was added to an empty cart (a new
-   * one, or one emptied by a checkout or expired). Key: the customerId. Published by orders through
-   * its outbox right after the cart write; analytics counts it as the funnel's first step.
-   */
-  CartCreated: { topic: BASE_TOPICS.orders, version: 1, payload: z.object({ customerId: id, productId: id, at: isoDate }) },
   // users.v1 — the message key is the userId. Each event carries what an email needs (recipient
   // and name), so consumers need no call back to users. The topic carries raw tokens: ACL it.
   UserRegistered: { topic: BASE_TOPICS.users, version: 1, payload: z.object({ userId: id, email: emailAddress, name: z.string() }) },
@@ -211,6 +252,13 @@ export const contracts = {
   // reviews.v1
   ReviewAdded: { topic: BASE_TOPICS.reviews, version: 1, payload: z.object({ reviewId: id, productId: id, authorId: id, rating: z.number().int().min(1).max(5) }) },
   ReviewDeleted: { topic: BASE_TOPICS.reviews, version: 1, payload: z.object({ reviewId: id, productId: id }) },
+  // shipping.v1 — published by the shipping subgraph through its outbox.
+  /** A shipping method was created, updated or archived (active=false); the full method. Key: methodId. */
+  ShippingMethodChanged: { topic: BASE_TOPICS.shipping, version: 1, payload: shippingMethodSnapshot },
+  /** A shipment was created (status SHIPPED). Key: orderId. */
+  ShipmentCreated: { topic: BASE_TOPICS.shipping, version: 1, payload: z.object(shipmentSnapshot) },
+  /** A shipment's status changed (previousStatus: what it was). Key: orderId. */
+  ShipmentStatusChanged: { topic: BASE_TOPICS.shipping, version: 1, payload: z.object({ ...shipmentSnapshot, previousStatus: shipmentStatus }) },
 } as const;
 
 export type EventType = keyof typeof contracts;
