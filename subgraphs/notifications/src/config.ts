@@ -33,7 +33,10 @@ export const notificationsConfigSchema = baseConfigSchema
     /** The From header. */
     MAIL_FROM: z.string().min(3).default('Shopgraph <no-reply@shopgraph.local>'),
     /** Right-hand side of every Message-ID: <notification id @ this>. */
-    MESSAGE_ID_DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+$/).default('shopgraph.local'),
+    MESSAGE_ID_DOMAIN: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+$/)
+      .default('shopgraph.local'),
     /** Base URL of the storefront that links in emails point to (order pages, reset and verification links). */
     PUBLIC_BASE_URL: z.string().url().default('http://localhost:5173'),
     /** The shop's name in subjects and signatures. */
@@ -58,8 +61,14 @@ export const notificationsConfigSchema = baseConfigSchema
     /** Events older than this send nothing (a replayed history only teaches addresses). */
     EVENT_MAX_AGE_MS: millis(86_400_000),
   })
-  .refine((c) => c.SEND_LEASE_MS > 3 * c.SMTP_TIMEOUT_MS, { message: 'SEND_LEASE_MS must exceed 3 x SMTP_TIMEOUT_MS (one whole SMTP exchange)', path: ['SEND_LEASE_MS'] })
-  .refine((c) => (c.SMTP_USER === '') === (c.SMTP_PASSWORD === ''), { message: 'set both SMTP_USER and SMTP_PASSWORD, or neither', path: ['SMTP_USER'] });
+  .refine((c) => c.SEND_LEASE_MS > 3 * c.SMTP_TIMEOUT_MS, {
+    message: 'SEND_LEASE_MS must exceed 3 x SMTP_TIMEOUT_MS (one whole SMTP exchange)',
+    path: ['SEND_LEASE_MS'],
+  })
+  .refine((c) => (c.SMTP_USER === '') === (c.SMTP_PASSWORD === ''), {
+    message: 'set both SMTP_USER and SMTP_PASSWORD, or neither',
+    path: ['SMTP_USER'],
+  });
 
 export type NotificationsConfig = z.infer<typeof notificationsConfigSchema>;
 

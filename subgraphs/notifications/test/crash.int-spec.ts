@@ -25,7 +25,10 @@ async function freePort(): Promise<number> {
 /** The notifications subgraph as a real process (dist/index.js), so it can be SIGKILLed mid-send. */
 async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; exited: Promise<unknown> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [ENTRY], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [ENTRY], {
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const url = `http://127.0.0.1:${port}`;
   await eventually(async () => ((await fetch(`${url}/health/ready`)).status === 200 ? true : undefined), 60_000, 200);

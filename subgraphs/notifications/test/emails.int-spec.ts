@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { event, HISTORY, newUser, orderStatus, orderSummary, startNotificationsHarness, type NotificationsHarness } from './fixtures/notifications-harness';
+import {
+  event,
+  HISTORY,
+  newUser,
+  orderStatus,
+  orderSummary,
+  startNotificationsHarness,
+  type NotificationsHarness,
+} from './fixtures/notifications-harness';
 import { mailsTo, waitForMails } from './fixtures/mailpit';
 
 jest.setTimeout(60_000);
@@ -25,7 +33,12 @@ describe('account emails', () => {
     const user = newUser('Ann Example');
     const registered = event('UserRegistered', user.userId, user, 'users');
     const token = `tok_${randomUUID()}`;
-    const verification = event('EmailVerificationRequested', user.userId, { ...user, token, expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString() }, 'users');
+    const verification = event(
+      'EmailVerificationRequested',
+      user.userId,
+      { ...user, token, expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString() },
+      'users',
+    );
     await h.publish(registered, verification);
 
     const mails = await waitForMails(user.email, 2);
@@ -43,12 +56,16 @@ describe('account emails', () => {
     const history = own.body.data!._entities[0].notifications;
     expect(history.totalCount).toBe(2);
     expect(history.edges.map((e: any) => e.node.kind).sort()).toEqual(['EMAIL_VERIFICATION', 'WELCOME']);
-    expect(history.edges.every((e: any) => e.node.status === 'SENT' && e.node.recipient === user.email && e.node.sentAt && e.node.attempts === 1)).toBe(true);
+    expect(
+      history.edges.every(
+        (e: any) => e.node.status === 'SENT' && e.node.recipient === user.email && e.node.sentAt && e.node.attempts === 1,
+      ),
+    ).toBe(true);
     const [stored] = await h.sql('SELECT data FROM notifications WHERE id = $1', [verification.id]);
     expect(stored.data).toBeNull();
   });
 
-  it('shows a user\'s history to the user and an ADMIN only, page by page', async () => {
+  it("shows a user's history to the user and an ADMIN only, page by page", async () => {
     const user = newUser();
     await register(user);
     await h.publish(event('PasswordChanged', user.userId, { ...user, via: 'CHANGE', at: new Date().toISOString() }, 'users'));
@@ -96,7 +113,9 @@ describe('order emails', () => {
     expect(mail.Text).toContain('Total: $134.99');
     expect(mail.Text).toMatch(/Shipping to:\n {2}Ann Example\n {2}1 Main Street\n {2}Flat 2\n {2}62701 Springfield\n {2}IL\n {2}US/);
     expect(mail.Text).toContain(`https://shop.example.test/orders/${orderId}`);
-    expect(mail.HTML).toContain('<td style="padding:4px 0">Walnut Desk Lamp</td><td align="right">2</td><td align="right">$49.50</td><td align="right">$99.00</td>');
+    expect(mail.HTML).toContain(
+      '<td style="padding:4px 0">Walnut Desk Lamp</td><td align="right">2</td><td align="right">$49.50</td><td align="right">$99.00</td>',
+    );
     expect(mail.HTML).toContain('<strong>$134.99</strong>');
     // Intermediate statuses send nothing: the welcome mail and the confirmation only.
     expect(await mailsTo(user.email)).toHaveLength(2);
@@ -121,7 +140,12 @@ describe('order emails', () => {
     const summary = orderSummary();
     await h.publish(orderStatus(orderId, user.userId, 'CANCELLED', 'CONFIRMED', 4, summary, 'CUSTOMER_REQUEST'));
     await waitForMails(user.email, 2);
-    const refund = event('PaymentRefunded', orderId, { orderId, paymentId: randomUUID(), amount: { amount: 13499, currency: 'USD' } }, 'payments');
+    const refund = event(
+      'PaymentRefunded',
+      orderId,
+      { orderId, paymentId: randomUUID(), amount: { amount: 13499, currency: 'USD' } },
+      'payments',
+    );
     await h.publish(refund);
     const mails = await waitForMails(user.email, 3);
     const mail = mails.find((m) => m.MessageID === `${refund.id}@shopgraph.local`)!;
@@ -130,7 +154,7 @@ describe('order emails', () => {
     expect(mail.HTML).toContain('<strong>$134.99</strong>');
   });
 
-  it('sends an order mail once the customer\'s address becomes known (UserRegistered arriving after the order)', async () => {
+  it("sends an order mail once the customer's address becomes known (UserRegistered arriving after the order)", async () => {
     const user = newUser();
     const orderId = randomUUID();
     const confirmed = orderStatus(orderId, user.userId, 'CONFIRMED', 'AWAITING_PAYMENT', 3, orderSummary());
@@ -148,7 +172,15 @@ describe('order emails', () => {
     const orderId = randomUUID();
     const summary = orderSummary({
       lines: [{ productId: 'p-x', name: '<img src=x onerror=alert(1)>', unitPrice: 100, quantity: 1 }],
-      shippingAddress: { recipient: '<b>Eve</b>', line1: '"><a href="javascript:alert(2)">click</a>', line2: null, city: 'Town & Country', region: null, postalCode: '1', country: 'US' },
+      shippingAddress: {
+        recipient: '<b>Eve</b>',
+        line1: '"><a href="javascript:alert(2)">click</a>',
+        line2: null,
+        city: 'Town & Country',
+        region: null,
+        postalCode: '1',
+        country: 'US',
+      },
     });
     await h.publish(orderStatus(orderId, user.userId, 'CONFIRMED', 'AWAITING_PAYMENT', 3, summary));
     const mails = await waitForMails(user.email, 2);
@@ -244,7 +276,8 @@ describe('SMTP outages', () => {
     expect(resent.body).toEqual({ data: { resendNotification: true } });
     const mails = await waitForMails(user.email, 2);
     expect(mails.find((m) => m.Subject.includes('was cancelled'))!.Text).toContain('because some items were out of stock');
-    const history = (await h.call(HISTORY, { id: user.userId }, { id: user.userId, role: 'CUSTOMER' })).body.data!._entities[0].notifications;
+    const history = (await h.call(HISTORY, { id: user.userId }, { id: user.userId, role: 'CUSTOMER' })).body.data!._entities[0]
+      .notifications;
     expect(history.edges.map((e: any) => [e.node.kind, e.node.status])).toEqual([
       ['ORDER_CANCELLED', 'SENT'],
       ['ORDER_CANCELLED', 'FAILED'],
@@ -254,11 +287,20 @@ describe('SMTP outages', () => {
 
   it('refuses to resend a password-reset mail (its token is not kept)', async () => {
     const user = newUser();
-    const reset = event('PasswordResetRequested', user.userId, { ...user, token: 'tok_reset', expiresAt: new Date(Date.now() + 1_800_000).toISOString() }, 'users');
+    const reset = event(
+      'PasswordResetRequested',
+      user.userId,
+      { ...user, token: 'tok_reset', expiresAt: new Date(Date.now() + 1_800_000).toISOString() },
+      'users',
+    );
     await h.publish(reset);
     const [mail] = await waitForMails(user.email, 1);
     expect(mail!.Text).toContain('https://shop.example.test/reset-password?token=tok_reset');
-    const resent = await h.call('mutation ($id: ID!) { resendNotification(id: $id) }', { id: reset.id }, { id: randomUUID(), role: 'ADMIN' });
+    const resent = await h.call(
+      'mutation ($id: ID!) { resendNotification(id: $id) }',
+      { id: reset.id },
+      { id: randomUUID(), role: 'ADMIN' },
+    );
     expect(resent.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
@@ -268,7 +310,8 @@ describe('preferences', () => {
     const user = newUser();
     await register(user);
     const viewer = { id: user.userId, role: 'CUSTOMER' as const };
-    const UPDATE = 'mutation ($input: NotificationPreferencesInput!) { updateNotificationPreferences(input: $input) { preferences { orderUpdates productNews } errors { code } } }';
+    const UPDATE =
+      'mutation ($input: NotificationPreferencesInput!) { updateNotificationPreferences(input: $input) { preferences { orderUpdates productNews } errors { code } } }';
     const off = await h.call(UPDATE, { input: { orderUpdates: false } }, viewer);
     expect(off.body.data!.updateNotificationPreferences).toEqual({ preferences: { orderUpdates: false, productNews: false }, errors: [] });
     const anonymous = await h.call(UPDATE, { input: { orderUpdates: false } }, null);

@@ -60,7 +60,13 @@ export function planFor(event: EventEnvelope, knownOrder: KnownOrder | null): No
       const kind = ORDER_STATUS_KINDS[p.status];
       // A repeated status (no previous status change) is not news.
       if (!kind || p.previousStatus === p.status) return null;
-      const data: DataOf['ORDER_CONFIRMED'] = { orderId: p.orderId, status: p.status, reason: p.reason, at: p.at, summary: p.summary ?? knownOrder?.summary ?? null };
+      const data: DataOf['ORDER_CONFIRMED'] = {
+        orderId: p.orderId,
+        status: p.status,
+        reason: p.reason,
+        at: p.at,
+        summary: p.summary ?? knownOrder?.summary ?? null,
+      };
       return { kind, userId: p.customerId, orderId: p.orderId, recipient: null, data: data as AnyData } as NotificationPlan;
     }
     case 'PaymentRefunded': {

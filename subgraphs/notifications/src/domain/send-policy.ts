@@ -38,7 +38,11 @@ export function classifySmtpError(error: unknown): SendFailure {
 }
 
 /** What to do after attempt number `attempts` failed with `failure`. */
-export function afterFailure(attempts: number, failure: SendFailure, policy: RetryPolicy): { status: 'FAILED' } | { status: 'PENDING'; retryInMs: number } {
+export function afterFailure(
+  attempts: number,
+  failure: SendFailure,
+  policy: RetryPolicy,
+): { status: 'FAILED' } | { status: 'PENDING'; retryInMs: number } {
   if (failure.permanent || attempts >= policy.maxAttempts) return { status: 'FAILED' };
   return { status: 'PENDING', retryInMs: retryDelayMs(attempts, policy) };
 }

@@ -16,7 +16,8 @@ export class UserNotificationsResolver {
   async notifications(
     @Root() user: User,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: 'Page size, 0 to 100.' }) first: number | null,
-    @Arg('after', () => String, { nullable: true, description: 'Cursor to continue after (an edge cursor or pageInfo.endCursor).' }) after: string | null,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor to continue after (an edge cursor or pageInfo.endCursor).' })
+    after: string | null,
     @Ctx() ctx: NotificationsContext,
   ): Promise<NotificationConnection> {
     const page = await ctx.services.notifications.history(ctx, user.id, first, after);
@@ -26,7 +27,8 @@ export class UserNotificationsResolver {
 
   @FieldResolver(() => NotificationPreferences, {
     nullable: true,
-    description: 'Which optional emails the user wants. Only the user themself or an ADMIN. Null only when the notifications service cannot answer.',
+    description:
+      'Which optional emails the user wants. Only the user themself or an ADMIN. Null only when the notifications service cannot answer.',
   })
   async notificationPreferences(@Root() user: User, @Ctx() ctx: NotificationsContext): Promise<NotificationPreferences> {
     return Object.assign(new NotificationPreferences(), await ctx.services.notifications.preferences(ctx, user.id));

@@ -104,7 +104,10 @@ export class Dispatcher {
     const { store, sender, metrics, log } = this.options;
     if (n.interrupted) {
       metrics.interrupted.inc();
-      log.warn({ notificationId: n.id, kind: n.kind, attempts: n.attempts }, 'reconciling a send that was interrupted (its process died mid-send); sending again');
+      log.warn(
+        { notificationId: n.id, kind: n.kind, attempts: n.attempts },
+        'reconciling a send that was interrupted (its process died mid-send); sending again',
+      );
     }
     let accepted: bigint;
     try {
@@ -120,7 +123,11 @@ export class Dispatcher {
       if (outcome.status === 'FAILED') {
         metrics.settled.inc({ kind: n.kind, status: 'FAILED' });
         log.error({ notificationId: n.id, kind: n.kind, attempts: n.attempts, reason: failure.reason }, 'notification FAILED');
-      } else log.warn({ notificationId: n.id, kind: n.kind, attempts: n.attempts, retryInMs: outcome.retryInMs, reason: failure.reason }, 'SMTP attempt failed; retrying later');
+      } else
+        log.warn(
+          { notificationId: n.id, kind: n.kind, attempts: n.attempts, retryInMs: outcome.retryInMs, reason: failure.reason },
+          'SMTP attempt failed; retrying later',
+        );
       return;
     }
     await store.markSent(n.id);

@@ -20,9 +20,23 @@ export interface NotificationMetrics {
 
 export function createNotificationMetrics(registry: Registry): NotificationMetrics {
   return {
-    settled: new Counter({ name: 'notifications_settled_total', help: 'Notifications settled, by kind and final status', labelNames: ['kind', 'status'], registers: [registry] }),
-    attempts: new Counter({ name: 'notifications_smtp_attempts_total', help: 'SMTP attempts by outcome', labelNames: ['outcome'], registers: [registry] }),
-    interrupted: new Counter({ name: 'notifications_interrupted_sends_total', help: 'Sends retried because the previous attempt never finished (process died mid-send)', registers: [registry] }),
+    settled: new Counter({
+      name: 'notifications_settled_total',
+      help: 'Notifications settled, by kind and final status',
+      labelNames: ['kind', 'status'],
+      registers: [registry],
+    }),
+    attempts: new Counter({
+      name: 'notifications_smtp_attempts_total',
+      help: 'SMTP attempts by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    interrupted: new Counter({
+      name: 'notifications_interrupted_sends_total',
+      help: 'Sends retried because the previous attempt never finished (process died mid-send)',
+      registers: [registry],
+    }),
     unrecordedWindow: new Histogram({
       name: 'notifications_unrecorded_window_seconds',
       help: 'Time from the SMTP server accepting a message to SENT being committed: the window in which a crash sends a mail twice',

@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { GraphQLError } from 'graphql';
 import { processOnce, type EventEnvelope } from '@shopgraph/events';
-import { badUserInput, decodeCursor, encodeCursor, pageSize, requireAdmin, requireSelfOrAdmin, requireViewer, type Logger, type RequestContext } from '@shopgraph/kit';
+import {
+  badUserInput,
+  decodeCursor,
+  encodeCursor,
+  pageSize,
+  requireAdmin,
+  requireSelfOrAdmin,
+  requireViewer,
+  type Logger,
+  type RequestContext,
+} from '@shopgraph/kit';
 import { z } from 'zod';
 import { announcedRecipient, planFor } from '../domain/event-plan';
 import { allowedByPreferences, DEFAULT_PREFERENCES, SECRET_KINDS, type Preferences } from '../domain/notification-kind';
@@ -54,17 +64,23 @@ export class NotificationService {
         const p = (event as EventEnvelope<'OrderStatusChanged'>).payload;
         await this.store.upsertOrder(manager, p.orderId, p.customerId, p.version, p.summary ?? null);
       }
-      const orderId = event.type === 'PaymentRefunded' || event.type === 'OrderStatusChanged' ? (event.payload as { orderId: string }).orderId : null;
+      const orderId =
+        event.type === 'PaymentRefunded' || event.type === 'OrderStatusChanged' ? (event.payload as { orderId: string }).orderId : null;
       const plan = planFor(event, orderId ? await this.store.orderOf(manager, orderId) : null);
       if (!plan) return;
       const age = Date.now() - Date.parse(event.occurredAt);
       if (age > this.options.eventMaxAgeMs) {
-        this.log.info({ eventId: event.id, type: event.type, ageMs: age }, 'event too old to notify about (a replayed history); nothing sent');
+        this.log.info(
+          { eventId: event.id, type: event.type, ageMs: age },
+          'event too old to notify about (a replayed history); nothing sent',
+        );
         return;
       }
       let recipient = plan.recipient;
       if (!recipient && plan.userId) recipient = (await this.recipientIn(manager, plan.userId)) ?? null;
-      const preferences = plan.userId ? ((await this.store.preferencesOf(manager, plan.userId)) ?? DEFAULT_PREFERENCES) : DEFAULT_PREFERENCES;
+      const preferences = plan.userId
+        ? ((await this.store.preferencesOf(manager, plan.userId)) ?? DEFAULT_PREFERENCES)
+        : DEFAULT_PREFERENCES;
       status = allowedByPreferences(plan.kind, preferences) ? 'PENDING' : 'SUPPRESSED';
       const template = templates[plan.kind] as { subject: (d: unknown, c: TemplateContext) => string };
       const inserted = await this.store.insert(manager, {
@@ -104,7 +120,13 @@ export class NotificationService {
       size === 0 ? Promise.resolve([]) : this.store.history(userId, cursor ? { createdAt: cursor.c, id: cursor.i } : null, size + 1),
       this.store.countFor(userId),
     ]);
-    return { rows, first: size, hasPrevious: cursor !== null, totalCount, cursorOf: (row) => encodeCursor({ c: row.createdAt.toISOString(), i: row.id }) };
+    return {
+      rows,
+      first: size,
+      hasPrevious: cursor !== null,
+      totalCount,
+      cursorOf: (row) => encodeCursor({ c: row.createdAt.toISOString(), i: row.id }),
+    };
   }
 
   /** `userId`'s preferences (the defaults until they choose), for the user or an ADMIN. */
@@ -116,7 +138,11 @@ export class NotificationService {
   /** Changes the signed-in user's preferences; fields left out (or null) keep their value. */
   async updatePreferences(ctx: RequestContext, change: Partial<Record<keyof Preferences, boolean | null>>): Promise<Preferences> {
     const viewer = requireViewer(ctx);
-    return this.store.savePreferences(viewer.id, { orderUpdates: change.orderUpdates ?? undefined, productNews: change.productNews ?? undefined }, DEFAULT_PREFERENCES);
+    return this.store.savePreferences(
+      viewer.id,
+      { orderUpdates: change.orderUpdates ?? undefined, productNews: change.productNews ?? undefined },
+      DEFAULT_PREFERENCES,
+    );
   }
 
   /**
@@ -128,7 +154,11 @@ export class NotificationService {
     const admin = requireAdmin(ctx);
     const original = UUID.test(id) ? await this.store.findById(id.toLowerCase()) : null;
     if (!original) throw new GraphQLError('No notification with this id', { extensions: { code: 'NOT_FOUND' } });
-    if (SECRET_KINDS.has(original.kind)) throw badUserInput('A password-reset or verification email cannot be resent: its single-use token is not kept. The user asks for a new one.', ['id']);
+    if (SECRET_KINDS.has(original.kind))
+      throw badUserInput(
+        'A password-reset or verification email cannot be resent: its single-use token is not kept. The user asks for a new one.',
+        ['id'],
+      );
     if (!original.data) throw badUserInput('This notification kept no content to resend', ['id']);
     const resendId = randomUUID();
     await this.store.insert(this.dataSource.manager, {
@@ -137,7 +167,9 @@ export class NotificationService {
       userId: original.userId,
       orderId: original.orderId,
       // The user's newest address when known (they may have changed it since), else the original's.
-      recipient: (original.userId ? (await this.store.recipientsOf([original.userId])).get(original.userId)?.email : undefined) ?? original.recipient,
+      recipient:
+        (original.userId ? (await this.store.recipientsOf([original.userId])).get(original.userId)?.email : undefined) ??
+        original.recipient,
       subject: original.subject,
       data: original.data,
       status: 'PENDING',

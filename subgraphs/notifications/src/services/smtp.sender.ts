@@ -24,7 +24,20 @@ export const messageIdOf = (id: string, domain: string) => `<${id}@${domain}>`;
 export class SmtpSender implements MailSender {
   private readonly transport: Transporter;
 
-  constructor(private readonly config: Pick<NotificationsConfig, 'SMTP_HOST' | 'SMTP_PORT' | 'SMTP_SECURE' | 'SMTP_REQUIRE_TLS' | 'SMTP_USER' | 'SMTP_PASSWORD' | 'SMTP_TIMEOUT_MS' | 'MAIL_FROM' | 'MESSAGE_ID_DOMAIN'>) {
+  constructor(
+    private readonly config: Pick<
+      NotificationsConfig,
+      | 'SMTP_HOST'
+      | 'SMTP_PORT'
+      | 'SMTP_SECURE'
+      | 'SMTP_REQUIRE_TLS'
+      | 'SMTP_USER'
+      | 'SMTP_PASSWORD'
+      | 'SMTP_TIMEOUT_MS'
+      | 'MAIL_FROM'
+      | 'MESSAGE_ID_DOMAIN'
+    >,
+  ) {
     this.transport = nodemailer.createTransport({
       host: config.SMTP_HOST,
       port: config.SMTP_PORT,

@@ -81,7 +81,10 @@ export class NotificationStore {
       params.push(after.createdAt, after.id);
       where += ' AND (n.created_at, n.id) < ($3::timestamptz, $4::uuid)';
     }
-    return this.dataSource.query(`SELECT ${COLUMNS} FROM notifications n WHERE ${where} ORDER BY n.created_at DESC, n.id DESC LIMIT $2`, params);
+    return this.dataSource.query(
+      `SELECT ${COLUMNS} FROM notifications n WHERE ${where} ORDER BY n.created_at DESC, n.id DESC LIMIT $2`,
+      params,
+    );
   }
 
   async countFor(userId: string): Promise<number> {
@@ -103,12 +106,14 @@ export class NotificationStore {
       `UPDATE notifications n SET recipient = r.email, updated_at = now()
        FROM recipients r WHERE n.status = 'PENDING' AND n.recipient IS NULL AND n.user_id = r.user_id`,
     );
-    const failed = rowsOf(await this.dataSource.query(
-      `UPDATE notifications SET status = 'FAILED', last_error = 'no email address known for the user', updated_at = now(),
+    const failed = rowsOf(
+      await this.dataSource.query(
+        `UPDATE notifications SET status = 'FAILED', last_error = 'no email address known for the user', updated_at = now(),
          data = CASE WHEN kind = ANY($2) THEN NULL ELSE data END
        WHERE status = 'PENDING' AND recipient IS NULL AND created_at < now() - $1 * interval '1 millisecond' RETURNING id`,
-      [recipientWaitMs, SECRET],
-    ));
+        [recipientWaitMs, SECRET],
+      ),
+    );
     return failed.length;
   }
 
@@ -118,31 +123,39 @@ export class NotificationStore {
    * A row still in flight whose lease ran out belonged to a process that died mid-send.
    */
   async claimDue(limit: number, leaseMs: number): Promise<ClaimedNotification[]> {
-    return rowsOf<ClaimedNotification>(await this.dataSource.query(
-      `WITH due AS (
+    return rowsOf<ClaimedNotification>(
+      await this.dataSource.query(
+        `WITH due AS (
          SELECT id, in_flight AS interrupted FROM notifications
          WHERE status = 'PENDING' AND recipient IS NOT NULL AND next_attempt_at <= now() AND lease_until <= now()
          ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
        UPDATE notifications n SET attempts = n.attempts + 1, in_flight = true, lease_until = now() + $2 * interval '1 millisecond', updated_at = now()
        FROM due WHERE n.id = due.id
        RETURNING ${COLUMNS}, due.interrupted`,
-      [limit, leaseMs],
-    ));
+        [limit, leaseMs],
+      ),
+    );
   }
 
   /** Records that the SMTP server accepted the message. Secret data (tokens) is erased. */
   async markSent(id: string): Promise<boolean> {
-    const rows = rowsOf(await this.dataSource.query(
-      `UPDATE notifications SET status = 'SENT', sent_at = now(), in_flight = false, last_error = NULL, lease_until = now(), updated_at = now(),
+    const rows = rowsOf(
+      await this.dataSource.query(
+        `UPDATE notifications SET status = 'SENT', sent_at = now(), in_flight = false, last_error = NULL, lease_until = now(), updated_at = now(),
          data = CASE WHEN kind = ANY($2) THEN NULL ELSE data END
        WHERE id = $1 AND status = 'PENDING' RETURNING id`,
-      [id, SECRET],
-    ));
+        [id, SECRET],
+      ),
+    );
     return rows.length > 0;
   }
 
   /** Records a failed attempt: PENDING again after `retryInMs`, or FAILED (secret data erased). */
-  async markAttemptFailed(id: string, outcome: { status: 'FAILED' } | { status: 'PENDING'; retryInMs: number }, reason: string): Promise<void> {
+  async markAttemptFailed(
+    id: string,
+    outcome: { status: 'FAILED' } | { status: 'PENDING'; retryInMs: number },
+    reason: string,
+  ): Promise<void> {
     await this.dataSource.query(
       `UPDATE notifications SET status = $2::varchar, in_flight = false, last_error = $3, lease_until = now(), updated_at = now(),
          next_attempt_at = now() + $4 * interval '1 millisecond',

@@ -1,4 +1,4 @@
-/** A piece of HTML that is already safe (built by `html` or `raw`): interpolated as it is. */
+/** A piece of HTML that is already safe (built by `markup` or `raw`): interpolated as it is. */
 export class SafeHtml {
   constructor(readonly value: string) {}
   toString(): string {
@@ -23,11 +23,11 @@ function render(part: Part): string {
 }
 
 /**
- * Tagged template for HTML: every interpolated value is escaped unless it is SafeHtml (the result
- * of another `html` template). Templates therefore cannot forget to escape a user-supplied string:
+ * Tagged template for HTML (named `markup`, not `html`, so that Prettier leaves the markup as written): every interpolated value is escaped unless it is SafeHtml (the result
+ * of another `markup` template). Templates therefore cannot forget to escape a user-supplied string:
  * a name or an address line with markup shows as text.
  */
-export function html(strings: TemplateStringsArray, ...values: Part[]): SafeHtml {
+export function markup(strings: TemplateStringsArray, ...values: Part[]): SafeHtml {
   let out = strings[0]!;
   values.forEach((value, i) => {
     out += render(value) + strings[i + 1]!;
@@ -37,7 +37,7 @@ export function html(strings: TemplateStringsArray, ...values: Part[]): SafeHtml
 
 /**
  * A URL for an href: only http(s) URLs pass (a `javascript:` URL from a misconfigured base or a
- * forged value becomes '#'); the caller interpolates it through `html`, which escapes it.
+ * forged value becomes '#'); the caller interpolates it through `markup`, which escapes it.
  */
 export function safeUrl(url: string): string {
   try {

@@ -1,7 +1,7 @@
 import type { OrderSummary } from '@shopgraph/events';
 import { NOTIFICATION_KINDS } from '../domain/notification-kind';
 import type { DataOf } from '../domain/notification-data';
-import { escapeHtml, html, plain, safeUrl } from './html';
+import { escapeHtml, markup, plain, safeUrl } from './html';
 import { renderMessage, templates } from './templates';
 
 const ctx = { name: 'Ann', baseUrl: 'https://shop.example.test/base', shopName: 'Shopgraph' };
@@ -56,8 +56,12 @@ describe('templates', () => {
   });
 
   it('says why an order was cancelled', () => {
-    expect(renderMessage('ORDER_CANCELLED', samples.ORDER_CANCELLED, ctx).text).toContain('We cancelled order SG-000042 because the payment was declined.');
-    expect(renderMessage('ORDER_CANCELLED', { ...samples.ORDER_CANCELLED, reason: 'SOMETHING_NEW' }, ctx).text).toContain('because it could not be completed.');
+    expect(renderMessage('ORDER_CANCELLED', samples.ORDER_CANCELLED, ctx).text).toContain(
+      'We cancelled order SG-000042 because the payment was declined.',
+    );
+    expect(renderMessage('ORDER_CANCELLED', { ...samples.ORDER_CANCELLED, reason: 'SOMETHING_NEW' }, ctx).text).toContain(
+      'because it could not be completed.',
+    );
   });
 
   it('renders an order mail without a summary (an event from before summaries)', () => {
@@ -67,7 +71,11 @@ describe('templates', () => {
   });
 
   it('escapes user-supplied strings in HTML and strips line breaks from subjects', () => {
-    const evil = { ...summary, number: 'SG-1\r\nBcc: x@evil.test', lines: [{ productId: 'p', name: '<script>x</script>', unitPrice: 1, quantity: 1 }] };
+    const evil = {
+      ...summary,
+      number: 'SG-1\r\nBcc: x@evil.test',
+      lines: [{ productId: 'p', name: '<script>x</script>', unitPrice: 1, quantity: 1 }],
+    };
     const message = renderMessage('ORDER_CONFIRMED', { ...order, summary: evil }, { ...ctx, name: '"><img src=x>' });
     expect(message.subject).toBe('Your order SG-1 Bcc: x@evil.test is confirmed');
     expect(message.html).not.toMatch(/<script>|<img src=x>/);
@@ -78,8 +86,8 @@ describe('templates', () => {
 
 describe('html helpers', () => {
   it('escapes interpolations but keeps nested html templates', () => {
-    const inner = html`<b>${'<i>'}</b>`;
-    expect(html`<p>${inner}${'&'}${null}${['<', html`<br>`]}</p>`.value).toBe('<p><b>&lt;i&gt;</b>&amp;&lt;<br></p>');
+    const inner = markup`<b>${'<i>'}</b>`;
+    expect(markup`<p>${inner}${'&'}${null}${['<', markup`<br>`]}</p>`.value).toBe('<p><b>&lt;i&gt;</b>&amp;&lt;<br></p>');
     expect(escapeHtml(`'"\`<>&`)).toBe('&#39;&quot;&#96;&lt;&gt;&amp;');
   });
 

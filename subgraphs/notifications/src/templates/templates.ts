@@ -2,7 +2,7 @@ import { money } from '@shopgraph/kit';
 import type { OrderSummary } from '@shopgraph/events';
 import type { DataOf, OrderData } from '../domain/notification-data';
 import type { NotificationKind } from '../domain/notification-kind';
-import { html, plain, safeUrl, type SafeHtml } from './html';
+import { markup, plain, safeUrl, type SafeHtml } from './html';
 
 /** What every template gets besides its data. */
 export interface TemplateContext {
@@ -28,11 +28,12 @@ const link = (ctx: TemplateContext, path: string, query: Record<string, string> 
 const orderLink = (ctx: TemplateContext, orderId: string) => link(ctx, `/orders/${encodeURIComponent(orderId)}`);
 const greeting = (ctx: TemplateContext) => (ctx.name ? `Hello ${plain(ctx.name)},` : 'Hello,');
 const price = (amount: number, currency: string) => money(amount, currency).formatted;
-const orderName = (data: { orderId: string; summary: OrderSummary | null }) => (data.summary ? `order ${plain(data.summary.number)}` : 'your order');
+const orderName = (data: { orderId: string; summary: OrderSummary | null }) =>
+  data.summary ? `order ${plain(data.summary.number)}` : 'your order';
 const expires = (iso: string) => new Date(iso).toUTCString();
 
 function layout(ctx: TemplateContext, title: string, body: SafeHtml, action?: { label: string; url: string }): SafeHtml {
-  return html`<!doctype html>
+  return markup`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title></head>
 <body style="margin:0;background:#f4f4f5;font-family:Helvetica,Arial,sans-serif;color:#18181b">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center" style="padding:24px">
@@ -40,7 +41,7 @@ function layout(ctx: TemplateContext, title: string, body: SafeHtml, action?: { 
 <tr><td><h1 style="font-size:20px;margin:0 0 16px">${ctx.shopName}</h1>
 <p>${greeting(ctx)}</p>
 ${body}
-${action ? html`<p style="margin:24px 0"><a href="${safeUrl(action.url)}" style="background:#2563eb;color:#ffffff;padding:12px 20px;border-radius:6px;text-decoration:none">${action.label}</a></p><p style="font-size:12px;color:#71717a">Or open this link: ${safeUrl(action.url)}</p>` : ''}
+${action ? markup`<p style="margin:24px 0"><a href="${safeUrl(action.url)}" style="background:#2563eb;color:#ffffff;padding:12px 20px;border-radius:6px;text-decoration:none">${action.label}</a></p><p style="font-size:12px;color:#71717a">Or open this link: ${safeUrl(action.url)}</p>` : ''}
 <p style="font-size:12px;color:#71717a;margin-top:32px">This message was sent by ${ctx.shopName}.</p>
 </td></tr></table></td></tr></table></body></html>`;
 }
@@ -49,12 +50,17 @@ const textLayout = (ctx: TemplateContext, lines: string[]) => [greeting(ctx), ''
 
 function addressLines(summary: OrderSummary): string[] {
   const a = summary.shippingAddress;
-  return [a.recipient, a.line1, a.line2, [a.postalCode, a.city].filter(Boolean).join(' '), a.region, a.country].filter((l): l is string => !!l).map(plain);
+  return [a.recipient, a.line1, a.line2, [a.postalCode, a.city].filter(Boolean).join(' '), a.region, a.country]
+    .filter((l): l is string => !!l)
+    .map(plain);
 }
 
 function orderText(summary: OrderSummary | null): string[] {
   if (!summary) return [];
-  const lines = summary.lines.map((l) => `  ${l.quantity} x ${plain(l.name)} @ ${price(l.unitPrice, summary.currency)} = ${price(l.unitPrice * l.quantity, summary.currency)}`);
+  const lines = summary.lines.map(
+    (l) =>
+      `  ${l.quantity} x ${plain(l.name)} @ ${price(l.unitPrice, summary.currency)} = ${price(l.unitPrice * l.quantity, summary.currency)}`,
+  );
   return [
     `Order ${plain(summary.number)}`,
     ...lines,
@@ -67,12 +73,12 @@ function orderText(summary: OrderSummary | null): string[] {
 }
 
 function orderHtml(summary: OrderSummary | null): SafeHtml {
-  if (!summary) return html``;
+  if (!summary) return markup``;
   const rows = summary.lines.map(
     (l) =>
-      html`<tr><td style="padding:4px 0">${l.name}</td><td align="right">${l.quantity}</td><td align="right">${price(l.unitPrice, summary.currency)}</td><td align="right">${price(l.unitPrice * l.quantity, summary.currency)}</td></tr>`,
+      markup`<tr><td style="padding:4px 0">${l.name}</td><td align="right">${l.quantity}</td><td align="right">${price(l.unitPrice, summary.currency)}</td><td align="right">${price(l.unitPrice * l.quantity, summary.currency)}</td></tr>`,
   );
-  return html`<h2 style="font-size:16px">Order ${summary.number}</h2>
+  return markup`<h2 style="font-size:16px">Order ${summary.number}</h2>
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="border-collapse:collapse">
 <thead><tr><th align="left">Item</th><th align="right">Qty</th><th align="right">Price</th><th align="right">Amount</th></tr></thead>
 <tbody>${rows}</tbody>
@@ -80,7 +86,7 @@ function orderHtml(summary: OrderSummary | null): SafeHtml {
 <tr><td colspan="3" align="right"><strong>Total</strong></td><td align="right"><strong>${price(summary.total, summary.currency)}</strong></td></tr></tfoot>
 </table>
 <h3 style="font-size:14px">Shipping to</h3>
-<p>${addressLines(summary).map((l, i) => (i === 0 ? html`${l}` : html`<br>${l}`))}</p>`;
+<p>${addressLines(summary).map((l, i) => (i === 0 ? markup`${l}` : markup`<br>${l}`))}</p>`;
 }
 
 const CANCELLATION_TEXT: Record<string, string> = {
@@ -97,7 +103,11 @@ function orderTemplate(subject: (d: OrderData) => string, sentence: (d: OrderDat
   return {
     subject: (d) => subject(d),
     text: (d, ctx) => textLayout(ctx, [sentence(d), '', ...orderText(d.summary), '', `View your order: ${orderLink(ctx, d.orderId)}`]),
-    html: (d, ctx) => layout(ctx, subject(d), html`<p>${sentence(d)}</p>${orderHtml(d.summary)}`, { label: 'View your order', url: orderLink(ctx, d.orderId) }),
+    html: (d, ctx) =>
+      layout(ctx, subject(d), markup`<p>${sentence(d)}</p>${orderHtml(d.summary)}`, {
+        label: 'View your order',
+        url: orderLink(ctx, d.orderId),
+      }),
   };
 }
 
@@ -108,17 +118,31 @@ export const templates: { [K in NotificationKind]: Template<DataOf[K]> } = {
   WELCOME: {
     subject: (_d, ctx) => `Welcome to ${ctx.shopName}`,
     text: (_d, ctx) => textLayout(ctx, [`Thanks for creating your ${ctx.shopName} account.`, '', `Start shopping: ${link(ctx, '/')}`]),
-    html: (_d, ctx) => layout(ctx, `Welcome to ${ctx.shopName}`, html`<p>Thanks for creating your ${ctx.shopName} account.</p>`, { label: 'Start shopping', url: link(ctx, '/') }),
+    html: (_d, ctx) =>
+      layout(ctx, `Welcome to ${ctx.shopName}`, markup`<p>Thanks for creating your ${ctx.shopName} account.</p>`, {
+        label: 'Start shopping',
+        url: link(ctx, '/'),
+      }),
   },
   EMAIL_VERIFICATION: {
     subject: () => 'Confirm your email address',
     text: (d, ctx) =>
-      textLayout(ctx, ['Please confirm your email address by opening this link:', link(ctx, '/verify-email', { token: d.token }), '', `The link works once and expires on ${expires(d.expiresAt)}.`]),
+      textLayout(ctx, [
+        'Please confirm your email address by opening this link:',
+        link(ctx, '/verify-email', { token: d.token }),
+        '',
+        `The link works once and expires on ${expires(d.expiresAt)}.`,
+      ]),
     html: (d, ctx) =>
-      layout(ctx, 'Confirm your email address', html`<p>Please confirm your email address.</p><p>The link works once and expires on ${expires(d.expiresAt)}.</p>`, {
-        label: 'Confirm email address',
-        url: link(ctx, '/verify-email', { token: d.token }),
-      }),
+      layout(
+        ctx,
+        'Confirm your email address',
+        markup`<p>Please confirm your email address.</p><p>The link works once and expires on ${expires(d.expiresAt)}.</p>`,
+        {
+          label: 'Confirm email address',
+          url: link(ctx, '/verify-email', { token: d.token }),
+        },
+      ),
   },
   PASSWORD_RESET: {
     subject: () => 'Reset your password',
@@ -133,7 +157,7 @@ export const templates: { [K in NotificationKind]: Template<DataOf[K]> } = {
       layout(
         ctx,
         'Reset your password',
-        html`<p>Someone (hopefully you) asked to reset your password.</p><p>The link works once and expires on ${expires(d.expiresAt)}. If you did not ask for this, ignore this message: your password stays as it is.</p>`,
+        markup`<p>Someone (hopefully you) asked to reset your password.</p><p>The link works once and expires on ${expires(d.expiresAt)}. If you did not ask for this, ignore this message: your password stays as it is.</p>`,
         { label: 'Choose a new password', url: link(ctx, '/reset-password', { token: d.token }) },
       ),
   },
@@ -149,7 +173,7 @@ export const templates: { [K in NotificationKind]: Template<DataOf[K]> } = {
       layout(
         ctx,
         'Your password was changed',
-        html`<p>Your password was ${d.via === 'RESET' ? 'reset with an emailed link' : 'changed'} on ${new Date(d.at).toUTCString()}. Every other session was signed out.</p><p>If this was not you, reset your password now.</p>`,
+        markup`<p>Your password was ${d.via === 'RESET' ? 'reset with an emailed link' : 'changed'} on ${new Date(d.at).toUTCString()}. Every other session was signed out.</p><p>If this was not you, reset your password now.</p>`,
         { label: 'Reset password', url: link(ctx, '/forgot-password') },
       ),
   },
@@ -159,7 +183,8 @@ export const templates: { [K in NotificationKind]: Template<DataOf[K]> } = {
   ),
   ORDER_CANCELLED: orderTemplate(
     (d) => `Your order${number(d)} was cancelled`,
-    (d) => `We cancelled ${orderName(d)} because ${CANCELLATION_TEXT[d.reason ?? ''] ?? 'it could not be completed'}. You have not been charged for it, or any charge is being refunded.`,
+    (d) =>
+      `We cancelled ${orderName(d)} because ${CANCELLATION_TEXT[d.reason ?? ''] ?? 'it could not be completed'}. You have not been charged for it, or any charge is being refunded.`,
   ),
   ORDER_SHIPPED: orderTemplate(
     (d) => `Your order${number(d)} is on its way`,
@@ -183,15 +208,23 @@ export const templates: { [K in NotificationKind]: Template<DataOf[K]> } = {
       layout(
         ctx,
         'Your refund',
-        html`<p>We refunded <strong>${price(d.amount.amount, d.amount.currency)}</strong> for ${orderName(d)} to your original payment method. It can take a few days to appear on your statement.</p>${orderHtml(d.summary)}`,
+        markup`<p>We refunded <strong>${price(d.amount.amount, d.amount.currency)}</strong> for ${orderName(d)} to your original payment method. It can take a few days to appear on your statement.</p>${orderHtml(d.summary)}`,
         { label: 'View your order', url: orderLink(ctx, d.orderId) },
       ),
   },
   RETURN_UPDATED: {
     subject: (d) => `Your return for order${number(d)}: ${plain(d.status).toLowerCase()}`,
-    text: (d, ctx) => textLayout(ctx, [`Your return for ${orderName(d)} is now ${plain(d.status).toLowerCase()}.`, '', `View your order: ${orderLink(ctx, d.orderId)}`]),
+    text: (d, ctx) =>
+      textLayout(ctx, [
+        `Your return for ${orderName(d)} is now ${plain(d.status).toLowerCase()}.`,
+        '',
+        `View your order: ${orderLink(ctx, d.orderId)}`,
+      ]),
     html: (d, ctx) =>
-      layout(ctx, 'Your return', html`<p>Your return for ${orderName(d)} is now ${d.status.toLowerCase()}.</p>`, { label: 'View your order', url: orderLink(ctx, d.orderId) }),
+      layout(ctx, 'Your return', markup`<p>Your return for ${orderName(d)} is now ${d.status.toLowerCase()}.</p>`, {
+        label: 'View your order',
+        url: orderLink(ctx, d.orderId),
+      }),
   },
 };
 

@@ -1,6 +1,11 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeScalar, PageInfo } from '@shopgraph/kit';
-import { NOTIFICATION_KINDS, NOTIFICATION_STATUSES, type NotificationKind as Kind, type NotificationStatus as Status } from '../domain/notification-kind';
+import {
+  NOTIFICATION_KINDS,
+  NOTIFICATION_STATUSES,
+  type NotificationKind as Kind,
+  type NotificationStatus as Status,
+} from '../domain/notification-kind';
 import type { NotificationRow } from '../stores/notification.store';
 
 const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
@@ -14,7 +19,8 @@ registerEnumType(NotificationKind, {
 export const NotificationStatus = enumOf(NOTIFICATION_STATUSES);
 registerEnumType(NotificationStatus, {
   name: 'NotificationStatus',
-  description: 'PENDING: not yet accepted by the mail server (retried with backoff); SENT: accepted; FAILED: gave up; SUPPRESSED: not sent because of the user\'s preferences.',
+  description:
+    "PENDING: not yet accepted by the mail server (retried with backoff); SENT: accepted; FAILED: gave up; SUPPRESSED: not sent because of the user's preferences.",
 });
 
 export enum NotificationChannel {
@@ -24,7 +30,7 @@ registerEnumType(NotificationChannel, { name: 'NotificationChannel', description
 
 @ObjectType({ description: 'One message the shop sent (or tried to send) to a user, for one event.' })
 export class Notification {
-  @Field(() => ID, { description: 'Stable id; for an event\'s notification, the event id (also in the email\'s Message-ID).' })
+  @Field(() => ID, { description: "Stable id; for an event's notification, the event id (also in the email's Message-ID)." })
   id!: string;
 
   @Field(() => NotificationKind, { description: 'What it is about.' })
@@ -36,7 +42,7 @@ export class Notification {
   @Field(() => String, { description: 'The address it was (or will be) sent to; empty while the address is not known yet.' })
   recipient!: string;
 
-  @Field(() => String, { description: 'The email\'s subject.' })
+  @Field(() => String, { description: "The email's subject." })
   subject!: string;
 
   @Field(() => NotificationStatus, { description: 'Where it stands.' })
@@ -76,7 +82,7 @@ export class NotificationEdge {
   node!: Notification;
 }
 
-@ObjectType({ description: 'A page of a user\'s notifications, newest first.' })
+@ObjectType({ description: "A page of a user's notifications, newest first." })
 export class NotificationConnection {
   @Field(() => [NotificationEdge], { description: 'The notifications of this page.' })
   edges!: NotificationEdge[];
