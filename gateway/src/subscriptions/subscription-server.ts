@@ -269,7 +269,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   const connections = new WeakMap<WebSocket, Connection>();
   const trustedDocuments = options.trustedDocuments ?? null;
 
-  // Revocation of open sockets: one timer for all of them, running only while any signed-in socket is open.
+  // Revocation of open sockets: one timer for all of them (a sweep with no signed-in socket open does nothing).
   const signedIn = new Set<Connection>();
   let sweeping: Promise<number> | null = null;
   const checkRevocations = (): Promise<number> => {
@@ -359,6 +359,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         connection.close(4403, `Forbidden: ${error.message}`);
         return false;
       }
+      // Gone while its token was being checked: nothing may be counted for it (its close already ran).
+      if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return false;
       const key = connection.viewer ? `user:${connection.viewer.id}` : `ip:${connection.clientIp}`;
       if (!connection.viewer && anonymous >= options.maxAnonymousConnections) {
         connection.close(4429, 'Too many anonymous connections; sign in');
