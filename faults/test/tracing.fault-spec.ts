@@ -89,7 +89,7 @@ beforeAll(async () => {
     },
   });
   alice = await shop.login(DEMO_CUSTOMER.email, DEMO_CUSTOMER.password);
-}, 240_000);
+}, 480_000); // eight traced processes start on a loaded 2-core machine
 
 afterAll(async () => {
   await shop?.stop();
