@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { createEvent } from '@shopgraph/events';
 import { createTestDatabase } from '@shopgraph/testkit';
+import { handleShippingMethodEvent } from '../src/events/shipping-replica.handler';
 import { migrations } from '../src/migrations';
 import { Checkout1767500000000 } from '../src/migrations/1767500000000-checkout';
 import { CheckoutStore, PromotionRedemptionError, type PromotionFields } from '../src/stores/checkout.store';
@@ -122,16 +124,50 @@ describe('tax rates', () => {
 });
 
 describe('shipping method replica', () => {
-  it('applies a newer snapshot, ignores an older one, lists active ones cheapest first', async () => {
+  it('applies a higher revision, ignores an older or repeated one, lists active ones cheapest first', async () => {
     const base = { carrier: null, description: null, currency: 'USD', freeOver: null, minDeliveryDays: 3, maxDeliveryDays: 5 };
-    expect(await store.upsertShippingMethod({ ...base, id: 'std', name: 'Standard', countries: ['us'], price: 500, active: true }, new Date('2026-12-01T00:00:02Z'))).toBe(true);
-    expect(await store.upsertShippingMethod({ ...base, id: 'std', name: 'Old', countries: ['US'], price: 1, active: true }, new Date('2026-12-01T00:00:01Z'))).toBe(false);
-    await store.upsertShippingMethod({ ...base, id: 'exp', name: 'Express', countries: ['US'], price: 1500, active: true }, new Date('2026-12-01T00:00:01Z'));
-    await store.upsertShippingMethod({ ...base, id: 'gone', name: 'Gone', countries: ['US'], price: 100, active: false }, new Date('2026-12-01T00:00:01Z'));
+    expect(await store.upsertShippingMethod({ ...base, id: 'std', name: 'Standard', countries: ['us'], price: 500, active: true }, 2)).toBe(true);
+    expect(await store.upsertShippingMethod({ ...base, id: 'std', name: 'Standard', countries: ['us'], price: 500, active: true }, 2)).toBe(false);
+    expect(await store.upsertShippingMethod({ ...base, id: 'std', name: 'Old', countries: ['US'], price: 1, active: true }, 1)).toBe(false);
+    await store.upsertShippingMethod({ ...base, id: 'exp', name: 'Express', countries: ['US'], price: 1500, active: true }, 1);
+    await store.upsertShippingMethod({ ...base, id: 'gone', name: 'Gone', countries: ['US'], price: 100, active: false }, 1);
     expect((await store.shippingMethods()).map((m) => [m.id, m.name, m.price, m.countries])).toEqual([
       ['std', 'Standard', 500, ['US']],
       ['exp', 'Express', 1500, ['US']],
     ]);
     expect((await store.shippingMethods(true)).map((m) => m.id)).toEqual(['gone', 'std', 'exp']);
+  });
+});
+
+describe('ShippingMethodChanged → replica', () => {
+  const event = (revision: number, price: number, active = true) =>
+    createEvent(
+      'ShippingMethodChanged',
+      'ovn',
+      {
+        methodId: 'ovn',
+        revision,
+        name: 'Overnight',
+        carrier: 'DHL',
+        description: null,
+        countries: ['DE', 'FR'],
+        price: { amount: price, currency: 'EUR' },
+        freeOver: { amount: 10000, currency: 'EUR' },
+        minDeliveryDays: 1,
+        maxDeliveryDays: 1,
+        active,
+      },
+      { source: 'shipping' },
+    );
+
+  it('applies each event once, the highest revision wins whatever the arrival order', async () => {
+    const r2 = event(2, 2500);
+    expect(await handleShippingMethodEvent(dataSource, store, r2)).toBe(true);
+    expect(await handleShippingMethodEvent(dataSource, store, r2)).toBe(false); // redelivered
+    expect(await handleShippingMethodEvent(dataSource, store, event(1, 900))).toBe(false); // older, late
+    const ovn = (await store.shippingMethods(true)).find((m) => m.id === 'ovn');
+    expect(ovn).toMatchObject({ price: 2500, currency: 'EUR', freeOver: 10000, carrier: 'DHL', countries: ['DE', 'FR'], active: true });
+    expect(await handleShippingMethodEvent(dataSource, store, event(3, 2500, false))).toBe(true); // archived
+    expect((await store.shippingMethods()).map((m) => m.id)).not.toContain('ovn');
   });
 });

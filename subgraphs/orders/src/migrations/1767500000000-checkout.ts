@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Checkout (issue 14): tax rates, promotions and their uses, orders' replica of shipping methods
- * (fed by shipping.v1), and the price breakdown an order stores. Existing orders get an empty
+ * (fed by shipping.v1 ShippingMethodChanged, the highest revision kept), and the price breakdown an order stores. Existing orders get an empty
  * breakdown (no discounts, shipping or tax: their total was their subtotal).
  */
 export class Checkout1767500000000 implements MigrationInterface {
@@ -72,7 +72,7 @@ export class Checkout1767500000000 implements MigrationInterface {
         min_delivery_days integer,
         max_delivery_days integer,
         active boolean NOT NULL,
-        source_occurred_at timestamptz(3) NOT NULL,
+        revision integer NOT NULL,
         updated_at timestamptz(3) NOT NULL DEFAULT now()
       )`);
 

@@ -216,17 +216,17 @@ export class CheckoutStore {
     return (await this.dataSource.query(`SELECT * FROM shipping_method_replica ${includeInactive ? '' : 'WHERE active'} ORDER BY price_amount, name, id`)).map(methodOf);
   }
 
-  /** Applies a snapshot unless a newer one was applied already (events may arrive out of order). */
-  async upsertShippingMethod(m: ShippingMethodReplica, occurredAt: Date, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+  /** Applies a snapshot unless one of a higher revision was applied already (events may arrive again or out of order). */
+  async upsertShippingMethod(m: ShippingMethodReplica, revision: number, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
     const rows = await manager.query(
-      `INSERT INTO shipping_method_replica (id, name, carrier, description, countries, price_amount, currency, free_over, min_delivery_days, max_delivery_days, active, source_occurred_at)
+      `INSERT INTO shipping_method_replica (id, name, carrier, description, countries, price_amount, currency, free_over, min_delivery_days, max_delivery_days, active, revision)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (id) DO UPDATE SET name = excluded.name, carrier = excluded.carrier, description = excluded.description, countries = excluded.countries,
          price_amount = excluded.price_amount, currency = excluded.currency, free_over = excluded.free_over, min_delivery_days = excluded.min_delivery_days,
-         max_delivery_days = excluded.max_delivery_days, active = excluded.active, source_occurred_at = excluded.source_occurred_at, updated_at = now()
-       WHERE shipping_method_replica.source_occurred_at <= excluded.source_occurred_at
+         max_delivery_days = excluded.max_delivery_days, active = excluded.active, revision = excluded.revision, updated_at = now()
+       WHERE shipping_method_replica.revision < excluded.revision
        RETURNING id`,
-      [m.id, m.name, m.carrier ?? null, m.description, m.countries.map((c) => c.toUpperCase()), m.price, m.currency, m.freeOver ?? null, m.minDeliveryDays ?? null, m.maxDeliveryDays ?? null, m.active, occurredAt],
+      [m.id, m.name, m.carrier ?? null, m.description, m.countries.map((c) => c.toUpperCase()), m.price, m.currency, m.freeOver ?? null, m.minDeliveryDays ?? null, m.maxDeliveryDays ?? null, m.active, revision],
     );
     return rows.length > 0;
   }
