@@ -267,7 +267,26 @@ describe('revocation closes open sockets', () => {
     adminSocket.ws.close();
   });
 
-  it("a password change (users' revokeUserBefore, the writer its changePassword calls): every older session's socket closes, a newer one stays", async () => {
+  it("changePassword through the gateway: the other sessions' sockets close, the calling session's socket stays open", async () => {
+    const account = await registered();
+    const other = (await call(account.ip, LOGIN, { input: { email: account.email, password: PASSWORD } })).body.data!.login;
+    const mine = await subscribed(account.accessToken);
+    const theirs = await subscribed(other.accessToken);
+    const t0 = Date.now();
+    const changed = await call(
+      account.ip,
+      'mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { errors { code } } }',
+      { c: PASSWORD, n: 'another horse 43' },
+      account.accessToken,
+    );
+    expect(changed.body.errors).toBeUndefined();
+    expect(changed.body.data!.changePassword.errors).toEqual([]);
+    await closedForRevocation(theirs, t0);
+    await stillOpen(mine);
+    mine.ws.close();
+  });
+
+  it("a user-wide cut-off (users' revokeUserBefore: password reset, or a change whose session is unknown): every older session's socket closes, a newer one stays", async () => {
     const account = await registered();
     const second = (await call(account.ip, LOGIN, { input: { email: account.email, password: PASSWORD } })).body.data!.login;
     const first = await subscribed(account.accessToken);
