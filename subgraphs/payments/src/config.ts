@@ -1,25 +1,20 @@
 import { z } from 'zod';
 import { baseConfigSchema, loadConfig, port } from '@shopgraph/kit';
+import { kafkaConfig } from '@shopgraph/service';
 
-const flag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false'])
-    .default(fallback ? 'true' : 'false')
-    .transform((value) => value === 'true');
 const millis = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** Every environment variable the payments subgraph reads, with working local defaults. */
 export const paymentsConfigSchema = baseConfigSchema.extend({
   PORT: port(4005),
   DATABASE_URL: z.string().url().default('postgres://shopgraph:shopgraph@127.0.0.1:5432/payments'),
-  KAFKA_BROKERS: z
-    .string()
-    .default('127.0.0.1:9092')
-    .transform((value) => value.split(',').map((b) => b.trim()).filter(Boolean)),
-  /** Consumer group of payments.commands.v1 (in the SG_NAMESPACE namespace). A brand-new group starts at the newest command: commands are never replayed (no KAFKA_FROM_BEGINNING here). */
-  KAFKA_GROUP_ID: z.string().min(1).default('payments'),
-  /** false: an API-only replica that consumes no payments.commands.v1. */
-  CONSUME_COMMANDS: flag(true),
+  /**
+   * KAFKA_BROKERS, KAFKA_GROUP_ID (payments; the group of payments.commands.v1, in the SG_NAMESPACE
+   * namespace) and CONSUMERS (`commands`, the default; empty: an API-only replica that consumes no
+   * payments.commands.v1). A brand-new group starts at the newest command: commands are never
+   * replayed, so KAFKA_FROM_BEGINNING has no effect here.
+   */
+  ...kafkaConfig({ groupId: 'payments', consumers: ['commands'], fromBeginning: false }),
   /** Base URL of the payment provider (the sandbox by default). */
   PROVIDER_URL: z.string().url().default('http://127.0.0.1:4010'),
   /** How long one provider call may take before it counts as a timeout (outcome unknown). */
