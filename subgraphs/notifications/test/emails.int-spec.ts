@@ -305,6 +305,44 @@ describe('SMTP outages', () => {
   });
 });
 
+describe('expired links', () => {
+  it('sends no reset mail for a request whose token expired before it was handled', async () => {
+    const user = newUser();
+    const stale = event(
+      'PasswordResetRequested',
+      user.userId,
+      { ...user, token: 'tok_old', expiresAt: new Date(Date.now() - 1000).toISOString() },
+      'users',
+    );
+    const marker = event('PasswordChanged', user.userId, { ...user, via: 'CHANGE', at: new Date().toISOString() }, 'users');
+    await h.publish(stale, marker);
+    const mails = await waitForMails(user.email, 1);
+    expect(mails.map((m) => m.Subject)).toEqual(['Your password was changed']);
+    expect(await h.sql('SELECT id FROM notifications WHERE id = $1', [stale.id])).toEqual([]);
+  });
+
+  it('fails a reset mail whose link expires while the SMTP server is away', async () => {
+    // Five attempts (SEND_MAX_ATTEMPTS) with backoff of at least 100 + 200 + 400 + 400 ms: the fifth comes after the link's 1 s.
+    const user = newUser();
+    h.proxy.mode = 'down';
+    try {
+      const reset = event(
+        'PasswordResetRequested',
+        user.userId,
+        { ...user, token: 'tok_soon', expiresAt: new Date(Date.now() + 1000).toISOString() },
+        'users',
+      );
+      await h.publish(reset);
+      const failed = await h.waitForStatus(reset.id, 'FAILED', 20_000);
+      expect(failed.last_error).toMatch(/link expired/);
+      expect(failed.data).toBeNull();
+    } finally {
+      h.proxy.mode = 'pass';
+    }
+    expect(await mailsTo(user.email)).toHaveLength(0);
+  });
+});
+
 describe('preferences', () => {
   it('suppresses shipped and delivered mails when orderUpdates is off; confirmations still go', async () => {
     const user = newUser();

@@ -39,3 +39,9 @@ export const DEFAULT_PREFERENCES: Preferences = { orderUpdates: true, productNew
 export function allowedByPreferences(kind: NotificationKind, preferences: Preferences): boolean {
   return !ORDER_UPDATE_KINDS.has(kind) || preferences.orderUpdates;
 }
+
+/** True when `data` carries a single-use link that has expired (a mail with it would be useless). */
+export function linkExpired(data: unknown, now = Date.now()): boolean {
+  const expiresAt = (data as { expiresAt?: unknown } | null)?.expiresAt;
+  return typeof expiresAt === 'string' && Date.parse(expiresAt) <= now;
+}

@@ -1,4 +1,5 @@
 import type { Logger } from '@shopgraph/kit';
+import { linkExpired } from '../domain/notification-kind';
 import { afterFailure, classifySmtpError, type RetryPolicy } from '../domain/send-policy';
 import type { AnyData, OrderData } from '../domain/notification-data';
 import type { NotificationStore, ClaimedNotification } from '../stores/notification.store';
@@ -112,6 +113,8 @@ export class Dispatcher {
     let accepted: bigint;
     try {
       if (!n.data) throw Object.assign(new Error('the message data was erased'), { responseCode: 554 });
+      // A reset or verification link that expired while the mail waited (SMTP away) is useless: fail it (554 = permanent).
+      if (linkExpired(n.data)) throw Object.assign(new Error('its single-use link expired before it could be sent'), { responseCode: 554 });
       const message = renderMessage(n.kind, await this.completed(n), { ...this.options.template, name: await this.nameFor(n) });
       await sender.send({ ...message, to: n.recipient!, id: n.id });
       accepted = process.hrtime.bigint();

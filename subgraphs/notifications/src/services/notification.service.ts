@@ -15,7 +15,7 @@ import {
 } from '@shopgraph/kit';
 import { z } from 'zod';
 import { announcedRecipient, planFor } from '../domain/event-plan';
-import { allowedByPreferences, DEFAULT_PREFERENCES, SECRET_KINDS, type Preferences } from '../domain/notification-kind';
+import { allowedByPreferences, DEFAULT_PREFERENCES, linkExpired, SECRET_KINDS, type Preferences } from '../domain/notification-kind';
 import type { NotificationRow, NotificationStore } from '../stores/notification.store';
 import { templates, type TemplateContext } from '../templates/templates';
 import type { NotificationMetrics } from './notification.metrics';
@@ -68,6 +68,10 @@ export class NotificationService {
         event.type === 'PaymentRefunded' || event.type === 'OrderStatusChanged' ? (event.payload as { orderId: string }).orderId : null;
       const plan = planFor(event, orderId ? await this.store.orderOf(manager, orderId) : null);
       if (!plan) return;
+      if (linkExpired(plan.data)) {
+        this.log.info({ eventId: event.id, type: event.type }, 'its link expired before the event was handled; nothing sent');
+        return;
+      }
       const age = Date.now() - Date.parse(event.occurredAt);
       if (age > this.options.eventMaxAgeMs) {
         this.log.info(
