@@ -152,7 +152,7 @@ describe('k8s manifests: every overlay builds with kustomize v5.7.1 and strict-d
         if (values.some((v: string) => host.test(v))) owners[store]!.add(deployment.metadata.name);
       }
     }
-    expect([...owners.postgres!].sort()).toEqual(['analytics', 'inventory', 'notifications', 'orders', 'payments', 'users']);
+    expect([...owners.postgres!].sort()).toEqual(['analytics', 'inventory', 'notifications', 'orders', 'payments', 'shipping', 'users']);
     for (const [store, { port }] of Object.entries(STORES)) {
       const [policy] = policyFor('dev', store);
       const [own, ...rest]: IngressRule[] = policy!.spec.ingress;

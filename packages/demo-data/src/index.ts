@@ -2,6 +2,7 @@ import { catalog } from './catalog';
 import { slugify, stableId } from './ids';
 
 export { stableId, slugify };
+export { demoShippingMethods, type DemoShippingMethod } from './shipping';
 
 export interface DemoUser {
   id: string;

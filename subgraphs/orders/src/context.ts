@@ -3,6 +3,7 @@ import type { RequestContext } from '@shopgraph/kit';
 import type { OrderItemEntity } from './entities/order-item.entity';
 import type { OrderStatusChangeEntity } from './entities/order-status-change.entity';
 import type { CartService } from './services/cart.service';
+import type { CheckoutService } from './services/checkout.service';
 import type { OrderService } from './services/order.service';
 import type { OrderStore } from './stores/order.store';
 import { toOrder } from './types/order.mapper';
@@ -12,6 +13,8 @@ import type { Order, OrderConnection } from './types/order.type';
 export interface OrdersServices {
   carts: CartService;
   orders: OrderService;
+  /** Checkout pricing, tax rates, promotions (issue 14). */
+  checkout?: CheckoutService;
 }
 
 /** A page of one customer's orders. */

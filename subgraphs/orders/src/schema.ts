@@ -3,6 +3,7 @@ import type { PubSub } from 'type-graphql';
 import { buildFederatedSchema } from '@shopgraph/kit';
 import type { OrdersContext } from './context';
 import { CartResolver } from './resolvers/cart.resolver';
+import { CheckoutResolver, OrderBreakdownResolver } from './resolvers/checkout.resolver';
 import { OrderResolver } from './resolvers/order.resolver';
 import { SubscriptionResolver } from './resolvers/subscription.resolver';
 import { UserOrdersResolver } from './resolvers/user-orders.resolver';
@@ -25,7 +26,7 @@ const noPubSub: PubSub = {
  */
 export function buildOrdersSchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
-    { resolvers: [CartResolver, OrderResolver, UserOrdersResolver, SubscriptionResolver], orphanedTypes: [Order], pubSub: noPubSub },
+    { resolvers: [CartResolver, OrderResolver, UserOrdersResolver, SubscriptionResolver, CheckoutResolver, OrderBreakdownResolver], orphanedTypes: [Order], pubSub: noPubSub },
     {
       Order: {
         // The same owner check as order(id): an Order reference is the customer's or an ADMIN's to read.

@@ -8,6 +8,9 @@ import { createLoaders, type OrdersContext, type OrdersServices } from './contex
 import { entities } from './entities';
 import { CartEvents } from './events/cart-events';
 import { handleProductEvent, isProductEvent } from './events/product-replica.handler';
+import { handleShippingMethodEvent, isShippingMethodEvent } from './events/shipping-replica.handler';
+import { cartSource, CheckoutService } from './services/checkout.service';
+import { CheckoutStore } from './stores/checkout.store';
 import { handleSagaEvent } from './events/saga-event.handler';
 import { migrations } from './migrations';
 import { buildOrdersSchema } from './schema';
@@ -84,7 +87,11 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
     log,
   );
   const carts = new CartService(new CartStore(redis, ns.key(config.CART_KEY_PREFIX), config.CART_IDLE_TTL_SECONDS), replica, config.DEFAULT_CURRENCY, new CartEvents(dataSource, log));
-  const services: OrdersServices = { carts, orders: new OrderService(dataSource, orderStore, replica, carts, saga, sagaMetrics) };
+  const checkoutStore = new CheckoutStore(dataSource);
+  const checkout = new CheckoutService(dataSource, checkoutStore, { pricesIncludeTax: config.PRICES_INCLUDE_TAX, defaultCurrency: config.DEFAULT_CURRENCY }, cartSource(carts, replica, config.DEFAULT_CURRENCY));
+  // A cancelled order gives its promotion uses back, in the cancelling transaction.
+  saga.onCancelled = (manager, orderId) => checkout.releaseFor(manager, orderId);
+  const services: OrdersServices = { carts, orders: new OrderService(dataSource, orderStore, replica, carts, saga, sagaMetrics, checkout), checkout };
   const consumes = new Set(config.CONSUMERS);
   // The saga consumer's silence holds the sweeper off (saga-clock.ts): replies may be stuck in Kafka.
   const sagaActivity = consumes.has('saga') ? new ConsumerActivity() : undefined;
@@ -102,10 +109,11 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
 
   const handle = async (event: EventEnvelope): Promise<void> => {
     if (isProductEvent(event)) await handleProductEvent(dataSource, replica, event);
+    else if (isShippingMethodEvent(event)) await handleShippingMethodEvent(dataSource, checkoutStore, event);
     else await handleSagaEvent(dataSource, saga, orderStore, event, log);
     sagaActivity?.seen();
   };
-  const topics = [...(consumes.has('products') ? [Topics.products] : []), ...(consumes.has('saga') ? [Topics.inventory, Topics.payments] : [])];
+  const topics = [...(consumes.has('products') ? [Topics.products] : []), ...(consumes.has('saga') ? [Topics.inventory, Topics.payments] : []), ...(consumes.has('shipping') ? [Topics.shipping] : [])];
   let consumer: RunningConsumer | null = null;
 
   const server = createSubgraphServer<OrdersContext>({
@@ -149,7 +157,7 @@ export async function createOrdersService(config: OrdersConfig): Promise<OrdersS
         sweeper.start();
         if (topics.length > 0) {
           // Only the product replica reads a brand-new group's history; saga replies start at the newest offset (README: KAFKA_FROM_BEGINNING).
-          consumer = await startConsumer({ kafka, groupId: ns.group(config.KAFKA_GROUP_ID), topics, log, handle, fromBeginning: config.KAFKA_FROM_BEGINNING ? [Topics.products] : false, metrics });
+          consumer = await startConsumer({ kafka, groupId: ns.group(config.KAFKA_GROUP_ID), topics, log, handle, fromBeginning: config.KAFKA_FROM_BEGINNING ? [Topics.products, Topics.shipping] : false, metrics });
           if (sagaActivity) {
             // onFetch hears every fetch across the consumer's restarts (a kafkajs listener would only hear the first consumer's).
             const running = consumer;

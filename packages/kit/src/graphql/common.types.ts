@@ -14,6 +14,10 @@ export enum UserErrorCode {
   ORDER_NOT_CANCELLABLE = 'ORDER_NOT_CANCELLABLE',
   ALREADY_REVIEWED = 'ALREADY_REVIEWED',
   CONFLICT = 'CONFLICT',
+  /** A promotion code is unknown, expired, not yet valid, used up, or its conditions are not met (the message says which). */
+  PROMOTION_INVALID = 'PROMOTION_INVALID',
+  /** No active shipping method ships to the address (or not the one chosen). */
+  SHIPPING_UNAVAILABLE = 'SHIPPING_UNAVAILABLE',
 }
 registerEnumType(UserErrorCode, {
   name: 'UserErrorCode',

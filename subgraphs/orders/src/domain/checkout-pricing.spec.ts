@@ -109,6 +109,9 @@ describe('lines, subtotal and total without promotions', () => {
     expect(jp.errors).toEqual([{ code: 'SHIPPING_UNAVAILABLE', message: 'No shipping method ships to JP', field: ['shippingAddress', 'country'] }]);
     const inactive = priceCheckout(input({ shippingMethods: [{ ...standard, active: false }, { ...express, currency: 'EUR' }] }));
     expect(inactive.errors.map((e) => e.code)).toEqual(['SHIPPING_UNAVAILABLE']);
+    // A shop without any shipping method charges none and refuses nothing.
+    const none = priceCheckout(input({ shippingMethods: [] }));
+    expect([none.errors, none.shipping, none.total]).toEqual([[], null, 2333 + 169]);
   });
 
   it('express when asked for; free-over threshold on the discounted subtotal', () => {

@@ -31,7 +31,8 @@
  *    (`subtotal − line discounts`) reaches it; sorted cheapest first (then name, then id). The chosen
  *    one is `shippingMethodId` if it is among the options (else SHIPPING_UNAVAILABLE on that field),
  *    the cheapest otherwise; no options for an address gives SHIPPING_UNAVAILABLE. No address: no
- *    shipping and no error (a preview before the address is known).
+ *    shipping and no error (a preview before the address is known). A shop with no shipping
+ *    method at all (none replicated) charges no shipping and refuses nothing.
  * 4. Tax. One rate applies: the rate for the address's (country, region) when there is one, else
  *    the country's rate (region null) — region beats country; none: no tax. The taxable amount of
  *    a line is `lineTotal − discount`; of shipping (when the rate `appliesToShipping`) the shipping
@@ -342,7 +343,8 @@ export function priceCheckout(input: PricingInput): CheckoutPricing {
   // ── shipping ──
   let shippingOptions: ShippingQuoteResult[] = [];
   let shipping: ShippingQuoteResult | null = null;
-  if (input.address) {
+  // A shop without any shipping method charges no shipping (and refuses no address for it).
+  if (input.address && input.shippingMethods.length > 0) {
     const country = input.address.country.trim().toUpperCase();
     shippingOptions = input.shippingMethods
       .filter((m) => m.active && m.currency === input.currency && m.countries.some((c) => c.trim().toUpperCase() === country))

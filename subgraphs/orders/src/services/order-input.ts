@@ -19,6 +19,12 @@ export interface PlaceOrderFields {
   items?: Line[] | null;
   shippingAddress: { recipient: string; line1: string; line2?: string | null; city: string; region?: string | null; postalCode: string; country: string };
   paymentToken: string;
+  /** Checkout (issue 14): default the cheapest method that ships to the address. */
+  shippingMethodId?: string | null;
+  /** Promotion codes (case-insensitive). */
+  promotionCodes?: string[] | null;
+  /** If given and the computed total differs: CONFLICT, no order. */
+  expectedTotal?: number | null;
 }
 
 /** placeOrder's input in canonical form: what the idempotency hash covers. */

@@ -18,6 +18,8 @@ import type { ProductReplicaStore } from '../stores/product-replica.store';
 import { toOrder } from '../types/order.mapper';
 import { Order, OrderConnection, OrderPayload } from '../types/order.type';
 import type { CartService } from './cart.service';
+import { toUserError, type CheckoutService } from './checkout.service';
+import { PromotionRedemptionError } from '../stores/checkout.store';
 import { hashOrderInput, normalizeOrderInput, validateOrderInput, validateOrderLines, type PlaceOrderFields } from './order-input';
 import type { SagaInput } from './order-saga';
 import { orderCursor, parseOrderCursor } from './order.cursor';
@@ -38,6 +40,7 @@ export class OrderService {
     private readonly carts: CartService,
     private readonly saga: SagaService,
     private readonly metrics: SagaMetrics,
+    private readonly checkout?: CheckoutService,
   ) {}
 
   /**
@@ -69,6 +72,21 @@ export class OrderService {
     const sentAt = (line: Line, index: number) => (fromCart ? index : (input.items ?? []).findIndex((l) => l.productId.trim() === line.productId));
     const priced = priceLines(lines, products, fromCart ? ['cart', 'items'] : ['input', 'items'], sentAt);
     if (!priced.ok) return payload(null, priced.errors);
+    // Discounts, shipping and tax: the same pure function as checkoutPreview (domain/checkout-pricing.ts).
+    const quoted = this.checkout
+      ? await this.checkout.quote({
+          customerId: viewer.id,
+          lines: priced.lines,
+          currency: priced.currency,
+          address: { country: normalized.shippingAddress.country, region: normalized.shippingAddress.region ?? null },
+          shippingMethodId: input.shippingMethodId?.trim() || null,
+          promotionCodes: input.promotionCodes ?? [],
+        })
+      : null;
+    if (quoted && quoted.pricing.errors.length > 0) return payload(null, quoted.pricing.errors.map((e) => toUserError(e, ['input'])));
+    if (quoted && input.expectedTotal != null && input.expectedTotal !== quoted.pricing.total) {
+      return refused(UserErrorCode.CONFLICT, `The total is ${quoted.pricing.total} now, not the expected ${input.expectedTotal}`, ['input', 'expectedTotal']);
+    }
 
     const now = new Date();
     const orderId = randomUUID();
@@ -95,13 +113,19 @@ export class OrderService {
         now,
       );
       if (!inserted) return null;
+      // Promotion uses (atomic against their limits; a refusal rolls the order back) and the breakdown, total included.
+      if (quoted) await this.checkout!.recordOnOrder(manager, orderId, viewer.id, quoted.pricing, { email: null, guest: false });
       const order = (await this.orders.findById(orderId, manager))!;
       await enqueueEvents(manager, [
         reserveStock,
         await this.saga.statusChanged(manager, order, null, origin),
       ]);
       return order;
+    }).catch((error: unknown) => {
+      if (error instanceof PromotionRedemptionError) return error;
+      throw error;
     });
+    if (created instanceof PromotionRedemptionError) return refused(UserErrorCode.PROMOTION_INVALID, created.message, ['input', 'promotionCodes']);
     if (!created) {
       // A concurrent request with the same key won (we waited for its commit): answer with its order.
       const winner = await this.orders.findByIdempotencyKey(this.dataSource.manager, viewer.id, normalized.idempotencyKey);

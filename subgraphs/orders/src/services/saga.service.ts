@@ -32,6 +32,9 @@ export interface SagaTimeouts {
  * transaction. Callers retry on VersionConflict.
  */
 export class SagaService {
+  /** Runs in the transaction that cancels an order (checkout gives the order's promotion uses back). */
+  onCancelled: ((manager: EntityManager, orderId: string) => Promise<unknown>) | null = null;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly orders: OrderStore,
@@ -83,6 +86,7 @@ export class SagaService {
       );
       if (!next) throw new VersionConflict(`order ${order.id} changed after version ${order.version}`);
       updated = next;
+      if (decision.status === 'CANCELLED') await this.onCancelled?.(manager, order.id);
       change = { from: order.status, to: decision.status, reason: decision.reason ?? null, fromAt: order.statusChangedAt, placedAt: order.createdAt, at: now };
     } else if (decision.paymentCaptured && !order.paymentCaptured) {
       if (!(await this.orders.markPaymentCaptured(manager, order.id, order.version, now))) {

@@ -26,6 +26,15 @@ export class PlaceOrderInput {
 
   @Field(() => String, { description: 'Payment provider token, e.g. "tok_visa"; never a raw card number.' })
   paymentToken!: string;
+
+  @Field(() => ID, { nullable: true, description: 'Default: the cheapest available method.' })
+  shippingMethodId?: string | null;
+
+  @Field(() => [String], { nullable: true, description: 'Promotion codes, case-insensitive (none by default).' })
+  promotionCodes?: string[] | null;
+
+  @Field(() => Int, { nullable: true, description: 'If given and the computed total differs, CONFLICT and no order.' })
+  expectedTotal?: number | null;
 }
 
 @InputType({ description: 'Narrows the list of orders.' })
