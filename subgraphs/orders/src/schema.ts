@@ -8,7 +8,7 @@ import { OrderResolver } from './resolvers/order.resolver';
 import { SubscriptionResolver } from './resolvers/subscription.resolver';
 import { UserOrdersResolver } from './resolvers/user-orders.resolver';
 import { Order } from './types/order.type';
-import { productRef } from './types/product.type';
+import { productRef, variantRef } from './types/product.type';
 import { userRef } from './types/user.type';
 
 // type-graphql insists on a PubSub once a Subscription exists; the subgraph never publishes.
@@ -33,6 +33,7 @@ export function buildOrdersSchema(): Promise<GraphQLSchema> {
         __resolveReference: async (ref: { id: unknown }, ctx: OrdersContext) => ctx.services.orders.order(ctx, await ctx.loaders.order.load(String(ref.id))),
       },
       Product: { __resolveReference: (ref: { id: unknown }) => productRef(String(ref.id)) },
+      ProductVariant: { __resolveReference: (ref: { id: unknown }) => variantRef(String(ref.id)) },
       User: { __resolveReference: (ref: { id: unknown }) => userRef(String(ref.id)) },
     },
   );

@@ -59,7 +59,8 @@ describe('placeOrder', () => {
 
     const reserve = await tap.waitFor('ReserveStock', order.id);
     expect(reserve).toMatchObject({ aggregateId: order.id, source: 'orders' });
-    expect(reserve.payload.lines).toEqual(expect.arrayContaining([{ productId: lamp, quantity: 3 }, { productId: bulb, quantity: 3 }]));
+    // Per variant: a product without options orders its default variant, whose id is the product's.
+    expect(reserve.payload.lines).toEqual(expect.arrayContaining([{ productId: lamp, variantId: lamp, quantity: 3 }, { productId: bulb, variantId: bulb, quantity: 3 }]));
     const changed = await tap.waitFor('OrderStatusChanged', order.id);
     expect(changed.payload).toMatchObject({ orderId: order.id, customerId: me.id, status: 'PENDING', previousStatus: null, reason: null, version: 1 });
     expect(changed.payload.items).toHaveLength(2);

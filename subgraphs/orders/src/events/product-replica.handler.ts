@@ -11,7 +11,7 @@ export const isProductEvent = (event: EventEnvelope): event is ProductEvent =>
   event.type === 'ProductCreated' || event.type === 'ProductUpdated' || event.type === 'ProductArchived';
 
 /**
- * products.v1 → the local price replica. Idempotent (inbox) and monotonic: a state is written only
+ * products.v1 → the local price replica, per product and per variant. Idempotent (inbox) and monotonic: a state is written only
  * when its event occurred no earlier than the one that wrote the current state. Returns whether
  * the replica changed.
  */
@@ -27,6 +27,14 @@ export async function handleProductEvent(dataSource: DataSource, replica: Produc
     changed = await replica.upsert(
       manager,
       { productId: p.productId, sku: p.sku, name: p.name, priceAmount: p.price.amount, currency: p.price.currency, active: p.active },
+      occurredAt,
+    );
+    // An event from before variants names none: the product is its default variant (same id, sku, price).
+    const variants = p.variants ?? [{ variantId: p.productId, sku: p.sku, title: p.name, options: [], price: p.price, active: true }];
+    await replica.upsertVariants(
+      manager,
+      p.productId,
+      variants.map((v) => ({ variantId: v.variantId, sku: v.sku, title: v.title, options: v.options, priceAmount: v.price.amount, currency: v.price.currency, active: v.active })),
       occurredAt,
     );
   });

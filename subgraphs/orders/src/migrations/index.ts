@@ -1,7 +1,8 @@
 import { CreateOutboxAndInbox1767225500000 } from '@shopgraph/events';
 import { OrdersSchema1767225800000 } from './1767225800000-orders-schema';
 import { OrdersStepCommand1767300000000 } from './1767300000000-orders-step-command';
+import { OrderVariants1767400000000 } from './1767400000000-order-variants';
 import { Checkout1767500000000 } from './1767500000000-checkout';
 
 /** Every migration of the orders database, oldest first (the shared outbox/inbox first). */
-export const migrations = [CreateOutboxAndInbox1767225500000, OrdersSchema1767225800000, OrdersStepCommand1767300000000, Checkout1767500000000];
+export const migrations = [CreateOutboxAndInbox1767225500000, OrdersSchema1767225800000, OrdersStepCommand1767300000000, OrderVariants1767400000000, Checkout1767500000000];

@@ -16,7 +16,7 @@ export interface ShippingAddressFields {
 /** placeOrder's input as the client sent it. */
 export interface PlaceOrderFields {
   idempotencyKey: string;
-  items?: Line[] | null;
+  items?: (Omit<Line, 'variantId'> & { variantId?: string | null })[] | null;
   shippingAddress: { recipient: string; line1: string; line2?: string | null; city: string; region?: string | null; postalCode: string; country: string };
   paymentToken: string;
   /** Checkout (issue 14): default the cheapest method that ships to the address. */
@@ -38,11 +38,16 @@ export interface NormalizedOrderInput {
 
 const invalid = (message: string, field: string[]) => UserError.of(UserErrorCode.INVALID_INPUT, message, field);
 
-/** Merges lines of the same product (summing quantities) and sorts them by product id. */
+/** Merges lines of the same variant (summing quantities; no variantId = the product's default variant) and sorts them by product, then variant id. */
 export function mergeLines(lines: Line[]): Line[] {
-  const byProduct = new Map<string, number>();
-  for (const { productId, quantity } of lines) byProduct.set(productId, (byProduct.get(productId) ?? 0) + quantity);
-  return [...byProduct].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([productId, quantity]) => ({ productId, quantity }));
+  const byKey = new Map<string, Line>();
+  for (const line of lines) {
+    const key = JSON.stringify([line.productId, line.variantId ?? null]);
+    const seen = byKey.get(key);
+    byKey.set(key, seen ? { ...seen, quantity: seen.quantity + line.quantity } : { ...line });
+  }
+  const order = (l: Line) => `${l.productId}\u0000${l.variantId ?? ''}`;
+  return [...byKey.values()].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
 }
 
 /** Trims, merges and sorts: two inputs that mean the same order normalize to the same value. */
@@ -50,7 +55,9 @@ export function normalizeOrderInput(input: PlaceOrderFields): NormalizedOrderInp
   const a = normalizeAddress(input.shippingAddress);
   return {
     idempotencyKey: input.idempotencyKey.trim(),
-    lines: input.items ? mergeLines(input.items.map((l) => ({ productId: l.productId.trim(), quantity: l.quantity }))) : null,
+    lines: input.items
+      ? mergeLines(input.items.map((l) => ({ productId: l.productId.trim(), ...(l.variantId?.trim() ? { variantId: l.variantId.trim() } : {}), quantity: l.quantity })))
+      : null,
     shippingAddress: { recipient: a.recipient, line1: a.line1, line2: a.line2 ?? null, city: a.city, region: a.region ?? null, postalCode: a.postalCode, country: a.country },
     paymentToken: input.paymentToken.trim(),
   };
@@ -64,7 +71,8 @@ export function normalizeOrderInput(input: PlaceOrderFields): NormalizedOrderInp
 export function hashOrderInput(input: NormalizedOrderInput): string {
   const a = input.shippingAddress;
   const canonical = JSON.stringify([
-    input.lines ? input.lines.map((l) => [l.productId, l.quantity]) : 'cart',
+    // A line without a variant hashes as before variants existed, so a retry from then still matches.
+    input.lines ? input.lines.map((l) => (l.variantId ? [l.productId, l.variantId, l.quantity] : [l.productId, l.quantity])) : 'cart',
     [a.recipient, a.line1, a.line2, a.city, a.region, a.postalCode, a.country],
     input.paymentToken,
   ]);
@@ -92,7 +100,7 @@ export function validateOrderInput(input: NormalizedOrderInput): UserError[] {
  * Errors in the lines as sent (before merging): at least one, each quantity 1..99, and a
  * product's merged quantity at most 99 too. `null` lines (cart checkout) are checked later.
  */
-export function validateOrderLines(items: Line[] | null | undefined): UserError[] {
+export function validateOrderLines(items: PlaceOrderFields['items']): UserError[] {
   if (!items) return [];
   if (items.length === 0) return [invalid('An order needs at least one line', ['input', 'items'])];
   const errors: UserError[] = [];
@@ -103,11 +111,11 @@ export function validateOrderLines(items: Line[] | null | undefined): UserError[
     if (bad) errors.push(bad);
   });
   if (errors.length > 0) return errors;
-  const merged = mergeLines(items);
+  const merged = mergeLines(items.map((l) => ({ productId: l.productId.trim(), ...(l.variantId?.trim() ? { variantId: l.variantId.trim() } : {}), quantity: l.quantity })));
   if (merged.length > MAX_LINES) return [invalid(`An order holds at most ${MAX_LINES} different products`, ['input', 'items'])];
   for (const line of merged) {
     if (line.quantity > MAX_LINE_QUANTITY) {
-      const i = items.findIndex((l) => l.productId.trim() === line.productId);
+      const i = items.findIndex((l) => l.productId.trim() === line.productId && (l.variantId?.trim() || undefined) === line.variantId);
       errors.push(invalid(`At most ${MAX_LINE_QUANTITY} of one product per order`, ['input', 'items', String(i), 'quantity']));
     }
   }

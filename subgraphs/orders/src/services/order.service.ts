@@ -23,7 +23,8 @@ import { PromotionRedemptionError } from '../stores/checkout.store';
 import { hashOrderInput, normalizeOrderInput, validateOrderInput, validateOrderLines, type PlaceOrderFields } from './order-input';
 import type { SagaInput } from './order-saga';
 import { orderCursor, parseOrderCursor } from './order.cursor';
-import { priceLines, type Line } from './pricing';
+import { defaultVariantChoice } from './cart.service';
+import { priceLines, variantOf, type Line } from './pricing';
 import { SOURCE, type SagaService } from './saga.service';
 import type { SagaMetrics } from './saga.metrics';
 
@@ -67,10 +68,22 @@ export class OrderService {
       lines = (await this.carts.lines(viewer.id)).lines;
       if (lines.length === 0) return refused(UserErrorCode.CART_EMPTY, 'The cart is empty: add products or pass items', ['input', 'items']);
     }
-    const products = await this.replica.findByIds(lines.map((l) => l.productId));
     // Errors point at the line as the client sent it (lines were merged and sorted since).
-    const sentAt = (line: Line, index: number) => (fromCart ? index : (input.items ?? []).findIndex((l) => l.productId.trim() === line.productId));
-    const priced = priceLines(lines, products, fromCart ? ['cart', 'items'] : ['input', 'items'], sentAt);
+    const sentAt = (line: Line, index: number) =>
+      fromCart ? index : (input.items ?? []).findIndex((l) => l.productId.trim() === line.productId && (l.variantId?.trim() || undefined) === line.variantId);
+    // A line without a variant orders its product's default variant (refused for a product with several).
+    const defaults = await this.replica.activeVariantsOf(lines.filter((l) => !l.variantId).map((l) => l.productId));
+    const choiceErrors: UserError[] = [];
+    const sent = lines;
+    lines = lines.map((line, i) => {
+      if (line.variantId) return line;
+      const choice = defaultVariantChoice(line.productId, defaults.get(line.productId) ?? [], [...(fromCart ? ['cart', 'items'] : ['input', 'items']), String(sentAt(line, i)), 'productId']);
+      if ('error' in choice) choiceErrors.push(choice.error);
+      return 'error' in choice ? line : { ...line, variantId: choice.variantId };
+    });
+    if (choiceErrors.length > 0) return payload(null, choiceErrors);
+    const products = await this.replica.findByIds(lines.map(variantOf));
+    const priced = priceLines(lines, products, fromCart ? ['cart', 'items'] : ['input', 'items'], (_line, i) => sentAt(sent[i], i));
     if (!priced.ok) return payload(null, priced.errors);
     // Discounts, shipping and tax: the same pure function as checkoutPreview (domain/checkout-pricing.ts).
     const quoted = this.checkout
@@ -91,7 +104,7 @@ export class OrderService {
     const now = new Date();
     const orderId = randomUUID();
     const origin: EventOrigin = { source: SOURCE, correlationId: ctx.requestId };
-    const reserveStock = this.saga.reserveStock(orderId, priced.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })), origin);
+    const reserveStock = this.saga.reserveStock(orderId, priced.lines.map((l) => ({ productId: l.productId, variantId: l.variantId, quantity: l.quantity })), origin);
     const created = await this.dataSource.transaction(async (manager) => {
       const inserted = await this.orders.insert(
         manager,

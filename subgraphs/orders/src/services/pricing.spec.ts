@@ -1,8 +1,15 @@
+import { UserErrorCode } from '@shopgraph/kit';
+import { defaultVariantChoice } from './cart.service';
+import { mergeLines } from './order-input';
 import { cartTotals, checkAvailable, checkQuantity, priceLines, type ReplicaProduct } from './pricing';
 
 const product = (productId: string, priceAmount: number, currency = 'USD', active = true): ReplicaProduct => ({
+  variantId: productId,
   productId,
   name: `Product ${productId}`,
+  sku: `SKU-${productId}`,
+  title: `Product ${productId}`,
+  options: [],
   priceAmount,
   currency,
   active,
@@ -72,7 +79,20 @@ describe('pricing an order', () => {
     const result = priceLines([{ productId: 'a', quantity: 2 }], catalog(product('a', 1250)), ['input', 'items']);
     expect(result).toEqual({
       ok: true,
-      lines: [{ productId: 'a', quantity: 2, productName: 'Product a', unitPrice: 1250, lineTotal: 2500, currency: 'USD' }],
+      lines: [
+        {
+          productId: 'a',
+          variantId: 'a',
+          sku: 'SKU-a',
+          variantTitle: 'Product a',
+          variantOptions: [],
+          quantity: 2,
+          productName: 'Product a',
+          unitPrice: 1250,
+          lineTotal: 2500,
+          currency: 'USD',
+        },
+      ],
       subtotal: 2500,
       currency: 'USD',
     });
@@ -113,5 +133,64 @@ describe('pricing an order', () => {
       ['input', 'items'],
     );
     expect(result).toEqual({ ok: false, errors: [expect.objectContaining({ code: 'INVALID_INPUT', field: ['input', 'items'] })] });
+  });
+});
+
+describe('variants: lines, merging and the default variant', () => {
+  const shirt = (variantId: string, priceAmount: number, active = true): ReplicaProduct => ({
+    ...product('shirt', priceAmount, 'USD', active),
+    variantId,
+    sku: `SKU-${variantId}`,
+    title: variantId.endsWith('m') ? 'M / Black' : 'S / Black',
+    options: [{ name: 'Size', value: variantId.endsWith('m') ? 'M' : 'S' }],
+  });
+
+  it('prices each line at its variant\'s price with the variant\'s snapshots, and points a bad variant at variantId', () => {
+    const result = priceLines(
+      [
+        { productId: 'shirt', variantId: 'shirt:s', quantity: 1 },
+        { productId: 'shirt', variantId: 'shirt:m', quantity: 2 },
+      ],
+      new Map([
+        ['shirt:s', shirt('shirt:s', 2500)],
+        ['shirt:m', shirt('shirt:m', 2800)],
+      ]),
+      ['input', 'items'],
+    );
+    expect(result).toMatchObject({ ok: true, subtotal: 8100 });
+    if (!result.ok) throw new Error('unreachable');
+    expect(result.lines.map((l) => [l.variantId, l.sku, l.variantTitle, l.unitPrice])).toEqual([
+      ['shirt:s', 'SKU-shirt:s', 'S / Black', 2500],
+      ['shirt:m', 'SKU-shirt:m', 'M / Black', 2800],
+    ]);
+    const archived = priceLines([{ productId: 'shirt', variantId: 'shirt:m', quantity: 1 }], new Map([['shirt:m', shirt('shirt:m', 2800, false)]]), ['input', 'items']);
+    expect(archived).toEqual({ ok: false, errors: [expect.objectContaining({ code: UserErrorCode.PRODUCT_UNAVAILABLE, field: ['input', 'items', '0', 'variantId'] })] });
+  });
+
+  it('merges lines of the same variant only, and hashes a line without a variant as before variants existed', () => {
+    expect(
+      mergeLines([
+        { productId: 'p', variantId: 'p:a', quantity: 1 },
+        { productId: 'p', variantId: 'p:b', quantity: 1 },
+        { productId: 'p', variantId: 'p:a', quantity: 2 },
+      ]),
+    ).toEqual([
+      { productId: 'p', variantId: 'p:a', quantity: 3 },
+      { productId: 'p', variantId: 'p:b', quantity: 1 },
+    ]);
+  });
+
+  it('picks a product\'s only active variant; a product with several is INVALID_INPUT naming its options', () => {
+    expect(defaultVariantChoice('p', [], ['productId'])).toEqual({ variantId: 'p' });
+    expect(defaultVariantChoice('p', [{ variantId: 'p:only', options: [{ name: 'Size', value: 'S' }] }], ['productId'])).toEqual({ variantId: 'p:only' });
+    const several = defaultVariantChoice(
+      'p',
+      [
+        { variantId: 'p:a', options: [{ name: 'Size', value: 'S' }, { name: 'Colour', value: 'Red' }] },
+        { variantId: 'p:b', options: [{ name: 'Size', value: 'M' }, { name: 'Colour', value: 'Red' }] },
+      ],
+      ['productId'],
+    );
+    expect(several).toEqual({ error: expect.objectContaining({ code: UserErrorCode.INVALID_INPUT, field: ['productId'], message: 'Product p comes in 2 variants: choose one by Size, Colour (pass its variantId)' }) });
   });
 });

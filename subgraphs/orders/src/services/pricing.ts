@@ -3,23 +3,41 @@ import { MAX_LINE_QUANTITY, MAX_LINES, MAX_PRICE_AMOUNT, UserError, UserErrorCod
 // The bounds that keep every cart and order total within a 32-bit amount (kit/money-bounds.ts).
 export { MAX_LINE_QUANTITY, MAX_LINES };
 
-/** One product as the local replica knows it (fed by products.v1). */
+/** One product variant as the local replica knows it (fed by products.v1); a default variant's id is its product's. */
 export interface ReplicaProduct {
+  variantId: string;
   productId: string;
+  /** The product's name. */
   name: string;
+  sku: string;
+  /** "M / Red"; the product's name for a default variant. */
+  title: string;
+  options: { name: string; value: string }[];
   priceAmount: number;
   currency: string;
   active: boolean;
 }
 
-/** A product and how many of it. */
+/**
+ * A variant and how many of it. `productId` names the product as the client did (or, for a cart
+ * line, the line's variant until the replica says whose it is); `variantId` absent means the
+ * product's default variant, whose id is the product's.
+ */
 export interface Line {
   productId: string;
+  variantId?: string;
   quantity: number;
 }
 
-/** A line with its price from the replica. */
+/** The variant a line is for. */
+export const variantOf = (line: Line): string => line.variantId ?? line.productId;
+
+/** A line with its price and snapshots from the replica. */
 export interface PricedLine extends Line {
+  variantId: string;
+  sku: string;
+  variantTitle: string;
+  variantOptions: { name: string; value: string }[];
   productName: string;
   unitPrice: number;
   lineTotal: number;
@@ -65,14 +83,19 @@ export function priceLines(
   const errors: UserError[] = [];
   const priced: PricedLine[] = [];
   lines.forEach((line, i) => {
-    const product = products.get(line.productId);
-    const unavailable = checkAvailable(product, line.productId, [...listField, String(positionOf(line, i)), 'productId']);
+    const product = products.get(variantOf(line));
+    const unavailable = checkAvailable(product, variantOf(line), [...listField, String(positionOf(line, i)), line.variantId && line.variantId !== line.productId ? 'variantId' : 'productId']);
     if (unavailable || !product) {
       errors.push(unavailable!);
       return;
     }
     priced.push({
       ...line,
+      productId: product.productId,
+      variantId: product.variantId,
+      sku: product.sku,
+      variantTitle: product.title,
+      variantOptions: product.options,
       productName: product.name,
       unitPrice: product.priceAmount,
       lineTotal: product.priceAmount * line.quantity,
@@ -105,12 +128,12 @@ export function cartTotals(
   defaultCurrency: string,
 ): { lines: CartLineView[]; itemCount: number; subtotal: number; currency: string } {
   const views = lines.map((line) => {
-    const product = products.get(line.productId);
+    const product = products.get(variantOf(line));
     // Unknown, or priced beyond the bound (checkout refuses it): shown at zero so the subtotal stays representable.
     const unitPrice = product && withinPriceBound(product) ? product.priceAmount : 0;
-    return { ...line, unitPrice, lineTotal: unitPrice * line.quantity, currency: product?.currency ?? defaultCurrency };
+    return { ...line, productId: product?.productId ?? line.productId, unitPrice, lineTotal: unitPrice * line.quantity, currency: product?.currency ?? defaultCurrency };
   });
-  const currency = lines.map((l) => products.get(l.productId)?.currency).find(Boolean) ?? defaultCurrency;
+  const currency = lines.map((l) => products.get(variantOf(l))?.currency).find(Boolean) ?? defaultCurrency;
   return {
     lines: views,
     itemCount: lines.reduce((sum, l) => sum + l.quantity, 0),

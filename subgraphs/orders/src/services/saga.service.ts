@@ -139,7 +139,7 @@ export class SagaService {
         reason: change?.reason ?? null,
         version: order.version,
         at: (change?.at ?? order.statusChangedAt).toISOString(),
-        items: items.map((i) => ({ productId: i.productId, quantity: i.quantity })),
+        items: items.map((i) => ({ productId: i.productId, variantId: i.variantId, quantity: i.quantity })),
         summary: {
           number: order.number,
           currency: order.currency,
@@ -154,7 +154,7 @@ export class SagaService {
   }
 
   /** ReserveStock for a new order's lines. */
-  reserveStock(orderId: string, lines: { productId: string; quantity: number }[], origin: EventOrigin): EventEnvelope {
+  reserveStock(orderId: string, lines: { productId: string; variantId: string; quantity: number }[], origin: EventOrigin): EventEnvelope {
     return createEvent('ReserveStock', orderId, { orderId, lines }, origin);
   }
 

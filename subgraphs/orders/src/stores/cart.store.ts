@@ -13,7 +13,8 @@ export type CartWriteOutcome = { ok: true; quantity: number; created: boolean } 
 
 const UPDATED_AT = '_updatedAt';
 
-// One hash per user: field <productId> = "<quantity>:<addedAtMs>", field _updatedAt = ms.
+// One hash per user: field <variantId> = "<quantity>:<addedAtMs>", field _updatedAt = ms. A line
+// stored before variants is keyed by its product's id: the id of that product's default variant.
 // Read-modify-write in one script so concurrent adds can neither lose units nor pass the limits.
 const WRITE_LINE = `
 local key, field = KEYS[1], ARGV[1]
@@ -69,15 +70,16 @@ export class CartStore {
     }
     entries.sort((a, b) => a.addedAt - b.addedAt || (a.productId < b.productId ? -1 : 1));
     const updatedAt = hash[UPDATED_AT] ? new Date(Number(hash[UPDATED_AT])) : null;
-    return { lines: entries.map(({ productId, quantity }) => ({ productId, quantity })), updatedAt: entries.length > 0 ? updatedAt : null };
+    // The field is the line's variant; its product is known once the replica has been read.
+    return { lines: entries.map(({ productId, quantity }) => ({ productId, variantId: productId, quantity })), updatedAt: entries.length > 0 ? updatedAt : null };
   }
 
-  /** Adds `quantity` to the product's line (creating it), within the line and cart limits. */
+  /** Adds `quantity` to the variant's line (creating it), within the line and cart limits. */
   add(userId: string, productId: string, quantity: number): Promise<CartWriteOutcome> {
     return this.write(userId, productId, quantity, 'add');
   }
 
-  /** Sets the product's line to `quantity`; 0 removes it. */
+  /** Sets the variant's line to `quantity`; 0 removes it. */
   set(userId: string, productId: string, quantity: number): Promise<CartWriteOutcome> {
     return this.write(userId, productId, quantity, 'set');
   }

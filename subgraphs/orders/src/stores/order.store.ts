@@ -96,11 +96,14 @@ export class OrderStore {
     if (inserted.length === 0) return false;
     const values: unknown[] = [];
     const rows = order.lines.map((line, i) => {
-      values.push(order.id, i, line.productId, line.productName, line.unitPrice, line.quantity);
-      const p = i * 6;
-      return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6})`;
+      values.push(order.id, i, line.productId, line.productName, line.unitPrice, line.quantity, line.variantId, line.sku, line.variantTitle, JSON.stringify(line.variantOptions));
+      const p = i * 10;
+      return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6}, $${p + 7}, $${p + 8}, $${p + 9}, $${p + 10}::jsonb)`;
     });
-    await manager.query(`INSERT INTO order_items (order_id, position, product_id, product_name, unit_price, quantity) VALUES ${rows.join(', ')}`, values);
+    await manager.query(
+      `INSERT INTO order_items (order_id, position, product_id, product_name, unit_price, quantity, variant_id, sku, variant_title, variant_options) VALUES ${rows.join(', ')}`,
+      values,
+    );
     await this.addHistory(manager, order.id, 1, 'PENDING', null, now);
     return true;
   }

@@ -1,5 +1,4 @@
-import { In, type DataSource, type EntityManager } from 'typeorm';
-import { ProductReplicaEntity } from '../entities/product-replica.entity';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { ReplicaProduct } from '../services/pricing';
 
 /** The state a products.v1 event carries about one product. */
@@ -12,21 +11,74 @@ export interface ProductState {
   active: boolean;
 }
 
+/** The state a products.v1 event carries about one variant. */
+export interface VariantState {
+  variantId: string;
+  sku: string;
+  title: string;
+  options: { name: string; value: string }[];
+  priceAmount: number;
+  currency: string;
+  active: boolean;
+}
+
 /** Reads and writes the local product replica. Writes only ever move a product's state forward in time. */
 export class ProductReplicaStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** The sellable facts of the given products (tombstones and unknown ids are left out). */
-  async findByIds(productIds: readonly string[]): Promise<Map<string, ReplicaProduct>> {
-    const ids = [...new Set(productIds)];
+  /**
+   * The sellable facts of the given variants (a product's id names its default variant), with
+   * their product's name and active flag, in one query. Variants of tombstoned or unknown
+   * products, and unknown ids, are left out.
+   */
+  async findByIds(variantIds: readonly string[]): Promise<Map<string, ReplicaProduct>> {
+    const ids = [...new Set(variantIds)];
     if (ids.length === 0) return new Map();
-    const rows = await this.dataSource.getRepository(ProductReplicaEntity).findBy({ productId: In(ids) });
-    const known = new Map<string, ReplicaProduct>();
-    for (const r of rows) {
-      if (r.name === null || r.priceAmount === null || r.currency === null) continue;
-      known.set(r.productId, { productId: r.productId, name: r.name, priceAmount: r.priceAmount, currency: r.currency, active: r.active });
-    }
-    return known;
+    const rows: (Omit<ReplicaProduct, 'active'> & { variantActive: boolean; productActive: boolean })[] = await this.dataSource.query(
+      `SELECT v.variant_id AS "variantId", v.product_id AS "productId", p.name, v.sku, v.title, v.options, v.price_amount AS "priceAmount", v.currency,
+              v.active AS "variantActive", p.active AS "productActive"
+         FROM variant_replica v JOIN product_replica p ON p.product_id = v.product_id
+        WHERE v.variant_id = ANY($1::text[]) AND p.name IS NOT NULL`,
+      [ids],
+    );
+    return new Map(rows.map(({ variantActive, productActive, ...r }) => [r.variantId, { ...r, active: variantActive && productActive }]));
+  }
+
+  /** The active variants of each given product, in one query (the product-based cart mutations pick the default variant from them). */
+  async activeVariantsOf(productIds: readonly string[]): Promise<Map<string, { variantId: string; options: { name: string; value: string }[] }[]>> {
+    const ids = [...new Set(productIds)];
+    const byProduct = new Map<string, { variantId: string; options: { name: string; value: string }[] }[]>(ids.map((id) => [id, []]));
+    if (ids.length === 0) return byProduct;
+    const rows: { productId: string; variantId: string; options: { name: string; value: string }[] }[] = await this.dataSource.query(
+      `SELECT product_id AS "productId", variant_id AS "variantId", options FROM variant_replica WHERE product_id = ANY($1::text[]) AND active ORDER BY variant_id`,
+      [ids],
+    );
+    for (const r of rows) byProduct.get(r.productId)!.push({ variantId: r.variantId, options: r.options });
+    return byProduct;
+  }
+
+  /**
+   * Writes the state of a product's variants from an event that occurred at `occurredAt`, each
+   * unless the replica holds a state from a later event (the same rule as `upsert`).
+   */
+  async upsertVariants(manager: EntityManager, productId: string, variants: VariantState[], occurredAt: Date): Promise<void> {
+    if (variants.length === 0) return;
+    await manager.query(
+      `INSERT INTO variant_replica AS r (variant_id, product_id, sku, title, options, price_amount, currency, active, source_occurred_at)
+       SELECT v.variant_id, $1, v.sku, v.title, v.options, v.price_amount, v.currency, v.active, $3
+         FROM jsonb_to_recordset($2::jsonb) AS v(variant_id text, sku text, title text, options jsonb, price_amount int, currency text, active boolean)
+       ON CONFLICT (variant_id) DO UPDATE
+         SET sku = EXCLUDED.sku, title = EXCLUDED.title, options = EXCLUDED.options, price_amount = EXCLUDED.price_amount, currency = EXCLUDED.currency,
+             active = EXCLUDED.active, source_occurred_at = EXCLUDED.source_occurred_at, updated_at = now()
+         WHERE r.source_occurred_at <= EXCLUDED.source_occurred_at`,
+      [
+        productId,
+        JSON.stringify(
+          variants.map((v) => ({ variant_id: v.variantId, sku: v.sku, title: v.title, options: v.options, price_amount: v.priceAmount, currency: v.currency, active: v.active })),
+        ),
+        occurredAt,
+      ],
+    );
   }
 
   /**

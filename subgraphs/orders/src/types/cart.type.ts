@@ -1,16 +1,22 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Money, UserError } from '@shopgraph/kit';
-import { Product } from './product.type';
+import { Product, ProductVariant } from './product.type';
 
-@ObjectType({ description: 'A product in the cart, priced at its current price.' })
+@ObjectType({ description: 'A product variant in the cart, priced at its current price.' })
 export class CartItem {
+  @Field(() => ID, { description: 'The line\'s id: its variant\'s id (pass it to updateCartLine).' })
+  id!: string;
+
   @Field(() => Product, { description: 'The product.' })
   product!: Product;
+
+  @Field(() => ProductVariant, { description: 'The variant (a product without options: its default variant, whose id is the product\'s).' })
+  variant!: ProductVariant;
 
   @Field(() => Int, { description: 'How many of it (1 to 99).' })
   quantity!: number;
 
-  @Field(() => Money, { description: 'The product\'s current price; the order snapshots it when placed.' })
+  @Field(() => Money, { description: 'The variant\'s current price; the order snapshots it when placed.' })
   unitPrice!: Money;
 
   @Field(() => Money, { description: 'unitPrice × quantity.' })

@@ -9,7 +9,10 @@ export class OrderLineInput {
   @Field(() => ID, { description: 'The product to order.' })
   productId!: string;
 
-  @Field(() => Int, { description: 'How many (1 to 99; lines of the same product are added up).' })
+  @Field(() => ID, { nullable: true, description: 'The variant to order; default: the product\'s default variant (a product with several variants needs it).' })
+  variantId?: string | null;
+
+  @Field(() => Int, { description: 'How many (1 to 99; lines of the same variant are added up).' })
   quantity!: number;
 }
 

@@ -3,7 +3,7 @@ import type { OrderItemEntity } from '../entities/order-item.entity';
 import type { OrderStatusChangeEntity } from '../entities/order-status-change.entity';
 import type { OrderEntity } from '../entities/order.entity';
 import { CancellationReason, Order, OrderItem, OrderStatus, OrderStatusChange, ShippingAddress } from './order.type';
-import { productRef } from './product.type';
+import { productRef, variantRef } from './product.type';
 
 /** The API view of a stored order (lines and history resolve through their own loaders). */
 export function toOrder(row: OrderEntity): Order {
@@ -26,7 +26,10 @@ export function toOrder(row: OrderEntity): Order {
 export function toOrderItem(row: OrderItemEntity, currency: string): OrderItem {
   return Object.assign(new OrderItem(), {
     product: productRef(row.productId),
+    variant: variantRef(row.variantId),
     productName: row.productName,
+    sku: row.sku,
+    variantTitle: row.variantTitle,
     unitPrice: money(row.unitPrice, currency),
     quantity: row.quantity,
     lineTotal: money(row.unitPrice * row.quantity, currency),

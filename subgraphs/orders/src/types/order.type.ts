@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType, registerEnumType, Directive } from 'type-graphql';
 import { CANCELLATION_REASONS, type CancellationReason as CancellationReasonValue } from '@shopgraph/events';
 import { Money, PageInfo, UserError } from '@shopgraph/kit';
-import { Product } from './product.type';
+import { Product, ProductVariant } from './product.type';
 
 /** Where an order is in its life; see the saga in services/order-saga.ts. */
 export enum OrderStatus {
@@ -77,6 +77,18 @@ export class OrderItem {
       'The product ordered. Null when the catalog no longer has it or cannot answer (an error with code SUBGRAPH_UNAVAILABLE says so); productName and unitPrice keep what was ordered.',
   })
   product!: Product | null;
+
+  @Field(() => ProductVariant, {
+    nullable: true,
+    description: 'The variant ordered (a product without options: its default variant). Null only if the variant no longer exists; sku and variantTitle keep what was ordered.',
+  })
+  variant!: ProductVariant | null;
+
+  @Field(() => String, { description: 'The variant\'s sku when the order was placed (empty for a line placed before variants whose sku the shop did not know).' })
+  sku!: string;
+
+  @Field(() => String, { description: 'The variant\'s title when the order was placed ("M / Red"; the product\'s name for a default variant).' })
+  variantTitle!: string;
 
   @Field(() => String, { description: 'The product\'s name when the order was placed.' })
   productName!: string;
