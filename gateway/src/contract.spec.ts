@@ -30,8 +30,35 @@ const contractFile = path.join(root, 'schema/api-contract.graphql');
  * API is checked against the base contract plus all of this.
  */
 const landed: { file: string; only?: string[] }[] = [
-  // issue 19: timeouts cancel an order TIMED_OUT.
-  { file: 'fulfilment.graphql', only: ['CancellationReason.TIMED_OUT'] },
+  // issue 19: timeouts cancel an order TIMED_OUT. Issue 15: shipments (shipping subgraph).
+  {
+    file: 'fulfilment.graphql',
+    only: [
+      'CancellationReason.TIMED_OUT',
+      'ShipmentStatus',
+      'Shipment',
+      'ShipmentLine',
+      'ShipmentLineInput',
+      'CreateShipmentInput',
+      'ShipmentPayload',
+      'Order.shipments',
+      'Mutation.createShipment',
+      'Mutation.updateShipmentStatus',
+    ],
+  },
+  // issue 14: shipping methods (shipping subgraph).
+  {
+    file: 'checkout.graphql',
+    only: [
+      'ShippingMethod',
+      'ShippingMethodInput',
+      'ShippingMethodPayload',
+      'Query.shippingMethods',
+      'Mutation.createShippingMethod',
+      'Mutation.updateShippingMethod',
+      'Mutation.archiveShippingMethod',
+    ],
+  },
   // issue 12: password reset and change, email verification (users); notification history,
   // preferences and resend (notifications).
   { file: 'accounts-notifications.graphql' },
@@ -148,6 +175,12 @@ describe('public API contract', () => {
     expect(mutation.resetPassword.args.map((a) => `${a.name}: ${String(a.type)}`)).toEqual(['token: String!', 'newPassword: String!']);
     expect(String(mutation.resetPassword.type)).toBe('AuthPayload!');
     for (const name of ['requestPasswordReset', 'changePassword', 'requestEmailVerification', 'verifyEmail']) expect(mutation[name]).toBeDefined();
+    // Shipping methods and shipments (shipping subgraph).
+    for (const name of ['createShippingMethod', 'updateShippingMethod', 'archiveShippingMethod', 'createShipment', 'updateShipmentStatus']) expect(mutation[name]).toBeDefined();
+    expect(String((contract.getType('Order') as GraphQLObjectType).getFields().shipments.type)).toBe('[Shipment!]');
+    expect((contract.getType('Query') as GraphQLObjectType).getFields().shippingMethods.args.map((a) => `${a.name}: ${String(a.type)} = ${String(a.defaultValue)}`)).toEqual([
+      'includeInactive: Boolean = false',
+    ]);
     // Sales analytics (analytics subgraph).
     const analyticsQuery = (contract.getType('Query') as GraphQLObjectType).getFields();
     expect(analyticsQuery.salesReport.args.map((a) => `${a.name}: ${String(a.type)}`)).toEqual(['from: DateTime!', 'to: DateTime!', 'interval: ReportInterval!']);
