@@ -54,8 +54,8 @@ export const notificationsConfigSchema = baseConfigSchema
     SEND_LEASE_MS: millis(60_000),
     /** How many emails one process sends at once. */
     SEND_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
-    /** The safety-net scan for due notifications (new ones are sent at once; retries when due). */
-    DISPATCH_INTERVAL_MS: millis(1_000),
+    /** The safety-net scan (new notifications are sent at once, retries and expired leases when due; this catches the rest, e.g. rows another replica recorded). */
+    DISPATCH_INTERVAL_MS: millis(5_000),
     /** An order or refund mail whose customer's address is still unknown after this is FAILED. */
     RECIPIENT_WAIT_MS: millis(600_000),
     /** Events older than this send nothing (a replayed history only teaches addresses). */
