@@ -5,6 +5,9 @@ import { createLoaders, type OrdersServices } from './context';
 import { entities } from './entities';
 import { CartEvents } from './events/cart-events';
 import { handleProductEvent, type ProductEvent } from './events/product-replica.handler';
+import { handleShippingMethodEvent } from './events/shipping-replica.handler';
+import { cartSource, CheckoutService } from './services/checkout.service';
+import { CheckoutStore } from './stores/checkout.store';
 import { handleSagaEvent } from './events/saga-event.handler';
 import { migrations } from './migrations';
 import { buildOrdersSchema } from './schema';
@@ -46,7 +49,11 @@ export const ordersSubgraph = defineSubgraph({
       log,
     );
     const carts = new CartService(new CartStore(redis, namespace.key(config.CART_KEY_PREFIX), config.CART_IDLE_TTL_SECONDS), replica, config.DEFAULT_CURRENCY, new CartEvents(dataSource, log));
-    const services: OrdersServices = { carts, orders: new OrderService(dataSource, orderStore, replica, carts, saga, sagaMetrics) };
+    const checkoutStore = new CheckoutStore(dataSource);
+    const checkout = new CheckoutService(dataSource, checkoutStore, { pricesIncludeTax: config.PRICES_INCLUDE_TAX, defaultCurrency: config.DEFAULT_CURRENCY }, cartSource(carts, replica, config.DEFAULT_CURRENCY));
+    // A cancelled order gives its promotion uses back, in the cancelling transaction.
+    saga.onCancelled = (manager, orderId) => checkout.releaseFor(manager, orderId);
+    const services: OrdersServices = { carts, orders: new OrderService(dataSource, orderStore, replica, carts, saga, sagaMetrics, checkout), checkout };
     // The saga consumer's silence holds the sweeper off (saga-clock.ts): replies may be stuck in Kafka.
     const sagaActivity = config.CONSUMERS.includes('saga') ? new ConsumerActivity() : undefined;
     const sweeper = new SagaSweeper(
@@ -60,9 +67,9 @@ export const ordersSubgraph = defineSubgraph({
       },
       log,
     );
-    return { services, saga, sweeper, orderStore, replica, sagaActivity };
+    return { services, saga, sweeper, orderStore, replica, checkoutStore, sagaActivity };
   },
-  consumers: ({ dataSource, replica, saga, orderStore, sagaActivity, log }) => {
+  consumers: ({ dataSource, replica, checkoutStore, saga, orderStore, sagaActivity, log }) => {
     // Every event handled is a sign of life of the (one) consumer the saga depends on.
     const product = async (event: ProductEvent) => {
       await handleProductEvent(dataSource, replica, event);
@@ -84,6 +91,17 @@ export const ordersSubgraph = defineSubgraph({
           // onFetch hears every fetch across the consumer's restarts (a kafkajs listener would only hear the first consumer's).
           running.onFetch(() => sagaActivity.seen());
           sagaActivity.probe = () => running.health().lastFetchAt;
+        },
+      },
+      // The shipping-method replica, which checkout quotes from: a brand-new group reads shipping.v1's history.
+      shipping: {
+        topics: ['shipping'],
+        fromBeginning: true,
+        handlers: {
+          ShippingMethodChanged: async (event) => {
+            await handleShippingMethodEvent(dataSource, checkoutStore, event);
+            sagaActivity?.seen();
+          },
         },
       },
     };
