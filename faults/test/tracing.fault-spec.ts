@@ -24,6 +24,7 @@ interface Span {
 }
 const KIND = { SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 } as const;
 
+const product = demoProducts.find((p) => p.initialStock >= 20) ?? demoProducts[0];
 const received: Span[] = [];
 let receiver: http.Server;
 let stack: FaultStack;
@@ -77,6 +78,8 @@ beforeAll(async () => {
   stack = faultStack();
   shop = await startFaultShop(stack, {
     logLevel: 'info',
+    // Only the ordered product must be ready (below), not the whole demo catalog.
+    waitForCatalog: false,
     env: {
       gateway: tracing,
       users: tracing,
@@ -89,6 +92,7 @@ beforeAll(async () => {
     },
   });
   alice = await shop.login(DEMO_CUSTOMER.email, DEMO_CUSTOMER.password);
+  await shop.waitUntilOrderable(product.id, 120_000);
 }, 480_000); // eight traced processes start on a loaded 2-core machine
 
 afterAll(async () => {
@@ -96,7 +100,6 @@ afterAll(async () => {
   await new Promise((r) => receiver?.close(r));
 });
 
-const product = demoProducts.find((p) => p.initialStock >= 20) ?? demoProducts[0];
 
 /** placeOrder through the gateway with the client's own traceparent and request id. */
 async function placeOrderTraced(
