@@ -64,6 +64,8 @@ const landed: { file: string; only?: string[] }[] = [
   { file: 'accounts-notifications.graphql' },
   // issue 16: sales analytics for admins (analytics subgraph).
   { file: 'analytics.graphql' },
+  // issue 13: product variants and options (products, inventory, orders).
+  { file: 'variants.graphql' },
 ];
 
 /**
@@ -166,6 +168,7 @@ describe('public API contract', () => {
   it('includes what has landed of the next API (schema/api-next), its copies equal to the design documents', () => {
     const contract = landedContract();
     expect((contract.getType('CancellationReason') as GraphQLEnumType).getValues().map((v) => v.name)).toContain('TIMED_OUT');
+    expect(Object.keys((contract.getType('ProductVariant') as GraphQLObjectType).getFields())).toEqual(expect.arrayContaining(['sku', 'options', 'price', 'stock', 'inStock']));
     const subscription = contract.getType('Subscription') as GraphQLObjectType;
     const argsOf = (field: string) => subscription.getFields()[field].args.map((a) => `${a.name}: ${String(a.type)}`);
     expect(argsOf('orderStatusChanged')).toEqual(['orderId: ID!', 'afterVersion: Int']);
