@@ -306,19 +306,6 @@ export class CheckoutService {
     const archived = isUuid(id) ? await this.store.archivePromotion(id) : null;
     return archived ? { promotion: toPromotion(archived, this.settings.defaultCurrency), errors: [] } : notFoundPromotion();
   }
-
-  /** Demo data: a few tax rates and the codes WELCOME10 and FREESHIP (idempotent). */
-  async seedDemo(): Promise<void> {
-    await this.store.setTaxRate({ name: 'CA sales tax', country: 'US', region: 'CA', rateBasisPoints: 725, appliesToShipping: false });
-    await this.store.setTaxRate({ name: 'DE VAT', country: 'DE', region: null, rateBasisPoints: 1900, appliesToShipping: true });
-    await this.store.setTaxRate({ name: 'FR VAT', country: 'FR', region: null, rateBasisPoints: 2000, appliesToShipping: true });
-    await this.store.setTaxRate({ name: 'GB VAT', country: 'GB', region: null, rateBasisPoints: 2000, appliesToShipping: true });
-    const existing = await this.store.promotionsForPricing(['WELCOME10', 'FREESHIP']);
-    const has = (code: string) => existing.some((p) => p.code?.toUpperCase() === code);
-    const base = { minSubtotal: null, categorySlugs: [], startsAt: null, endsAt: null, usageLimit: null };
-    if (!has('WELCOME10')) await this.store.createPromotion({ ...base, name: 'Welcome 10 %', code: 'WELCOME10', kind: 'PERCENTAGE', value: 1000, perCustomerLimit: 1 });
-    if (!has('FREESHIP')) await this.store.createPromotion({ ...base, name: 'Free shipping', code: 'FREESHIP', kind: 'FREE_SHIPPING', value: 0, perCustomerLimit: null, minSubtotal: 2500 });
-  }
 }
 
 function emptyPricing(settings: { pricesIncludeTax: boolean; defaultCurrency: string }): CheckoutPricing {
