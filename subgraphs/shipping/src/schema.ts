@@ -7,7 +7,10 @@ import { Order, orderRef, Product, Shipment, ShippingMethod } from './types/ship
 /** The shipping subgraph schema: ShippingMethod and Shipment entities, Order stubs gaining `shipments`. */
 export function buildShippingSchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
-    { resolvers: [ShippingMethodResolver, ShipmentResolver, OrderShipmentsResolver], orphanedTypes: [Product, Order, Shipment, ShippingMethod] },
+    {
+      resolvers: [ShippingMethodResolver, ShipmentResolver, OrderShipmentsResolver],
+      orphanedTypes: [Product, Order, Shipment, ShippingMethod],
+    },
     {
       ShippingMethod: { __resolveReference: (ref: { id: unknown }, ctx: ShippingContext) => ctx.loaders.method.load(String(ref.id)) },
       Shipment: { __resolveReference: (ref: { id: unknown }, ctx: ShippingContext) => ctx.loaders.shipment.load(String(ref.id)) },

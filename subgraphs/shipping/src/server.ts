@@ -24,12 +24,19 @@ export const shippingSubgraph = defineSubgraph({
   topics: ['shipping', 'orders'],
   outbox: { store: 'postgres' },
   wire: ({ dataSource, config }) => {
-    const services: ShippingServices = { methods: new MethodService(dataSource, config.DEFAULT_CURRENCY), shipments: new ShipmentService(dataSource) };
+    const services: ShippingServices = {
+      methods: new MethodService(dataSource, config.DEFAULT_CURRENCY),
+      shipments: new ShipmentService(dataSource),
+    };
     return { services };
   },
   consumers: ({ dataSource, services }) => ({
     // The replica of orders: a brand-new group (a new or rebuilt database) reads orders.v1's history.
-    orders: { topics: ['orders'], fromBeginning: true, handlers: { OrderStatusChanged: (event) => handleOrderStatusChanged(dataSource, services.shipments, event) } },
+    orders: {
+      topics: ['orders'],
+      fromBeginning: true,
+      handlers: { OrderStatusChanged: (event) => handleOrderStatusChanged(dataSource, services.shipments, event) },
+    },
   }),
   context: (base, { services }) => ({ ...base, services, loaders: createLoaders(services) }),
 });

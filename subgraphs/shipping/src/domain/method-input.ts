@@ -31,7 +31,6 @@ export const MAX_AMOUNT = 100_000_000;
 export const MAX_DELIVERY_DAYS = 365;
 const COUNTRY = /^[A-Z]{2}$/;
 const CURRENCY = /^[A-Z]{3}$/;
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 const invalid = (message: string, ...field: string[]) => UserError.of(UserErrorCode.INVALID_INPUT, message, ['input', ...field]);
@@ -49,7 +48,8 @@ function text(value: string | null | undefined, field: string, max: number, erro
 
 function days(value: number | null | undefined, field: string, errors: UserError[]): number | null {
   if (value === null || value === undefined) return null;
-  if (!Number.isInteger(value) || value < 0 || value > MAX_DELIVERY_DAYS) errors.push(invalid(`${field} must be between 0 and ${MAX_DELIVERY_DAYS} days`, field));
+  if (!Number.isInteger(value) || value < 0 || value > MAX_DELIVERY_DAYS)
+    errors.push(invalid(`${field} must be between 0 and ${MAX_DELIVERY_DAYS} days`, field));
   return value;
 }
 
@@ -73,7 +73,8 @@ export function validateMethodInput(input: MethodInput, defaultCurrency: string)
     else if (!countries.includes(code)) countries.push(code);
   }
   if (countries.length > 250) errors.push(invalid('countries may name at most 250 countries', 'countries'));
-  if (!Number.isInteger(input.price) || input.price < 0 || input.price > MAX_AMOUNT) errors.push(invalid(`price must be between 0 and ${MAX_AMOUNT} minor units`, 'price'));
+  if (!Number.isInteger(input.price) || input.price < 0 || input.price > MAX_AMOUNT)
+    errors.push(invalid(`price must be between 0 and ${MAX_AMOUNT} minor units`, 'price'));
   const freeOver = input.freeOver ?? null;
   if (freeOver !== null && (!Number.isInteger(freeOver) || freeOver < 1 || freeOver > MAX_AMOUNT)) {
     errors.push(invalid(`freeOver must be between 1 and ${MAX_AMOUNT} minor units (omit it for a method that is never free)`, 'freeOver'));
@@ -86,7 +87,9 @@ export function validateMethodInput(input: MethodInput, defaultCurrency: string)
     errors.push(invalid('minDeliveryDays must not exceed maxDeliveryDays', 'minDeliveryDays'));
   }
   if (errors.length) return { errors };
-  return { fields: { name: name!, carrier, description, countries, price: input.price, currency, freeOver, minDeliveryDays, maxDeliveryDays } };
+  return {
+    fields: { name: name!, carrier, description, countries, price: input.price, currency, freeOver, minDeliveryDays, maxDeliveryDays },
+  };
 }
 
 /** "3–5 business days", "1 business day", "up to 5 business days", "at least 3 business days"; null without days. */

@@ -44,25 +44,49 @@ export function remainingLines(ordered: OrderLine[], shipped: PlannedLine[]): Pl
  * order — never more than remains of it; the same line twice is added up. Pure: the caller holds
  * the order's lock while it plans and writes.
  */
-export function planShipment(remaining: PlannedLine[], requested: RequestedLine[] | null | undefined): { lines: PlannedLine[] } | { error: PlanError } {
+export function planShipment(
+  remaining: PlannedLine[],
+  requested: RequestedLine[] | null | undefined,
+): { lines: PlannedLine[] } | { error: PlanError } {
   if (!requested) {
     if (remaining.length === 0) return { error: { kind: 'NOTHING_LEFT', message: 'Every line of this order has already shipped' } };
     return { lines: remaining.map((l) => ({ ...l })) };
   }
-  if (requested.length === 0) return { error: { kind: 'INVALID', message: 'lines must name at least one line (omit it to ship everything not yet shipped)', index: null } };
+  if (requested.length === 0)
+    return {
+      error: { kind: 'INVALID', message: 'lines must name at least one line (omit it to ship everything not yet shipped)', index: null },
+    };
   const planned = new Map<string, PlannedLine>();
   for (const [index, line] of requested.entries()) {
-    if (!Number.isInteger(line.quantity) || line.quantity < 1) return { error: { kind: 'INVALID', message: 'quantity must be 1 or more', index } };
-    const candidates = remaining.filter((r) => r.productId === line.productId && (line.variantId == null || r.variantId === line.variantId));
+    if (!Number.isInteger(line.quantity) || line.quantity < 1)
+      return { error: { kind: 'INVALID', message: 'quantity must be 1 or more', index } };
+    const candidates = remaining.filter(
+      (r) => r.productId === line.productId && (line.variantId == null || r.variantId === line.variantId),
+    );
     if (candidates.length === 0) {
-      return { error: { kind: 'INVALID', message: `The order has nothing left to ship of product ${line.productId}${line.variantId ? ` (variant ${line.variantId})` : ''}`, index } };
+      return {
+        error: {
+          kind: 'INVALID',
+          message: `The order has nothing left to ship of product ${line.productId}${line.variantId ? ` (variant ${line.variantId})` : ''}`,
+          index,
+        },
+      };
     }
-    if (candidates.length > 1) return { error: { kind: 'INVALID', message: `The order holds several variants of product ${line.productId}: name the variantId`, index } };
+    if (candidates.length > 1)
+      return {
+        error: { kind: 'INVALID', message: `The order holds several variants of product ${line.productId}: name the variantId`, index },
+      };
     const target = candidates[0];
     const k = key(target.productId, target.variantId);
     const sum = (planned.get(k)?.quantity ?? 0) + line.quantity;
     if (sum > target.quantity) {
-      return { error: { kind: 'INVALID', message: `Only ${target.quantity} of product ${line.productId} remain to ship (asked for ${sum})`, index } };
+      return {
+        error: {
+          kind: 'INVALID',
+          message: `Only ${target.quantity} of product ${line.productId} remain to ship (asked for ${sum})`,
+          index,
+        },
+      };
     }
     planned.set(k, { productId: target.productId, variantId: target.variantId, quantity: sum });
   }

@@ -3,14 +3,47 @@ import { canMove, planShipment, remainingLines } from './shipment-plan';
 
 describe('validateMethodInput', () => {
   it('normalises a valid method: trimmed text, upper-case countries without duplicates, default currency', () => {
-    expect(validateMethodInput({ name: ' Standard ', carrier: '', countries: ['us', 'CA', 'us '], price: 0, freeOver: 5000, minDeliveryDays: 3, maxDeliveryDays: 3 }, 'USD')).toEqual({
-      fields: { name: 'Standard', carrier: null, description: null, countries: ['US', 'CA'], price: 0, currency: 'USD', freeOver: 5000, minDeliveryDays: 3, maxDeliveryDays: 3 },
+    expect(
+      validateMethodInput(
+        {
+          name: ' Standard ',
+          carrier: '',
+          countries: ['us', 'CA', 'us '],
+          price: 0,
+          freeOver: 5000,
+          minDeliveryDays: 3,
+          maxDeliveryDays: 3,
+        },
+        'USD',
+      ),
+    ).toEqual({
+      fields: {
+        name: 'Standard',
+        carrier: null,
+        description: null,
+        countries: ['US', 'CA'],
+        price: 0,
+        currency: 'USD',
+        freeOver: 5000,
+        minDeliveryDays: 3,
+        maxDeliveryDays: 3,
+      },
     });
   });
 
   it('names every bad field', () => {
-    const result = validateMethodInput({ name: 'x'.repeat(101), countries: ['XYZ'], price: 1.5, freeOver: -1, currency: 'US', minDeliveryDays: 400, maxDeliveryDays: null }, 'USD');
-    expect('errors' in result && result.errors.map((e) => e.field![1])).toEqual(['name', 'countries', 'price', 'freeOver', 'currency', 'minDeliveryDays']);
+    const result = validateMethodInput(
+      { name: 'x'.repeat(101), countries: ['XYZ'], price: 1.5, freeOver: -1, currency: 'US', minDeliveryDays: 400, maxDeliveryDays: null },
+      'USD',
+    );
+    expect('errors' in result && result.errors.map((e) => e.field![1])).toEqual([
+      'name',
+      'countries',
+      'price',
+      'freeOver',
+      'currency',
+      'minDeliveryDays',
+    ]);
   });
 });
 
@@ -47,10 +80,19 @@ describe('planShipment', () => {
 
   it('adds up repeated lines, refuses more than remains and an ambiguous product', () => {
     const left = remainingLines(ordered, []);
-    expect(planShipment(left, [{ productId: 'lamp', quantity: 1 }, { productId: 'lamp', quantity: 1 }])).toEqual({ lines: [{ productId: 'lamp', variantId: 'lamp', quantity: 2 }] });
+    expect(
+      planShipment(left, [
+        { productId: 'lamp', quantity: 1 },
+        { productId: 'lamp', quantity: 1 },
+      ]),
+    ).toEqual({ lines: [{ productId: 'lamp', variantId: 'lamp', quantity: 2 }] });
     expect(planShipment(left, [{ productId: 'lamp', quantity: 3 }])).toMatchObject({ error: { kind: 'INVALID', index: 0 } });
-    expect(planShipment(left, [{ productId: 'shirt', quantity: 1 }])).toMatchObject({ error: { kind: 'INVALID', message: expect.stringMatching(/name the variantId/) } });
-    expect(planShipment(left, [{ productId: 'shirt', variantId: 'shirt:m', quantity: 2 }])).toEqual({ lines: [{ productId: 'shirt', variantId: 'shirt:m', quantity: 2 }] });
+    expect(planShipment(left, [{ productId: 'shirt', quantity: 1 }])).toMatchObject({
+      error: { kind: 'INVALID', message: expect.stringMatching(/name the variantId/) },
+    });
+    expect(planShipment(left, [{ productId: 'shirt', variantId: 'shirt:m', quantity: 2 }])).toEqual({
+      lines: [{ productId: 'shirt', variantId: 'shirt:m', quantity: 2 }],
+    });
     expect(planShipment(left, [{ productId: 'lamp', quantity: 0 }])).toMatchObject({ error: { kind: 'INVALID' } });
     expect(planShipment(left, [])).toMatchObject({ error: { kind: 'INVALID', index: null } });
   });

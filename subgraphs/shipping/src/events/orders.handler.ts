@@ -14,7 +14,11 @@ export const MANUAL_CARRIER = 'Unspecified (marked shipped by hand)';
  * marked DELIVERED (markOrderDelivered) has its open shipments delivered, so Order.shipments and
  * the order's status agree either way.
  */
-export async function handleOrderStatusChanged(dataSource: DataSource, shipments: ShipmentService, event: EventEnvelope<'OrderStatusChanged'>): Promise<void> {
+export async function handleOrderStatusChanged(
+  dataSource: DataSource,
+  shipments: ShipmentService,
+  event: EventEnvelope<'OrderStatusChanged'>,
+): Promise<void> {
   const p = event.payload;
   await processOnce(dataSource, ORDERS_CONSUMER, event, async (manager) => {
     const rows: { order_id: string }[] = await manager.query(
@@ -30,7 +34,8 @@ export async function handleOrderStatusChanged(dataSource: DataSource, shipments
     if (p.status === 'SHIPPED' || p.status === 'DELIVERED') {
       // Whatever had not shipped leaves as one parcel (nothing, when shipments drove the order here).
       const made = await shipments.createIn(manager, p.orderId, null, MANUAL_CARRIER, null, null, origin, ['SHIPPED', 'DELIVERED']);
-      if ('error' in made && made.error.code !== 'CONFLICT') throw new Error(`shipping: whole-order shipment of ${p.orderId} failed: ${made.error.message}`);
+      if ('error' in made && made.error.code !== 'CONFLICT')
+        throw new Error(`shipping: whole-order shipment of ${p.orderId} failed: ${made.error.message}`);
     }
     if (p.status === 'DELIVERED') {
       for (const id of await shipments.undelivered(manager, p.orderId)) {

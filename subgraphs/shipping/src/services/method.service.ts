@@ -25,7 +25,8 @@ export interface MethodRow {
   active: boolean;
 }
 
-const COLUMNS = 'id, revision, name, carrier, description, countries, price, currency, free_over, min_delivery_days, max_delivery_days, active';
+const COLUMNS =
+  'id, revision, name, carrier, description, countries, price, currency, free_over, min_delivery_days, max_delivery_days, active';
 
 export function toMethod(row: MethodRow): ShippingMethod {
   return Object.assign(new ShippingMethod(), {
@@ -89,7 +90,9 @@ export class MethodService {
   /** Methods by id (entity references), in the order asked; null for an unknown id. */
   async byIds(ids: readonly string[]): Promise<(ShippingMethod | null)[]> {
     const valid = ids.filter((id) => UUID.test(id));
-    const rows: MethodRow[] = valid.length ? await this.dataSource.query(`SELECT ${COLUMNS} FROM shipping_method WHERE id = ANY($1::uuid[])`, [valid]) : [];
+    const rows: MethodRow[] = valid.length
+      ? await this.dataSource.query(`SELECT ${COLUMNS} FROM shipping_method WHERE id = ANY($1::uuid[])`, [valid])
+      : [];
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => {
       const row = byId.get(id.toLowerCase());
@@ -101,7 +104,9 @@ export class MethodService {
     requireAdmin(ctx);
     const checked = validateMethodInput(input, this.defaultCurrency);
     if ('errors' in checked) return ShippingMethodPayload.failed(...checked.errors);
-    const row = await this.dataSource.transaction((manager) => this.insert(manager, randomUUID(), checked.fields, { source: SOURCE, correlationId: ctx.requestId }));
+    const row = await this.dataSource.transaction((manager) =>
+      this.insert(manager, randomUUID(), checked.fields, { source: SOURCE, correlationId: ctx.requestId }),
+    );
     return ShippingMethodPayload.of(toMethod(row!));
   }
 
@@ -113,12 +118,14 @@ export class MethodService {
     if ('errors' in checked) return ShippingMethodPayload.failed(...checked.errors);
     const f = checked.fields;
     return this.dataSource.transaction(async (manager) => {
-      const rows = returned<MethodRow>(await manager.query(
-        `UPDATE shipping_method SET revision = revision + 1, name = $2, carrier = $3, description = $4, countries = $5, price = $6, currency = $7,
+      const rows = returned<MethodRow>(
+        await manager.query(
+          `UPDATE shipping_method SET revision = revision + 1, name = $2, carrier = $3, description = $4, countries = $5, price = $6, currency = $7,
            free_over = $8, min_delivery_days = $9, max_delivery_days = $10, updated_at = now()
          WHERE id = $1 AND active RETURNING ${COLUMNS}`,
-        [id, f.name, f.carrier, f.description, f.countries, f.price, f.currency, f.freeOver, f.minDeliveryDays, f.maxDeliveryDays],
-      ));
+          [id, f.name, f.carrier, f.description, f.countries, f.price, f.currency, f.freeOver, f.minDeliveryDays, f.maxDeliveryDays],
+        ),
+      );
       if (!rows.length) return ShippingMethodPayload.failed(await this.whyNot(manager, id));
       await enqueueEvents(manager, [methodChanged(rows[0], { source: SOURCE, correlationId: ctx.requestId })]);
       return ShippingMethodPayload.of(toMethod(rows[0]));
@@ -130,10 +137,12 @@ export class MethodService {
     requireAdmin(ctx);
     if (!UUID.test(id)) return ShippingMethodPayload.failed(notFound());
     return this.dataSource.transaction(async (manager) => {
-      const rows = returned<MethodRow>(await manager.query(
-        `UPDATE shipping_method SET revision = revision + 1, active = false, updated_at = now() WHERE id = $1 AND active RETURNING ${COLUMNS}`,
-        [id],
-      ));
+      const rows = returned<MethodRow>(
+        await manager.query(
+          `UPDATE shipping_method SET revision = revision + 1, active = false, updated_at = now() WHERE id = $1 AND active RETURNING ${COLUMNS}`,
+          [id],
+        ),
+      );
       if (rows.length) {
         await enqueueEvents(manager, [methodChanged(rows[0], { source: SOURCE, correlationId: ctx.requestId })]);
         return ShippingMethodPayload.of(toMethod(rows[0]));

@@ -2,13 +2,20 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createEvent, enqueueEvents, type EventEnvelope, type EventOrigin } from '@shopgraph/events';
 import { requireAdmin, UserError, UserErrorCode, type RequestContext } from '@shopgraph/kit';
-import { canMove, planShipment, remainingLines, type OrderLine, type PlannedLine, type RequestedLine, type ShipmentStatusValue } from '../domain/shipment-plan';
+import {
+  canMove,
+  planShipment,
+  remainingLines,
+  type OrderLine,
+  type PlannedLine,
+  type RequestedLine,
+  type ShipmentStatusValue,
+} from '../domain/shipment-plan';
 import { orderRef, productRef, Shipment, ShipmentPayload, ShipmentStatus } from '../types/shipping.types';
 import { returned } from '../stores/sql';
 import { SOURCE } from './method.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 interface ShipmentRow {
@@ -74,7 +81,8 @@ function checkUrl(value: string | null, errors: UserError[]): void {
   if (value === null) return;
   try {
     const url = new URL(value);
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') errors.push(invalid('trackingUrl must be an http or https URL', 'trackingUrl'));
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      errors.push(invalid('trackingUrl must be an http or https URL', 'trackingUrl'));
   } catch {
     errors.push(invalid('trackingUrl must be an http or https URL', 'trackingUrl'));
   }
@@ -98,7 +106,10 @@ export class ShipmentService {
     checkUrl(trackingUrl, errors);
     if (errors.length) return ShipmentPayload.failed(...errors);
     return this.dataSource.transaction(async (manager) => {
-      const result = await this.createIn(manager, input.orderId, input.lines ?? null, carrier!, trackingNumber, trackingUrl, { source: SOURCE, correlationId: ctx.requestId });
+      const result = await this.createIn(manager, input.orderId, input.lines ?? null, carrier!, trackingNumber, trackingUrl, {
+        source: SOURCE,
+        correlationId: ctx.requestId,
+      });
       if ('error' in result) return ShipmentPayload.failed(result.error);
       return ShipmentPayload.of(result.shipment);
     });
@@ -115,10 +126,17 @@ export class ShipmentService {
     origin: EventOrigin,
     allowedStatuses: string[] = ['CONFIRMED'],
   ): Promise<{ shipment: Shipment } | { error: UserError }> {
-    const [order]: ReplicaRow[] = await manager.query('SELECT order_id, status, lines FROM order_replica WHERE order_id = $1 FOR UPDATE', [orderId]);
-    if (!order) return { error: UserError.of(UserErrorCode.NOT_FOUND, 'No order has this id (or it has not reached shipping yet)', ['input', 'orderId']) };
+    const [order]: ReplicaRow[] = await manager.query('SELECT order_id, status, lines FROM order_replica WHERE order_id = $1 FOR UPDATE', [
+      orderId,
+    ]);
+    if (!order)
+      return {
+        error: UserError.of(UserErrorCode.NOT_FOUND, 'No order has this id (or it has not reached shipping yet)', ['input', 'orderId']),
+      };
     if (!allowedStatuses.includes(order.status)) {
-      return { error: UserError.of(UserErrorCode.CONFLICT, `Only a CONFIRMED order can ship; this one is ${order.status}`, ['input', 'orderId']) };
+      return {
+        error: UserError.of(UserErrorCode.CONFLICT, `Only a CONFIRMED order can ship; this one is ${order.status}`, ['input', 'orderId']),
+      };
     }
     const shipped = await this.shippedLines(manager, orderId);
     const plan = planShipment(remainingLines(order.lines, shipped), requested);
@@ -126,7 +144,13 @@ export class ShipmentService {
       const e = plan.error;
       return e.kind === 'NOTHING_LEFT'
         ? { error: UserError.of(UserErrorCode.CONFLICT, e.message, ['input', 'lines']) }
-        : { error: UserError.of(UserErrorCode.INVALID_INPUT, e.message, e.index === null ? ['input', 'lines'] : ['input', 'lines', String(e.index)]) };
+        : {
+            error: UserError.of(
+              UserErrorCode.INVALID_INPUT,
+              e.message,
+              e.index === null ? ['input', 'lines'] : ['input', 'lines', String(e.index)],
+            ),
+          };
     }
     const id = randomUUID();
     const [row]: ShipmentRow[] = await manager.query(
@@ -153,38 +177,69 @@ export class ShipmentService {
     });
   }
 
-  async moveIn(manager: EntityManager, id: string, status: ShipmentStatusValue, origin: EventOrigin): Promise<{ shipment: Shipment } | { error: UserError }> {
+  async moveIn(
+    manager: EntityManager,
+    id: string,
+    status: ShipmentStatusValue,
+    origin: EventOrigin,
+  ): Promise<{ shipment: Shipment } | { error: UserError }> {
     const [current]: ShipmentRow[] = await manager.query(`SELECT ${SHIPMENT_COLUMNS} FROM shipment WHERE id = $1`, [id]);
     if (!current) return { error: UserError.of(UserErrorCode.NOT_FOUND, 'No shipment has this id', ['id']) };
     // The order's row first (the lock order of createIn), then the shipment's.
-    const [order]: ReplicaRow[] = await manager.query('SELECT order_id, status, lines FROM order_replica WHERE order_id = $1 FOR UPDATE', [current.order_id]);
+    const [order]: ReplicaRow[] = await manager.query('SELECT order_id, status, lines FROM order_replica WHERE order_id = $1 FOR UPDATE', [
+      current.order_id,
+    ]);
     const [row]: ShipmentRow[] = await manager.query(`SELECT ${SHIPMENT_COLUMNS} FROM shipment WHERE id = $1 FOR UPDATE`, [id]);
-    const lines: LineRow[] = await manager.query('SELECT shipment_id, product_id, variant_id, quantity FROM shipment_line WHERE shipment_id = $1 ORDER BY product_id, variant_id', [id]);
+    const lines: LineRow[] = await manager.query(
+      'SELECT shipment_id, product_id, variant_id, quantity FROM shipment_line WHERE shipment_id = $1 ORDER BY product_id, variant_id',
+      [id],
+    );
     if (row.status === status) return { shipment: toShipment(row, lines) };
     if (!canMove(row.status, status)) {
       return { error: UserError.of(UserErrorCode.CONFLICT, `A shipment that is ${row.status} cannot become ${status}`, ['status']) };
     }
-    const [moved] = returned<ShipmentRow>(await manager.query(
-      `UPDATE shipment SET status = $2::text, delivered_at = CASE WHEN $2::text = 'DELIVERED' THEN now() ELSE delivered_at END, updated_at = now() WHERE id = $1 RETURNING ${SHIPMENT_COLUMNS}`,
-      [id, status],
-    ));
-    const event = await this.event('ShipmentStatusChanged', manager, order ?? { order_id: row.order_id, status: 'UNKNOWN', lines: [] }, moved, lines, origin, row.status);
+    const [moved] = returned<ShipmentRow>(
+      await manager.query(
+        `UPDATE shipment SET status = $2::text, delivered_at = CASE WHEN $2::text = 'DELIVERED' THEN now() ELSE delivered_at END, updated_at = now() WHERE id = $1 RETURNING ${SHIPMENT_COLUMNS}`,
+        [id, status],
+      ),
+    );
+    const event = await this.event(
+      'ShipmentStatusChanged',
+      manager,
+      order ?? { order_id: row.order_id, status: 'UNKNOWN', lines: [] },
+      moved,
+      lines,
+      origin,
+      row.status,
+    );
     await enqueueEvents(manager, [event]);
     return { shipment: toShipment(moved, lines) };
   }
 
   /** Every shipment of these orders (oldest first), by order id: Order.shipments. */
   async forOrders(orderIds: readonly string[]): Promise<Shipment[][]> {
-    const rows: ShipmentRow[] = await this.dataSource.query(`SELECT ${SHIPMENT_COLUMNS} FROM shipment WHERE order_id = ANY($1::text[]) ORDER BY shipped_at, id`, [orderIds]);
-    const lines = await this.linesOf(this.dataSource.manager, rows.map((r) => r.id));
+    const rows: ShipmentRow[] = await this.dataSource.query(
+      `SELECT ${SHIPMENT_COLUMNS} FROM shipment WHERE order_id = ANY($1::text[]) ORDER BY shipped_at, id`,
+      [orderIds],
+    );
+    const lines = await this.linesOf(
+      this.dataSource.manager,
+      rows.map((r) => r.id),
+    );
     return orderIds.map((orderId) => rows.filter((r) => r.order_id === orderId).map((r) => toShipment(r, lines.get(r.id) ?? [])));
   }
 
   /** Shipments by id (entity references). */
   async byIds(ids: readonly string[]): Promise<(Shipment | null)[]> {
     const valid = ids.filter((id) => UUID.test(id));
-    const rows: ShipmentRow[] = valid.length ? await this.dataSource.query(`SELECT ${SHIPMENT_COLUMNS} FROM shipment WHERE id = ANY($1::uuid[])`, [valid]) : [];
-    const lines = await this.linesOf(this.dataSource.manager, rows.map((r) => r.id));
+    const rows: ShipmentRow[] = valid.length
+      ? await this.dataSource.query(`SELECT ${SHIPMENT_COLUMNS} FROM shipment WHERE id = ANY($1::uuid[])`, [valid])
+      : [];
+    const lines = await this.linesOf(
+      this.dataSource.manager,
+      rows.map((r) => r.id),
+    );
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => {
       const row = byId.get(id.toLowerCase());
@@ -194,7 +249,10 @@ export class ShipmentService {
 
   /** The shipment ids of an order that are not delivered (for markOrderDelivered). */
   async undelivered(manager: EntityManager, orderId: string): Promise<string[]> {
-    const rows: { id: string }[] = await manager.query(`SELECT id FROM shipment WHERE order_id = $1 AND status IN ('SHIPPED', 'IN_TRANSIT') ORDER BY shipped_at, id`, [orderId]);
+    const rows: { id: string }[] = await manager.query(
+      `SELECT id FROM shipment WHERE order_id = $1 AND status IN ('SHIPPED', 'IN_TRANSIT') ORDER BY shipped_at, id`,
+      [orderId],
+    );
     return rows.map((r) => r.id);
   }
 
@@ -229,11 +287,18 @@ export class ShipmentService {
     previousStatus?: ShipmentStatusValue,
   ): Promise<EventEnvelope<T>> {
     const fullyShipped = order.lines.length > 0 && remainingLines(order.lines, await this.shippedLines(manager, row.order_id)).length === 0;
-    const [{ open }]: { open: number }[] = await manager.query(`SELECT count(*)::int AS open FROM shipment WHERE order_id = $1 AND status <> 'DELIVERED'`, [row.order_id]);
+    const [{ open }]: { open: number }[] = await manager.query(
+      `SELECT count(*)::int AS open FROM shipment WHERE order_id = $1 AND status <> 'DELIVERED'`,
+      [row.order_id],
+    );
     const payload = {
       shipmentId: row.id,
       orderId: row.order_id,
-      lines: lines.map((l) => (l.variant_id === l.product_id ? { productId: l.product_id, quantity: l.quantity } : { productId: l.product_id, variantId: l.variant_id, quantity: l.quantity })),
+      lines: lines.map((l) =>
+        l.variant_id === l.product_id
+          ? { productId: l.product_id, quantity: l.quantity }
+          : { productId: l.product_id, variantId: l.variant_id, quantity: l.quantity },
+      ),
       carrier: row.carrier,
       trackingNumber: row.tracking_number,
       trackingUrl: row.tracking_url,

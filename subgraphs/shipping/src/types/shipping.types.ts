@@ -19,7 +19,9 @@ export class Order {
 export const orderRef = (id: string): Order => Object.assign(new Order(), { id });
 export const productRef = (id: string): Product => Object.assign(new Product(), { id });
 
-@ObjectType({ description: 'A way of shipping an order: where it ships, what it costs, how long it takes. Owned by the shipping subgraph.' })
+@ObjectType({
+  description: 'A way of shipping an order: where it ships, what it costs, how long it takes. Owned by the shipping subgraph.',
+})
 @Directive('@key(fields: "id")')
 export class ShippingMethod {
   @Field(() => ID, { description: 'Stable unique id (uuid).' })
@@ -42,7 +44,8 @@ export class ShippingMethod {
 
   @Field(() => Money, {
     nullable: true,
-    description: 'The method is free when the order\'s discounted subtotal (after promotions, before shipping and tax) reaches this amount; null: never free.',
+    description:
+      "The method is free when the order's discounted subtotal (after promotions, before shipping and tax) reaches this amount; null: never free.",
   })
   freeOver!: Money | null;
 
@@ -73,10 +76,13 @@ export class ShippingMethodInput {
   @Field(() => Int, { description: 'Flat price in minor units, 0 to 100000000.' })
   price!: number;
 
-  @Field(() => String, { nullable: true, description: 'ISO-4217 currency of price and freeOver (default: the shop\'s).' })
+  @Field(() => String, { nullable: true, description: "ISO-4217 currency of price and freeOver (default: the shop's)." })
   currency?: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'Free when the discounted subtotal reaches this many minor units (1 to 100000000); omit: never free.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Free when the discounted subtotal reaches this many minor units (1 to 100000000); omit: never free.',
+  })
   freeOver?: number | null;
 
   @Field(() => Int, { nullable: true, description: 'Fewest business days to delivery, 0 to 365.' })
@@ -138,7 +144,7 @@ export class Shipment {
   @Field(() => String, { description: 'Who carries it.' })
   carrier!: string;
 
-  @Field(() => String, { nullable: true, description: 'The carrier\'s tracking number; null when none.' })
+  @Field(() => String, { nullable: true, description: "The carrier's tracking number; null when none." })
   trackingNumber!: string | null;
 
   @Field(() => String, { nullable: true, description: 'Where to follow it (http or https); null when none.' })
@@ -159,7 +165,10 @@ export class ShipmentLineInput {
   @Field(() => ID, { description: 'The product of the order line.' })
   productId!: string;
 
-  @Field(() => ID, { nullable: true, description: 'The variant of the order line; may be omitted when the order holds one variant of the product.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The variant of the order line; may be omitted when the order holds one variant of the product.',
+  })
   variantId?: string | null;
 
   @Field(() => Int, { description: 'Units, 1 or more, at most what of the line has not shipped yet.' })
@@ -177,7 +186,7 @@ export class CreateShipmentInput {
   @Field(() => String, { description: 'Who carries it: 1 to 100 characters.' })
   carrier!: string;
 
-  @Field(() => String, { nullable: true, description: 'The carrier\'s tracking number: at most 100 characters.' })
+  @Field(() => String, { nullable: true, description: "The carrier's tracking number: at most 100 characters." })
   trackingNumber?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Where to follow it: an http or https URL of at most 2000 characters.' })
