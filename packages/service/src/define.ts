@@ -77,8 +77,8 @@ export interface PostgresStoreSpec {
 export interface MongoStoreSpec {
   /** Pool size of the background client (default: the driver's). */
   backgroundPoolSize?: number;
-  /** Creates the indexes (on the background database) at open. */
-  indexes?: (db: Db) => Promise<unknown>;
+  /** Prepares the database at open, before anything uses it: indexes, in-place data migrations (on the background client). */
+  prepare?: (db: Db) => Promise<unknown>;
 }
 
 /** Redis (config REDIS_URL): the kit's deadline client. */
@@ -205,6 +205,12 @@ export interface SubgraphSpec<S extends z.ZodType<SubgraphConfig>, St extends St
   /** Builds the federated schema. */
   schema: () => Promise<GraphQLSchema>;
   stores?: St & StoresSpec;
+  /**
+   * The broker's place in readiness: `required` (default) fails readiness while Kafka is away;
+   * `degradable` only marks the service degraded (a service whose requests never wait for Kafka:
+   * its events wait in the outbox until the broker is back).
+   */
+  kafka?: { role?: 'required' | 'degradable' };
   /** Topics created (if missing) at open: the ones it publishes to. Consumed topics are created by their consumer. */
   topics?: TopicKey[];
   outbox?: Ob;
@@ -392,7 +398,7 @@ async function createService(spec: SubgraphSpec<any, StoresSpec, OutboxSpec<any>
       await Promise.all([mongo.connect(), background.connect()]);
       const db = mongo.db(dbName);
       const backgroundDb = background.db(dbName);
-      await stores.mongo.indexes?.(backgroundDb);
+      await stores.mongo.prepare?.(backgroundDb);
       Object.assign(ctx, { mongo, db, backgroundDb });
       readiness.mongodb = () => backgroundDb.command({ ping: 1 });
     }
@@ -420,7 +426,7 @@ async function createService(spec: SubgraphSpec<any, StoresSpec, OutboxSpec<any>
       admin = kafkaAdmin;
       teardown.push('kafka admin', () => kafkaAdmin.disconnect());
       await kafkaAdmin.connect();
-      readiness.kafka = () => kafkaAdmin.describeCluster();
+      (spec.kafka?.role === 'degradable' ? degraded : readiness).kafka = () => kafkaAdmin.describeCluster();
     }
     let producer: Producer | null = null;
     if (spec.outbox) {

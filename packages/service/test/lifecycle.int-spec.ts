@@ -236,7 +236,7 @@ describe('defineSubgraph lifecycle (Mongo + in-document outbox)', () => {
       name: 'lifecycle-mongo',
       config: mongoConfig,
       schema,
-      stores: { mongo: { backgroundPoolSize: 2, indexes: async (db) => void indexed.push(await db.collection('things').createIndex({ name: 1 })) } },
+      stores: { mongo: { backgroundPoolSize: 2, prepare: async (db) => void indexed.push(await db.collection('things').createIndex({ name: 1 })) } },
       topics: ['reviews'],
       outbox: { store: 'mongo', collections: ['things'], pollIntervalMs: 200 },
       wire: ({ db, relay }) => ({

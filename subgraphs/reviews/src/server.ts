@@ -26,7 +26,7 @@ export const reviewsSubgraph = defineSubgraph({
   config: reviewsConfigSchema,
   schema: buildReviewsSchema,
   multilineInputs: REVIEW_MULTILINE_INPUTS,
-  stores: { mongo: { indexes: ensureIndexes } },
+  stores: { mongo: { prepare: ensureIndexes } },
   topics: ['reviews', 'orders', 'products'],
   outbox: { store: 'mongo', collections: ['rating_summaries'], pollIntervalMs: 'OUTBOX_POLL_MS' },
   wire: ({ db, backgroundDb, locks, relay, log, metrics }) => {
