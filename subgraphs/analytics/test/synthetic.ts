@@ -53,7 +53,7 @@ export function shuffle<T>(items: T[], seed = 7): T[] {
   const out = [...items];
   let s = seed;
   for (let i = out.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    s = (Math.imul(s, 1103515245) + 12345) & 0x7fffffff;
     const j = s % (i + 1);
     [out[i], out[j]] = [out[j], out[i]];
   }

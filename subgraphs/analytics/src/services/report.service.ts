@@ -52,14 +52,12 @@ export class ReportService {
 
   async checkoutFunnel(from: Date, to: Date): Promise<CheckoutFunnel> {
     const range = this.range(from, to);
-    const [all] = await this.figures.salesByPeriod(new Date(range.from), new Date(range.to), 'minute').then((rows) => [
-      rows.reduce((sum, r) => ({ carts: sum.carts + r.cartsCreated, placed: sum.placed + r.ordersPlaced, confirmed: sum.confirmed + r.ordersConfirmed }), { carts: 0, placed: 0, confirmed: 0 }),
-    ]);
+    const all = await this.figures.totals(new Date(range.from), new Date(range.to));
     return Object.assign(new CheckoutFunnel(), {
-      cartsCreated: all.carts,
-      ordersPlaced: all.placed,
-      ordersConfirmed: all.confirmed,
-      conversionRate: all.carts > 0 ? all.confirmed / all.carts : 0,
+      cartsCreated: all.cartsCreated,
+      ordersPlaced: all.ordersPlaced,
+      ordersConfirmed: all.ordersConfirmed,
+      conversionRate: all.cartsCreated > 0 ? all.ordersConfirmed / all.cartsCreated : 0,
     });
   }
 

@@ -98,6 +98,17 @@ export class FiguresStore {
     });
   }
 
+  /** The sales counters of [from, to) (minute-aligned) summed into one. */
+  async totals(from: Date, to: Date): Promise<SalesCounters> {
+    const [row]: Record<string, string>[] = await this.dataSource.query(
+      `SELECT ${SALES_COLUMNS.map((c) => `coalesce(sum(${c}), 0)::bigint AS ${c}`).join(', ')} FROM sales_minute WHERE minute >= $1 AND minute < $2`,
+      [from, to],
+    );
+    const out = {} as SalesCounters;
+    SALES_FIELDS.forEach((field, i) => (out[field] = Number(row[SALES_COLUMNS[i]])));
+    return out;
+  }
+
   /** Products by units sold in [from, to), then by revenue, then by id; at most `first`. */
   async topProducts(from: Date, to: Date, first: number): Promise<{ productId: string; units: number; revenue: number }[]> {
     const rows: { product_id: string; units: string; revenue: string }[] = await this.dataSource.query(
