@@ -27,3 +27,4 @@ export * from './mongo';
 export * from './cache';
 export * from './trace-context';
 export { startTracing, tracingEnabled, runningTracing, type Tracing, type TracingOptions } from './tracing';
+export * from './store-helpers';
