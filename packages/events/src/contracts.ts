@@ -55,6 +55,10 @@ export const orderSummary = z.object({
   currency: z.string().length(3),
   subtotal: z.number().int().nonnegative(),
   total: z.number().int().nonnegative(),
+  /** Checkout's breakdown (issue 14), additive within v1: total = subtotal − discountTotal + shippingTotal (+ taxTotal unless prices include tax). */
+  discountTotal: z.number().int().nonnegative().optional(),
+  shippingTotal: z.number().int().nonnegative().optional(),
+  taxTotal: z.number().int().nonnegative().optional(),
   lines: z.array(z.object({ productId: id, name: z.string(), unitPrice: z.number().int().nonnegative(), quantity: z.number().int().positive() })),
   shippingAddress: z.object({
     recipient: z.string(),

@@ -99,6 +99,9 @@ describe('checkout', () => {
       taxLines: preview.taxLines,
       shippingMethod: { method: { id: exp }, name: 'Express', carrier: 'UPS', price: { amount: 1500 } },
     });
+    // OrderStatusChanged carries the totals.
+    const [event] = await orders.sql<{ envelope: any }>(`SELECT envelope FROM outbox WHERE envelope->>'type' = 'OrderStatusChanged' AND envelope->>'aggregateId' = $1`, [order.id]);
+    expect(event.envelope.payload.summary).toMatchObject({ subtotal: 4997, total: preview.total.amount, discountTotal: 500, shippingTotal: 1500, taxTotal: 326 });
     // The payment will charge the order's total: the column the saga's AuthorizePayment reads.
     expect((await orders.sql('SELECT total, discount, tax FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.id = $1 ORDER BY position', [order.id])).map((r: any) => [r.total, r.discount + r.tax])).toEqual([
       [preview.total.amount, expect.any(Number)],

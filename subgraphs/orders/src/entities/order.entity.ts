@@ -31,6 +31,16 @@ export class OrderEntity {
   @Column({ type: 'int' })
   total!: number;
 
+  /** The checkout breakdown (the rest of it is read by checkout.service): discounts, shipping, tax. */
+  @Column({ name: 'discount_total', type: 'int', default: 0 })
+  discountTotal!: number;
+
+  @Column({ name: 'shipping_total', type: 'int', default: 0 })
+  shippingTotal!: number;
+
+  @Column({ name: 'tax_total', type: 'int', default: 0 })
+  taxTotal!: number;
+
   @Column({ name: 'shipping_address', type: 'jsonb' })
   shippingAddress!: ShippingAddressFields;
 
