@@ -102,7 +102,11 @@ describe('checkout', () => {
     // OrderStatusChanged carries the totals.
     const [event] = await orders.sql<{ envelope: any }>(`SELECT envelope FROM outbox WHERE envelope->>'type' = 'OrderStatusChanged' AND envelope->>'aggregateId' = $1`, [order.id]);
     expect(event.envelope.payload.summary).toMatchObject({ subtotal: 4997, total: preview.total.amount, discountTotal: 500, shippingTotal: 1500, taxTotal: 326 });
-    // The payment will charge the order's total: the column the saga's AuthorizePayment reads.
+    // Once stock is reserved, the payment asked for is the order's total (the preview's).
+    await orders.service.handle(createEvent('StockReserved', order.id, { orderId: order.id, lines: [{ productId: lamp, quantity: 2 }, { productId: bulb, quantity: 3 }] }, { source: 'inventory' }));
+    const [authorize] = await orders.sql<{ envelope: any }>(`SELECT envelope FROM outbox WHERE envelope->>'type' = 'AuthorizePayment' AND envelope->>'aggregateId' = $1`, [order.id]);
+    expect(authorize.envelope.payload.amount).toEqual({ amount: preview.total.amount, currency: 'USD' });
+    // The order's total column is what the saga's AuthorizePayment reads.
     expect((await orders.sql('SELECT total, discount, tax FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.id = $1 ORDER BY position', [order.id])).map((r: any) => [r.total, r.discount + r.tax])).toEqual([
       [preview.total.amount, expect.any(Number)],
       [preview.total.amount, expect.any(Number)],
