@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { baseConfigSchema, loadConfig, port } from '@shopgraph/kit';
+import { brokerList } from '@shopgraph/service';
 
 /** Every environment variable the products subgraph reads, with working local defaults. */
 export const productsConfigSchema = baseConfigSchema.extend({
@@ -7,10 +8,8 @@ export const productsConfigSchema = baseConfigSchema.extend({
   MONGO_URL: z.string().default('mongodb://127.0.0.1:27017'),
   MONGO_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/).default('products'),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
-  KAFKA_BROKERS: z
-    .string()
-    .default('127.0.0.1:9092')
-    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean)),
+  /** Comma-separated Kafka brokers (products only publishes: no consumer group). */
+  KAFKA_BROKERS: brokerList(),
   /** How long a product stays in the Redis read cache; writes invalidate it sooner. */
   PRODUCT_CACHE_TTL_SECONDS: z.coerce.number().int().positive().default(300),
   /** Safety-net poll of the outbox relay; every write also wakes it at once. */
