@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { baseConfigSchema, loadConfig, port } from '@shopgraph/kit';
+import { brokerList } from '@shopgraph/service';
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -24,10 +25,7 @@ export const usersConfigSchema = baseConfigSchema.extend({
   REGISTER_RATE_LIMIT: seconds(20),
   REGISTER_RATE_LIMIT_WINDOW_SECONDS: seconds(3600),
   /** Brokers of users.v1 (account events, published through the PostgreSQL outbox). */
-  KAFKA_BROKERS: z
-    .string()
-    .default('127.0.0.1:9092')
-    .transform((value) => value.split(',').map((b) => b.trim()).filter(Boolean)),
+  KAFKA_BROKERS: brokerList(),
   /** Lifetime of a password-reset token (single use). */
   PASSWORD_RESET_TTL_SECONDS: seconds(30 * 60),
   /** Lifetime of an email-verification token (single use). */
