@@ -71,18 +71,25 @@ export class OrderService {
     // Errors point at the line as the client sent it (lines were merged and sorted since).
     const sentAt = (line: Line, index: number) =>
       fromCart ? index : (input.items ?? []).findIndex((l) => l.productId.trim() === line.productId && (l.variantId?.trim() || undefined) === line.variantId);
-    // A line without a variant orders its product's default variant (refused for a product with several).
-    const defaults = await this.replica.activeVariantsOf(lines.filter((l) => !l.variantId).map((l) => l.productId));
-    const choiceErrors: UserError[] = [];
+    // A line without a variant orders its product's default variant. For a product without
+    // options that variant's id is the product's, so one lookup of every line's id finds it; only
+    // lines whose product id names no variant (a product with options) ask for the product's
+    // variants, and take its only active one (refused when it has several).
+    let products = await this.replica.findByIds(lines.map(variantOf));
+    const undecided = lines.filter((l) => !l.variantId && !products.has(l.productId));
     const sent = lines;
-    lines = lines.map((line, i) => {
-      if (line.variantId) return line;
-      const choice = defaultVariantChoice(line.productId, defaults.get(line.productId) ?? [], [...(fromCart ? ['cart', 'items'] : ['input', 'items']), String(sentAt(line, i)), 'productId']);
-      if ('error' in choice) choiceErrors.push(choice.error);
-      return 'error' in choice ? line : { ...line, variantId: choice.variantId };
-    });
-    if (choiceErrors.length > 0) return payload(null, choiceErrors);
-    const products = await this.replica.findByIds(lines.map(variantOf));
+    if (undecided.length > 0) {
+      const defaults = await this.replica.activeVariantsOf(undecided.map((l) => l.productId));
+      const choiceErrors: UserError[] = [];
+      lines = lines.map((line, i) => {
+        if (line.variantId || products.has(line.productId)) return line;
+        const choice = defaultVariantChoice(line.productId, defaults.get(line.productId) ?? [], [...(fromCart ? ['cart', 'items'] : ['input', 'items']), String(sentAt(line, i)), 'productId']);
+        if ('error' in choice) choiceErrors.push(choice.error);
+        return 'error' in choice ? line : { ...line, variantId: choice.variantId };
+      });
+      if (choiceErrors.length > 0) return payload(null, choiceErrors);
+      products = await this.replica.findByIds(lines.map(variantOf));
+    }
     const priced = priceLines(lines, products, fromCart ? ['cart', 'items'] : ['input', 'items'], (_line, i) => sentAt(sent[i], i));
     if (!priced.ok) return payload(null, priced.errors);
     // Discounts, shipping and tax: the same pure function as checkoutPreview (domain/checkout-pricing.ts).
