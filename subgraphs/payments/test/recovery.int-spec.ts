@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { startPaymentsHarness, type PaymentsHarness } from './fixtures/payments-harness';
-import { call, chargeBody } from './fixtures/sandbox-client';
+import { callSandbox as call, chargeBody } from '@shopgraph/payment-sandbox';
 
 /** A PENDING payment as a process leaves it when it dies right after committing it (its lease long expired). */
 async function givenPendingPayment(h: PaymentsHarness, token = 'tok_visa', amount = 1800): Promise<{ orderId: string; paymentId: string }> {

@@ -341,3 +341,4 @@ function parseMode(body: Record<string, unknown>): SandboxMode | null {
   if (body.mode === 'slow' && Number.isInteger(body.delayMs) && (body.delayMs as number) >= 0) return { mode: 'slow', delayMs: body.delayMs as number };
   return null;
 }
+export { call as callSandbox, chargeBody } from './sandbox-client';

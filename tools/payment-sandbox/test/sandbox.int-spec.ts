@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createSandboxProvider, type SandboxProvider } from '../src/sandbox.provider';
-import { call, chargeBody } from './fixtures/sandbox-client';
+import { call, chargeBody } from '../src/sandbox-client';
 
 describe('payment provider sandbox', () => {
   let sandbox: SandboxProvider;
