@@ -82,6 +82,28 @@ const emailAddress = z.string().min(3).max(254).regex(/^[^\s@]+@[^\s@]+$/);
 export const CANCELLATION_REASONS = ['OUT_OF_STOCK', 'PAYMENT_DECLINED', 'PAYMENT_FAILED', 'CUSTOMER_REQUEST', 'ADMIN', 'TIMED_OUT'] as const;
 export type CancellationReason = (typeof CANCELLATION_REASONS)[number];
 export const cancellationReasonSchema = z.enum(CANCELLATION_REASONS);
+/** The reasons as an enum object (each value its own name), for the GraphQL enums that show them. */
+export const CancellationReasonEnum = Object.fromEntries(CANCELLATION_REASONS.map((r) => [r, r])) as { readonly [R in CancellationReason]: R };
+/**
+ * The GraphQL enum `CancellationReason` as every API that shows one registers it (orders, analytics):
+ * one vocabulary, one set of descriptions. Typed by the vocabulary, so a new reason does not compile
+ * until it is described here.
+ */
+export const CANCELLATION_REASON_ENUM = {
+  name: 'CancellationReason',
+  description: 'Why an order was cancelled.',
+  valuesConfig: {
+    OUT_OF_STOCK: { description: 'Not enough stock for every line.' },
+    PAYMENT_DECLINED: { description: 'The card was declined.' },
+    PAYMENT_FAILED: { description: 'The payment provider failed or did not answer in time (after retries).' },
+    CUSTOMER_REQUEST: { description: 'The customer cancelled it.' },
+    ADMIN: { description: 'An administrator cancelled it.' },
+    TIMED_OUT: {
+      description:
+        'The shop gave up waiting for the stock reservation or the payment: no answer within its timeout of the request being sent (the history entry names the step).',
+    },
+  } satisfies { [R in CancellationReason]: { description: string } },
+};
 
 /**
  * One variant of a product as ProductCreated and ProductUpdated carry it. `variantId` is the

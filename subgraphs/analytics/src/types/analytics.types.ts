@@ -1,6 +1,6 @@
 import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Money } from '@shopgraph/kit';
-import { CANCELLATION_REASONS, type CancellationReason as CancellationReasonValue } from '@shopgraph/events';
+import { CANCELLATION_REASON_ENUM, CancellationReasonEnum, type CancellationReason as CancellationReasonValue } from '@shopgraph/events';
 
 /** How long each bucket of a sales report is. */
 export enum ReportInterval {
@@ -16,23 +16,9 @@ registerEnumType(ReportInterval, {
 });
 
 /** Why an order was cancelled (the vocabulary of @shopgraph/events; the same enum as orders'). */
-export const CancellationReason = Object.fromEntries(CANCELLATION_REASONS.map((r) => [r, r])) as { readonly [R in CancellationReasonValue]: R };
+export const CancellationReason = CancellationReasonEnum;
 export type CancellationReason = CancellationReasonValue;
-registerEnumType(CancellationReason, {
-  name: 'CancellationReason',
-  description: 'Why an order was cancelled.',
-  valuesConfig: {
-    OUT_OF_STOCK: { description: 'Not enough stock for every line.' },
-    PAYMENT_DECLINED: { description: 'The card was declined.' },
-    PAYMENT_FAILED: { description: 'The payment provider failed or did not answer in time (after retries).' },
-    CUSTOMER_REQUEST: { description: 'The customer cancelled it.' },
-    ADMIN: { description: 'An administrator cancelled it.' },
-    TIMED_OUT: {
-      description:
-        'The shop gave up waiting for the stock reservation or the payment: no answer within its timeout of the request being sent (the history entry names the step).',
-    },
-  } satisfies { [R in CancellationReasonValue]: { description: string } },
-});
+registerEnumType(CancellationReason, CANCELLATION_REASON_ENUM);
 
 @ObjectType({ description: 'Something the shop sells. Owned by the products subgraph; inventory and reviews add fields to it.' })
 @Directive('@key(fields: "id", resolvable: false)')

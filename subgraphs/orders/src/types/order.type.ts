@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType, registerEnumType, Directive } from 'type-graphql';
-import { CANCELLATION_REASONS, type CancellationReason as CancellationReasonValue } from '@shopgraph/events';
+import { CANCELLATION_REASON_ENUM, CancellationReasonEnum, type CancellationReason as CancellationReasonValue } from '@shopgraph/events';
 import { Money, PageInfo, UserError } from '@shopgraph/kit';
 import { Product, ProductVariant } from './product.type';
 
@@ -26,24 +26,9 @@ registerEnumType(OrderStatus, {
 });
 
 /** Why an order was cancelled: the values of CANCELLATION_REASONS (@shopgraph/events), the one vocabulary. */
-export const CancellationReason = Object.fromEntries(CANCELLATION_REASONS.map((r) => [r, r])) as { readonly [R in CancellationReasonValue]: R };
+export const CancellationReason = CancellationReasonEnum;
 export type CancellationReason = CancellationReasonValue;
-registerEnumType(CancellationReason, {
-  name: 'CancellationReason',
-  description: 'Why an order was cancelled.',
-  // Typed by the vocabulary: a new reason does not compile until it is described here.
-  valuesConfig: {
-    OUT_OF_STOCK: { description: 'Not enough stock for every line.' },
-    PAYMENT_DECLINED: { description: 'The card was declined.' },
-    PAYMENT_FAILED: { description: 'The payment provider failed or did not answer in time (after retries).' },
-    CUSTOMER_REQUEST: { description: 'The customer cancelled it.' },
-    ADMIN: { description: 'An administrator cancelled it.' },
-    TIMED_OUT: {
-      description:
-        'The shop gave up waiting for the stock reservation or the payment: no answer within its timeout of the request being sent (the history entry names the step).',
-    },
-  } satisfies { [R in CancellationReasonValue]: { description: string } },
-});
+registerEnumType(CancellationReason, CANCELLATION_REASON_ENUM);
 
 @ObjectType({ description: 'A delivery address, copied onto the order when it was placed.' })
 export class ShippingAddress {
