@@ -42,10 +42,26 @@ type Offsets = Map<string, Map<number, bigint>>;
 async function endOffsets(topics: string[]): Promise<Offsets> {
   const result: Offsets = new Map();
   for (const topic of topics) {
-    const partitions = await admin.fetchTopicOffsets(topic);
+    const partitions = await fetchTopicOffsets(topic);
     result.set(topic, new Map(partitions.map((p) => [p.partition, BigInt(p.high)])));
   }
   return result;
+}
+
+/**
+ * A topic created a moment ago on a fresh broker is listed with a leader before that leader answers
+ * ListOffsets ("not the leader for that topic-partition", retriable): ask again for up to 30 s.
+ */
+async function fetchTopicOffsets(topic: string): Promise<Array<{ partition: number; high: string }>> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      if (!(error as { retriable?: boolean }).retriable || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 /** Every message appended to `topics` between two end-offset snapshots (read without committing). */
