@@ -1,6 +1,6 @@
 import type { Filter } from 'mongodb';
 import { badUserInput, connectionFrom, pageSize, requireAdmin } from '@shopgraph/kit';
-import type { ProductsContext } from '../context';
+import type { CategoryProductsKey, ProductsRequest } from '../loaders';
 import type { ProductDocument, ProductRecord } from '../entities/product.document';
 import type { CategoryStore } from '../stores/category.store';
 import type { ProductStore } from '../stores/product.store';
@@ -21,14 +21,9 @@ import { VARIANT_LIMITS } from '../domain/variants';
 import { normalizeTags } from './product.validator';
 import { parseSearchWords, relevanceScore, searchWordCondition } from './search-terms';
 
-/** One `Category.products` page request, as the per-request loader batches them. */
-export interface CategoryProductsKey {
-  categoryId: string;
-  sort: ProductSort;
-  first: number;
-  after: string | null;
-}
+export type { CategoryProductsKey } from '../loaders';
 
+/** One `Category.products` page request, as the per-request loader batches them. */
 /**
  * Above this many active products in the requested categories, Category.products pages are
  * read with one limited query per category instead of one query for all of them.
@@ -50,7 +45,7 @@ export class CatalogService {
   ) {}
 
   /** A product by id or by slug (exactly one of them); archived products included, with active = false. */
-  async product(ctx: ProductsContext, id: string | null | undefined, slug: string | null | undefined): Promise<Product | null> {
+  async product(ctx: ProductsRequest, id: string | null | undefined, slug: string | null | undefined): Promise<Product | null> {
     if ((id == null) === (slug == null)) throw badUserInput('Pass exactly one of id and slug');
     const record = id != null ? await ctx.loaders.productById.load(id) : await ctx.loaders.productBySlug.load(slug!.trim().toLowerCase());
     return record && toProduct(record);
@@ -62,7 +57,7 @@ export class CatalogService {
   }
 
   /** Searches, filters and sorts products into a keyset-paginated connection (see ProductFilter for the rules). */
-  async search(ctx: ProductsContext, filter: ProductFilter | null | undefined, sort: ProductSort, first: number | null | undefined, after: string | null | undefined): Promise<ProductConnection> {
+  async search(ctx: ProductsRequest, filter: ProductFilter | null | undefined, sort: ProductSort, first: number | null | undefined, after: string | null | undefined): Promise<ProductConnection> {
     const size = pageSize(first);
     if (filter?.includeInactive) requireAdmin(ctx);
     const words = parseSearchWords(filter?.search);
@@ -119,7 +114,7 @@ export class CatalogService {
   }
 
   /** The Mongo conditions of a filter, or null when it can match nothing (unknown category). */
-  private async filterConditions(ctx: ProductsContext, filter: ProductFilter | null | undefined, words: string[]): Promise<Filter<ProductDocument>[] | null> {
+  private async filterConditions(ctx: ProductsRequest, filter: ProductFilter | null | undefined, words: string[]): Promise<Filter<ProductDocument>[] | null> {
     const conditions: Filter<ProductDocument>[] = [];
     if (!filter?.includeInactive) conditions.push({ active: true });
     if (filter?.categorySlug != null) {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { requireAdmin, UserError, UserErrorCode } from '@shopgraph/kit';
-import type { ProductsContext } from '../context';
+import { requireAdmin, UserError, UserErrorCode, type RequestContext } from '@shopgraph/kit';
 import type { CategoryStore } from '../stores/category.store';
 import { isDuplicateKeyError } from '../stores/duplicate-key';
 import { CategoryPayload } from '../types/payloads.type';
@@ -13,7 +12,7 @@ export class CategoryService {
   constructor(private readonly categories: CategoryStore) {}
 
   /** Creates a category; its slug is the given one or derived from the name. A taken slug is ALREADY_EXISTS. */
-  async create(ctx: ProductsContext, rawName: string, rawSlug: string | null | undefined): Promise<CategoryPayload> {
+  async create(ctx: RequestContext, rawName: string, rawSlug: string | null | undefined): Promise<CategoryPayload> {
     requireAdmin(ctx);
     const name = rawName.trim();
     const given = rawSlug == null ? null : rawSlug.trim().toLowerCase();
@@ -37,7 +36,7 @@ export class CategoryService {
    * slug links stop working. A taken slug is ALREADY_EXISTS; nothing given changes nothing.
    */
   async update(
-    ctx: ProductsContext,
+    ctx: RequestContext,
     id: string,
     rawName: string | null | undefined,
     rawSlug: string | null | undefined,

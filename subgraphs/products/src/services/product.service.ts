@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DocumentLocks, MongoOutboxRelay } from '@shopgraph/events';
-import { requireAdmin, UserError, UserErrorCode } from '@shopgraph/kit';
-import type { ProductsContext } from '../context';
+import { requireAdmin, UserError, UserErrorCode, type RequestContext } from '@shopgraph/kit';
 import type { ProductDocument, ProductRecord } from '../entities/product.document';
 import { activeVariantPrices, defaultVariantOf, variantIdFor, variantsOf, type VariantDoc } from '../domain/variants';
 import { EVENT_SOURCE, productArchived, productCreated, productUpdated } from '../events/product.events';
@@ -29,7 +28,7 @@ const MAX_ATTEMPTS = 8;
 /** Slug races lost with the next numeric suffix before switching to a random one. */
 const NUMBERED_SLUG_ATTEMPTS = 3;
 
-const origin = (ctx: ProductsContext) => ({ source: EVENT_SOURCE, correlationId: ctx.requestId });
+const origin = (ctx: RequestContext) => ({ source: EVENT_SOURCE, correlationId: ctx.requestId });
 
 /** Stored fields derived from the ones a client edits. */
 function derived(p: Pick<ProductDocument, 'name' | 'description' | 'brand' | 'tags'>) {
@@ -110,7 +109,7 @@ export class ProductService {
    * publishes ProductCreated. Uniqueness rests on the unique indexes: a duplicate sku, even from
    * a concurrent request, is ALREADY_EXISTS.
    */
-  async create(ctx: ProductsContext, raw: CreateProductInput): Promise<ProductPayload> {
+  async create(ctx: RequestContext, raw: CreateProductInput): Promise<ProductPayload> {
     requireAdmin(ctx);
     const input = normalizeCreateProduct(raw);
     const errors = validateCreateProduct(input);
@@ -172,7 +171,7 @@ export class ProductService {
    * update got in between), publishes ProductUpdated and invalidates the cached copies. A change
    * that changes nothing writes nothing and publishes nothing.
    */
-  async update(ctx: ProductsContext, id: string, raw: UpdateProductInput): Promise<ProductPayload> {
+  async update(ctx: RequestContext, id: string, raw: UpdateProductInput): Promise<ProductPayload> {
     requireAdmin(ctx);
     const changes = normalizeUpdateProduct(raw);
     const errors = validateUpdateProduct(changes);
@@ -188,7 +187,7 @@ export class ProductService {
     return this.locks.run(id, () => this.applyUpdate(ctx, id, changes, categoryId));
   }
 
-  private async applyUpdate(ctx: ProductsContext, id: string, changes: UpdateProductFields, categoryId: string | undefined): Promise<ProductPayload> {
+  private async applyUpdate(ctx: RequestContext, id: string, changes: UpdateProductFields, categoryId: string | undefined): Promise<ProductPayload> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const current = await this.products.findById(id);
       if (!current) return ProductPayload.of(null, [UserError.of(UserErrorCode.NOT_FOUND, 'No product with this id', ['id'])]);
@@ -253,7 +252,7 @@ export class ProductService {
   }
 
   /** Archives a product (active = false), publishes ProductArchived and invalidates the cache. Archiving twice is a no-op. */
-  async archive(ctx: ProductsContext, id: string): Promise<ProductPayload> {
+  async archive(ctx: RequestContext, id: string): Promise<ProductPayload> {
     requireAdmin(ctx);
     const archived = await this.locks.run(id, () => this.products.archive(id, new Date(), [productArchived(id, origin(ctx))]));
     if (archived) {

@@ -1,6 +1,5 @@
 import type { DocumentLocks, MongoOutboxRelay } from '@shopgraph/events';
-import { requireAdmin, UserError, UserErrorCode } from '@shopgraph/kit';
-import type { ProductsContext } from '../context';
+import { requireAdmin, UserError, UserErrorCode, type RequestContext } from '@shopgraph/kit';
 import {
   activeVariantPrices,
   duplicatesActiveCombination,
@@ -24,7 +23,7 @@ import { ProductVariantPayload, toVariant } from '../types/variant.type';
 import { skusOf } from './product.service';
 
 const MAX_ATTEMPTS = 8;
-const origin = (ctx: ProductsContext) => ({ source: EVENT_SOURCE, correlationId: ctx.requestId });
+const origin = (ctx: RequestContext) => ({ source: EVENT_SOURCE, correlationId: ctx.requestId });
 const invalid = (message: string, field: string[]) => UserError.of(UserErrorCode.INVALID_INPUT, message, field);
 const failed = (...errors: UserError[]) => ProductVariantPayload.of(null, errors);
 const noProduct = (field: string) => failed(UserError.of(UserErrorCode.NOT_FOUND, 'No product with this id', [field]));
@@ -50,7 +49,7 @@ export class VariantService {
   ) {}
 
   /** Adds a variant to a product with options: one value per option, a combination no active variant has, a free sku. */
-  async add(ctx: ProductsContext, productId: string, raw: VariantFields): Promise<ProductVariantPayload> {
+  async add(ctx: RequestContext, productId: string, raw: VariantFields): Promise<ProductVariantPayload> {
     requireAdmin(ctx);
     const product = await this.products.findById(productId);
     if (!product) return noProduct('productId');
@@ -85,7 +84,7 @@ export class VariantService {
   }
 
   /** Changes a variant's sku and/or price. A default variant's sku and price are its product's. */
-  async update(ctx: ProductsContext, id: string, raw: { sku?: string | null; price?: number | null }): Promise<ProductVariantPayload> {
+  async update(ctx: RequestContext, id: string, raw: { sku?: string | null; price?: number | null }): Promise<ProductVariantPayload> {
     requireAdmin(ctx);
     const sku = raw.sku == null ? undefined : raw.sku.trim().toUpperCase();
     const errors = [
@@ -117,7 +116,7 @@ export class VariantService {
   }
 
   /** Archives a variant (it can no longer be ordered); the product keeps at least one active variant. Archiving twice changes nothing. */
-  async archive(ctx: ProductsContext, id: string): Promise<ProductVariantPayload> {
+  async archive(ctx: RequestContext, id: string): Promise<ProductVariantPayload> {
     requireAdmin(ctx);
     return this.change(ctx, productIdOfVariant(id), (current) => {
       const variants = variantsOf(current);
@@ -142,7 +141,7 @@ export class VariantService {
    * Plans a change on the current product and writes it at the version read (re-planned when
    * another write got in between), with its ProductUpdated; a plan that changes nothing writes nothing.
    */
-  private async change(ctx: ProductsContext, productId: string, plan: (current: ProductRecord) => Plan): Promise<ProductVariantPayload> {
+  private async change(ctx: RequestContext, productId: string, plan: (current: ProductRecord) => Plan): Promise<ProductVariantPayload> {
     return this.locks.run(productId, async () => {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const current = await this.products.findById(productId);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { forbidden, pageSize, requireViewer, UserError, UserErrorCode } from '@shopgraph/kit';
 import { createEvent } from '@shopgraph/events';
-import type { ReviewsContext } from '../context';
+import type { ReviewsRequest } from '../loaders';
 import type { ReviewDocument } from '../entities/review.document';
 import type { KnownProductStore } from '../stores/known-product.store';
 import type { PurchaseFactStore } from '../stores/purchase-fact.store';
@@ -30,12 +30,12 @@ export class ReviewService {
   constructor(private readonly deps: ReviewServiceDeps) {}
 
   /** A review by id; null when there is none (malformed ids included). */
-  review(ctx: ReviewsContext, id: string): Promise<Review | null> {
+  review(ctx: ReviewsRequest, id: string): Promise<Review | null> {
     return ctx.loaders.review.load(id);
   }
 
   /** Adds the signed-in user's review of a product: one per user and product. */
-  async addReview(ctx: ReviewsContext, input: AddReviewFields): Promise<ReviewPayload> {
+  async addReview(ctx: ReviewsRequest, input: AddReviewFields): Promise<ReviewPayload> {
     const viewer = requireViewer(ctx);
     const { review: valid, errors } = validateReview(input);
     if (!valid) return ReviewPayload.of(null, errors);
@@ -85,7 +85,7 @@ export class ReviewService {
   }
 
   /** Deletes a review: its author or an ADMIN; NOT_FOUND (as data) when there is no such review. */
-  async deleteReview(ctx: ReviewsContext, id: string): Promise<ReviewPayload> {
+  async deleteReview(ctx: ReviewsRequest, id: string): Promise<ReviewPayload> {
     const viewer = requireViewer(ctx);
     const notFound = () => ReviewPayload.of(null, [UserError.of(UserErrorCode.NOT_FOUND, 'No such review', ['id'])]);
     if (!isUuid(id)) return notFound();
@@ -104,17 +104,17 @@ export class ReviewService {
   }
 
   /** A product's rating summary (batched). */
-  rating(ctx: ReviewsContext, productId: string): Promise<RatingSummary> {
+  rating(ctx: ReviewsRequest, productId: string): Promise<RatingSummary> {
     return ctx.loaders.rating.load(productId);
   }
 
   /** A product's reviews, newest first (batched). */
-  productReviews(ctx: ReviewsContext, productId: string, first: number | null | undefined, after: string | null | undefined): Promise<ReviewConnection> {
+  productReviews(ctx: ReviewsRequest, productId: string, first: number | null | undefined, after: string | null | undefined): Promise<ReviewConnection> {
     return ctx.loaders.productReviews.load({ parentId: productId, first: pageSize(first), after: after ?? null });
   }
 
   /** The reviews a user wrote, newest first (batched); public, like the reviews on product pages. */
-  authorReviews(ctx: ReviewsContext, userId: string, first: number | null | undefined, after: string | null | undefined): Promise<ReviewConnection> {
+  authorReviews(ctx: ReviewsRequest, userId: string, first: number | null | undefined, after: string | null | undefined): Promise<ReviewConnection> {
     return ctx.loaders.authorReviews.load({ parentId: userId, first: pageSize(first), after: after ?? null });
   }
 }

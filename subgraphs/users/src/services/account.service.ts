@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createEvent, enqueueEvents, type EventEnvelope, type EventType, type PayloadOf } from '@shopgraph/events';
 import { requireViewer, UserError, UserErrorCode, type Logger } from '@shopgraph/kit';
-import type { UsersContext } from '../context';
+import type { UsersRequest } from '../loaders';
 import type { AccountTokenEntity, AccountTokenPurpose } from '../entities/account-token.entity';
 import { UserEntity } from '../entities/user.entity';
 import { returned, type AccountTokenStore } from '../stores/account-token.store';
@@ -61,7 +61,7 @@ export class AccountService {
    * Inserts a new account with UserRegistered and its first EmailVerificationRequested, in one
    * transaction. DuplicateEmailError (user.store) when the email is taken (nothing written).
    */
-  async createAccount(ctx: UsersContext, user: UserEntity): Promise<void> {
+  async createAccount(ctx: UsersRequest, user: UserEntity): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       await this.users.insert(user, manager);
       const verification = await this.issueToken(manager, user, 'EMAIL_VERIFICATION');
@@ -86,7 +86,7 @@ export class AccountService {
    * and writing the token and event happen after the answer (`drain()` waits for them), so the
    * answer's timing does not tell a registered address either.
    */
-  async requestPasswordReset(ctx: UsersContext, rawEmail: string): Promise<boolean> {
+  async requestPasswordReset(ctx: UsersRequest, rawEmail: string): Promise<boolean> {
     const email = normalizeEmail(rawEmail);
     if (email.length === 0 || email.length > 254) return true;
     const verdict = await this.loginAttempts.passwordResetRequest(email, ctx.clientIp);
@@ -109,7 +109,7 @@ export class AccountService {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  private async queueReset(ctx: UsersContext, email: string): Promise<void> {
+  private async queueReset(ctx: UsersRequest, email: string): Promise<void> {
     const user = await this.users.findByEmail(email);
     if (!user) return;
     await this.dataSource.transaction(async (manager) => {
@@ -134,7 +134,7 @@ export class AccountService {
    * other reset token of the user stop working. A reset also proves the user reads mail at the
    * address, so it verifies it.
    */
-  async resetPassword(ctx: UsersContext, token: string, newPassword: string): Promise<AuthPayload> {
+  async resetPassword(ctx: UsersRequest, token: string, newPassword: string): Promise<AuthPayload> {
     const errors = validatePassword(newPassword, ['newPassword']);
     if (errors.length) return AuthPayload.failed(...errors);
     const found = await this.usable('PASSWORD_RESET', token);
@@ -174,7 +174,7 @@ export class AccountService {
    * is known when the gateway passes it (`ctx.sessionId`); without it every session is signed out,
    * this one included (the safe side).
    */
-  async changePassword(ctx: UsersContext, currentPassword: string, newPassword: string): Promise<UserPayload> {
+  async changePassword(ctx: UsersRequest, currentPassword: string, newPassword: string): Promise<UserPayload> {
     const viewer = requireViewer(ctx);
     const errors = validatePassword(newPassword, ['newPassword']);
     if (errors.length) return UserPayload.of(null, errors);
@@ -230,7 +230,7 @@ export class AccountService {
   }
 
   /** Mails a new verification link to the signed-in user; true also when the email is already verified (then nothing is sent). */
-  async requestEmailVerification(ctx: UsersContext): Promise<boolean> {
+  async requestEmailVerification(ctx: UsersRequest): Promise<boolean> {
     const viewer = requireViewer(ctx);
     const [user] = await this.users.findByIds([viewer.id]);
     if (!user || user.emailVerifiedAt) return true;
@@ -256,7 +256,7 @@ export class AccountService {
    * token proves the caller reads that mailbox, so the payload shows the user's email. The token
    * only verifies the address it was mailed to.
    */
-  async verifyEmail(ctx: UsersContext, token: string): Promise<UserPayload> {
+  async verifyEmail(ctx: UsersRequest, token: string): Promise<UserPayload> {
     if (!(await this.usable('EMAIL_VERIFICATION', token))) return UserPayload.of(null, [invalidToken()]);
     const at = this.now();
     const user = await this.dataSource.transaction(async (manager) => {
@@ -357,7 +357,7 @@ export class AccountService {
     return rows.map((r) => r.family_id);
   }
 
-  private event<T extends EventType>(ctx: UsersContext, type: T, userId: string, payload: PayloadOf<T>): EventEnvelope<T> {
+  private event<T extends EventType>(ctx: UsersRequest, type: T, userId: string, payload: PayloadOf<T>): EventEnvelope<T> {
     return createEvent(type, userId, payload, { source: 'users', correlationId: ctx.requestId });
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { forbidden, requireViewer, UserError, UserErrorCode } from '@shopgraph/kit';
-import type { UsersContext } from '../context';
+import type { UsersRequest } from '../loaders';
 import type { AddressStore } from '../stores/address.store';
 import type { AddressInput } from '../types/address.input';
 import { toAddress, type Address } from '../types/address.type';
@@ -14,13 +14,13 @@ export class AddressService {
   constructor(private readonly addresses: AddressStore) {}
 
   /** A user's addresses, for themself or an ADMIN only. */
-  async ofUser(ctx: UsersContext, user: User): Promise<Address[]> {
+  async ofUser(ctx: UsersRequest, user: User): Promise<Address[]> {
     if (!maySeePrivate(ctx.viewer, user)) throw forbidden("Only the user themself or an ADMIN may see a user's addresses");
     return ctx.loaders.addressesOfUser.load(user.id);
   }
 
   /** Adds an address to the signed-in user's book. */
-  async add(ctx: UsersContext, input: AddressInput): Promise<AddressPayload> {
+  async add(ctx: UsersRequest, input: AddressInput): Promise<AddressPayload> {
     const viewer = requireViewer(ctx);
     const { isDefault, ...fields } = normalizeAddress(input);
     const errors = validateAddress(fields);
@@ -46,7 +46,7 @@ export class AddressService {
   }
 
   /** Removes one of the signed-in user's addresses; anybody else's is NOT_FOUND. */
-  async remove(ctx: UsersContext, id: string): Promise<AddressPayload> {
+  async remove(ctx: UsersRequest, id: string): Promise<AddressPayload> {
     const viewer = requireViewer(ctx);
     const removed = await this.addresses.remove(viewer.id, id);
     if (!removed) return AddressPayload.of(null, [UserError.of(UserErrorCode.NOT_FOUND, 'No such address in your address book', ['id'])]);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { UserError, UserErrorCode } from '@shopgraph/kit';
-import type { UsersContext } from '../context';
+import type { UsersRequest } from '../loaders';
 import type { UserEntity } from '../entities/user.entity';
 import type { LoginAttemptStore } from '../stores/login-attempt.store';
 import type { RevocationStore } from '../stores/revocation.store';
@@ -31,7 +31,7 @@ export class AuthService {
   }
 
   /** Creates a CUSTOMER account and signs it in. */
-  async register(ctx: UsersContext, input: { email: string; password: string; name: string }): Promise<AuthPayload> {
+  async register(ctx: UsersRequest, input: { email: string; password: string; name: string }): Promise<AuthPayload> {
     const errors = validateRegistration(input);
     if (errors.length) return AuthPayload.failed(...errors);
     const verdict = await this.loginAttempts.register(ctx.clientIp);
@@ -67,7 +67,7 @@ export class AuthService {
    * `retryAfter`, doubling per failure up to LOGIN_BACKOFF_MAX_SECONDS), and a client past
    * LOGIN_CLIENT_MAX_FAILURES failures in the window is RATE_LIMITED for the rest of it.
    */
-  async login(ctx: UsersContext, input: { email: string; password: string }): Promise<AuthPayload> {
+  async login(ctx: UsersRequest, input: { email: string; password: string }): Promise<AuthPayload> {
     const email = normalizeEmail(input.email);
     const verdict = await this.loginAttempts.checkLogin(email, ctx.clientIp);
     if (!verdict.allowed) {
@@ -85,7 +85,7 @@ export class AuthService {
   }
 
   /** Exchanges a refresh token for new tokens (rotation); a reused token revokes its whole family. */
-  async refresh(ctx: UsersContext, refreshToken: string): Promise<AuthPayload> {
+  async refresh(ctx: UsersRequest, refreshToken: string): Promise<AuthPayload> {
     const rotated = await this.refreshTokens.rotate(refreshToken);
     const [user] = rotated ? await this.users.findByIds([rotated.userId]) : [];
     if (!rotated || !user) {
@@ -101,7 +101,7 @@ export class AuthService {
    * Revokes the session (token family) of `refreshToken` and, within seconds at the gateway, the
    * access tokens issued to it; false when the token is unknown.
    */
-  async logout(ctx: UsersContext, refreshToken: string): Promise<boolean> {
+  async logout(ctx: UsersRequest, refreshToken: string): Promise<boolean> {
     const familyId = await this.refreshTokens.revoke(refreshToken);
     if (!familyId) return false;
     await this.revocations.revokeSession(familyId);

@@ -13,7 +13,7 @@ import {
   UserErrorCode,
   type Viewer,
 } from '@shopgraph/kit';
-import type { UsersContext } from '../context';
+import type { UsersRequest } from '../loaders';
 import type { UserStore } from '../stores/user.store';
 import { UserPayload } from '../types/payloads.type';
 import { toUser, type User, type UserConnection } from '../types/user.type';
@@ -34,18 +34,18 @@ export class UserService {
   ) {}
 
   /** The signed-in user, or null for anonymous callers. */
-  async me(ctx: UsersContext): Promise<User | null> {
+  async me(ctx: UsersRequest): Promise<User | null> {
     return ctx.viewer ? ctx.loaders.user.load(ctx.viewer.id) : null;
   }
 
   /** Any user by id (ADMIN only); null when there is none. */
-  async user(ctx: UsersContext, id: string): Promise<User | null> {
+  async user(ctx: UsersRequest, id: string): Promise<User | null> {
     requireAdmin(ctx);
     return ctx.loaders.user.load(id);
   }
 
   /** All users, oldest first, as a cursor connection (ADMIN only). */
-  async list(ctx: UsersContext, first: number | null | undefined, after: string | null | undefined): Promise<UserConnection> {
+  async list(ctx: UsersRequest, first: number | null | undefined, after: string | null | undefined): Promise<UserConnection> {
     requireAdmin(ctx);
     const limit = pageSize(first);
     const cursor = after ? decodeCursor(after, cursorShape) : null;
@@ -58,13 +58,13 @@ export class UserService {
   }
 
   /** A user's email, for themself or an ADMIN only. */
-  email(ctx: UsersContext, user: User): string {
+  email(ctx: UsersRequest, user: User): string {
     if (!maySeePrivate(ctx.viewer, user)) throw forbidden("Only the user themself or an ADMIN may see a user's email");
     return user.email;
   }
 
   /** Changes the signed-in user's own profile. */
-  async updateProfile(ctx: UsersContext, input: { name?: string | null }): Promise<UserPayload> {
+  async updateProfile(ctx: UsersRequest, input: { name?: string | null }): Promise<UserPayload> {
     const viewer = requireViewer(ctx);
     if (input.name === undefined || input.name === null) return UserPayload.of(await ctx.loaders.user.load(viewer.id));
     const errors = validateName(input.name, ['input', 'name']);
@@ -77,7 +77,7 @@ export class UserService {
    * revoked first (refused at the gateway within seconds; the next refresh carries the new role);
    * if that cannot be recorded the role is not changed (SERVICE_UNAVAILABLE).
    */
-  async setRole(ctx: UsersContext, userId: string, role: Role): Promise<UserPayload> {
+  async setRole(ctx: UsersRequest, userId: string, role: Role): Promise<UserPayload> {
     const admin = requireAdmin(ctx);
     if (this.revocations) await this.revocations.revokeUserBefore(userId, new Date());
     const payload = await this.saved(ctx, userId, { role }, ['userId']);
@@ -85,7 +85,7 @@ export class UserService {
     return payload;
   }
 
-  private async saved(ctx: UsersContext, id: string, changes: { name?: string; role?: Role }, field = ['id']): Promise<UserPayload> {
+  private async saved(ctx: UsersRequest, id: string, changes: { name?: string; role?: Role }, field = ['id']): Promise<UserPayload> {
     const entity = await this.users.update(id, changes);
     if (!entity) return UserPayload.of(null, [UserError.of(UserErrorCode.NOT_FOUND, 'No such user', field)]);
     const user = toUser(entity);
