@@ -9,7 +9,7 @@ import { FiguresStore } from './stores/figures.store';
 
 export { loadAnalyticsConfig, analyticsConfigSchema, type AnalyticsConfig } from './config';
 export { FiguresStore, FOLD_CONSUMER } from './stores/figures.store';
-export { foldInto, emptyDelta, eventTime, minuteOf, FOLDED_TYPES } from './services/fold';
+export { foldInto, emptyDelta, eventTime, minuteOf, FOLDED_TYPES } from './domain/fold';
 
 /**
  * The analytics subgraph: orders.v1 (order status changes, carts created) and payments.v1

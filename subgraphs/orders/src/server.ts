@@ -22,7 +22,7 @@ import { ProductReplicaStore } from './stores/product-replica.store';
 import type { EventEnvelope } from '@shopgraph/events';
 
 export { loadOrdersConfig, ordersConfigSchema, type OrdersConfig } from './config';
-export { decide, type SagaDecision, type SagaInput, type OrderStatus, type CancellationReason } from './services/order-saga';
+export { decide, type SagaDecision, type SagaInput, type OrderStatus, type CancellationReason } from './domain/order-saga';
 
 /**
  * The orders subgraph: orders in PostgreSQL and carts in Redis (a hung Redis fails cart calls fast

@@ -8,7 +8,7 @@ import { ensureCategoryIndexes } from './entities/category.document';
 import { ensureProductIndexes, PRODUCTS_COLLECTION } from './entities/product.document';
 import { EVENT_SOURCE, productCreated } from './events/product.events';
 import { initialStockOf, newProductDocument, skusOf } from './services/product.service';
-import { normalizeCreateProduct } from './services/product.validator';
+import { normalizeCreateProduct } from './domain/product.validator';
 import { CategoryStore } from './stores/category.store';
 import { isDuplicateKeyError } from './stores/duplicate-key';
 import { ProductStore } from './stores/product.store';

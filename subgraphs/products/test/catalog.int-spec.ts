@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { uniqueId } from '@shopgraph/testkit';
 import { productsCollection } from '../src/entities/product.document';
 import { newProductDocument } from '../src/services/product.service';
-import { normalizeCreateProduct } from '../src/services/product.validator';
+import { normalizeCreateProduct } from '../src/domain/product.validator';
 import {
   adminViewer,
   ARCHIVE_PRODUCT,

@@ -1,9 +1,9 @@
 import DataLoader from 'dataloader';
 import { connectionFrom, type RequestContext } from '@shopgraph/kit';
 import type { ReviewDocument } from './entities/review.document';
-import { summarize } from './services/rating.math';
-import { pageInMemory, positionOf, reviewCursor } from './services/review.cursor';
-import { isUuid } from './services/review.validator';
+import { summarize } from './domain/rating.math';
+import { pageInMemory, positionOf, reviewCursor } from './domain/review.cursor';
+import { isUuid } from './domain/review.validator';
 import type { RatingSummaryStore } from './stores/rating-summary.store';
 import type { ReviewParent, ReviewStore } from './stores/review.store';
 import { RatingSummary, toReview, type Review, type ReviewConnection } from './types/review.type';

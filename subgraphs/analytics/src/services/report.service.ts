@@ -2,8 +2,8 @@ import { badUserInput, money } from '@shopgraph/kit';
 import { CANCELLATION_REASONS } from '@shopgraph/events';
 import type { FiguresStore } from '../stores/figures.store';
 import { CancellationCount, CheckoutFunnel, ProductSales, SalesBucket, type CancellationReason, type ReportInterval } from '../types/analytics.types';
-import { emptyCounters } from './fold';
-import { buckets, minuteRange, type ReportUnit } from './periods';
+import { emptyCounters } from '../domain/fold';
+import { buckets, minuteRange, type ReportUnit } from '../domain/periods';
 
 const known = new Set<string>(CANCELLATION_REASONS);
 /** Years of data are fine; a range beyond this is a typo. */

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { EventEnvelope } from '@shopgraph/events';
-import { emptyDelta, foldInto, isFolded, type FoldDelta, type FoldedType, type SalesCounters } from '../services/fold';
+import { emptyDelta, foldInto, isFolded, type FoldDelta, type FoldedType, type SalesCounters } from '../domain/fold';
 
 /** The inbox consumer name of the fold: one inbox row per event folded. */
 export const FOLD_CONSUMER = 'analytics.fold';

@@ -5,7 +5,7 @@ import type { ReservationStore, StoredReservation } from '../stores/reservation.
 import type { StockStore } from '../stores/stock.store';
 import type { StockRow } from '../types/stock-level.type';
 import { SOURCE, stockChanged } from './stock.service';
-import { normalizeLines, type StockLine } from './stock.validator';
+import { normalizeLines, type StockLine } from '../domain/stock.validator';
 
 export type ReservationFailure = 'OUT_OF_STOCK' | 'UNKNOWN_PRODUCT';
 

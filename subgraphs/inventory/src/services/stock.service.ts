@@ -6,8 +6,8 @@ import type { StockStore } from '../stores/stock.store';
 import { toProduct, type ProductConnection } from '../types/product.type';
 import { toProductVariant } from '../types/product-variant.type';
 import { StockPayload } from '../types/stock-payload.type';
-import { checkThreshold, decodeLowStockCursor, encodeLowStockCursor } from './low-stock.cursor';
-import { isProductId, MAX_ON_HAND, validateAdjustment, validateOnHand } from './stock.validator';
+import { checkThreshold, decodeLowStockCursor, encodeLowStockCursor } from '../domain/low-stock.cursor';
+import { isProductId, MAX_ON_HAND, validateAdjustment, validateOnHand } from '../domain/stock.validator';
 
 export const SOURCE = 'inventory';
 

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { ReservationStatus } from '../entities/reservation.entity';
-import type { StockLine } from '../services/stock.validator';
+import type { StockLine } from '../domain/stock.validator';
 import { updateReturning } from './sql';
 
 /** A reservation with its lines, as stored. */

@@ -1,8 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { StockRow } from '../types/stock-level.type';
 import { updateReturning } from './sql';
-import type { LowStockCursor } from '../services/low-stock.cursor';
-import { MAX_ON_HAND } from '../services/stock.validator';
+import type { LowStockCursor } from '../domain/low-stock.cursor';
+import { MAX_ON_HAND } from '../domain/stock.validator';
 
 const COLUMNS = `product_id AS "productId", parent_product_id AS "parentProductId", on_hand AS "onHand", reserved, updated_at AS "updatedAt"`;
 

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { OrderStatus } from '../services/order-saga';
+import type { OrderStatus } from '../domain/order-saga';
 
 /** One status an order went through; `version` is the order's version after that change. */
 @Entity({ name: 'order_status_history' })

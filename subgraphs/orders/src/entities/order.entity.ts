@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { CancellationReason, OrderStatus } from '../services/order-saga';
-import type { ShippingAddressFields } from '../services/order-input';
+import type { CancellationReason, OrderStatus } from '../domain/order-saga';
+import type { ShippingAddressFields } from '../domain/order-input';
 
 /** An order: its snapshot of lines (order_items), its saga state and its status history (order_status_history). */
 @Entity({ name: 'orders' })

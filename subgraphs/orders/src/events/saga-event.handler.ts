@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from '@shopgraph/kit';
 import { causedBy, processOnce, type EventEnvelope, type EventType } from '@shopgraph/events';
-import type { SagaInput } from '../services/order-saga';
+import type { SagaInput } from '../domain/order-saga';
 import { SOURCE, type Applied, type SagaService } from '../services/saga.service';
 import type { OrderStore } from '../stores/order.store';
 

@@ -3,7 +3,7 @@ import type { CartStore, StoredCart } from '../stores/cart.store';
 import type { ProductReplicaStore } from '../stores/product-replica.store';
 import { Cart, CartItem, CartPayload } from '../types/cart.type';
 import { productRef, variantRef } from '../types/product.type';
-import { cartTotals, checkAvailable, checkQuantity, MAX_LINE_QUANTITY, MAX_LINES, variantOf } from './pricing';
+import { cartTotals, checkAvailable, checkQuantity, MAX_LINE_QUANTITY, MAX_LINES, variantOf } from '../domain/pricing';
 
 const invalid = (message: string, field: string[]) => UserError.of(UserErrorCode.INVALID_INPUT, message, field);
 

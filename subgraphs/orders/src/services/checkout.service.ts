@@ -20,7 +20,7 @@ import {
   type TaxRatePayload,
 } from '../types/checkout.type';
 import { productRef } from '../types/product.type';
-import { priceLines, type Line, type ReplicaProduct } from './pricing';
+import { priceLines, type Line, type ReplicaProduct } from '../domain/pricing';
 
 /** A line priced from the replica (product or variant: the pricing does not care which). */
 export interface CheckoutLineSource {

@@ -20,11 +20,11 @@ import { Order, OrderConnection, OrderPayload } from '../types/order.type';
 import type { CartService } from './cart.service';
 import { toUserError, type CheckoutService } from './checkout.service';
 import { PromotionRedemptionError } from '../stores/checkout.store';
-import { hashOrderInput, normalizeOrderInput, validateOrderInput, validateOrderLines, type PlaceOrderFields } from './order-input';
-import type { SagaInput } from './order-saga';
+import { hashOrderInput, normalizeOrderInput, validateOrderInput, validateOrderLines, type PlaceOrderFields } from '../domain/order-input';
+import type { SagaInput } from '../domain/order-saga';
 import { orderCursor, parseOrderCursor } from './order.cursor';
 import { defaultVariantChoice } from './cart.service';
-import { priceLines, variantOf, type Line } from './pricing';
+import { priceLines, variantOf, type Line } from '../domain/pricing';
 import { SOURCE, type SagaService } from './saga.service';
 import type { SagaMetrics } from './saga.metrics';
 

@@ -3,7 +3,7 @@ import type { Logger } from '@shopgraph/kit';
 import { createEvent, enqueueEvents, type EventEnvelope, type EventOrigin } from '@shopgraph/events';
 import type { OrderEntity } from '../entities/order.entity';
 import type { OrderStore } from '../stores/order.store';
-import { decide, isSettled, type SagaCommand, type SagaDecision, type SagaInput } from './order-saga';
+import { decide, isSettled, type SagaCommand, type SagaDecision, type SagaInput } from '../domain/order-saga';
 import type { CommittedChange, SagaMetrics } from './saga.metrics';
 
 export const SOURCE = 'orders';

@@ -1,6 +1,6 @@
 import { PeriodicTask, type Logger } from '@shopgraph/kit';
 import type { OrderStore } from '../stores/order.store';
-import { brokerTrouble, holdOff, judgeStep, type HoldPolicy } from './saga-clock';
+import { brokerTrouble, holdOff, judgeStep, type HoldPolicy } from '../domain/saga-clock';
 import { SOURCE, type SagaService } from './saga.service';
 
 const BATCH = 50;

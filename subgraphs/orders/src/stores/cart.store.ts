@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { isStoreUnavailable, serviceUnavailable } from '@shopgraph/kit';
-import { MAX_LINE_QUANTITY, MAX_LINES, type Line } from '../services/pricing';
+import { MAX_LINE_QUANTITY, MAX_LINES, type Line } from '../domain/pricing';
 
 /** A cart as stored: lines in the order they were first added, and when it was last written. */
 export interface StoredCart {

@@ -2,10 +2,10 @@ import { In, type DataSource, type EntityManager } from 'typeorm';
 import { OrderItemEntity } from '../entities/order-item.entity';
 import { OrderStatusChangeEntity } from '../entities/order-status-change.entity';
 import { OrderEntity } from '../entities/order.entity';
-import type { CancellationReason, OrderStatus } from '../services/order-saga';
-import type { StepCommand } from '../services/saga-clock';
-import type { ShippingAddressFields } from '../services/order-input';
-import type { PricedLine } from '../services/pricing';
+import type { CancellationReason, OrderStatus } from '../domain/order-saga';
+import type { StepCommand } from '../domain/saga-clock';
+import type { ShippingAddressFields } from '../domain/order-input';
+import type { PricedLine } from '../domain/pricing';
 import { isUuid, updateReturning } from './sql';
 
 /** A new order as placeOrder builds it. */

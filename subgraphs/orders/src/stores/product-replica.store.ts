@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { ReplicaProduct } from '../services/pricing';
+import type { ReplicaProduct } from '../domain/pricing';
 
 /** The state a products.v1 event carries about one product. */
 export interface ProductState {

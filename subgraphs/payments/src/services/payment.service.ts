@@ -9,7 +9,7 @@ import type { Origin, PaymentResult, PaymentStore } from '../stores/payment.stor
 import { PaymentPayload } from '../types/payment-payload.type';
 import { toPayment, type Payment } from '../types/payment.type';
 import type { PaymentMetrics } from './payment.metrics';
-import { commandRefundAmount, refundableAmount, refundRefusal, validateRefundAmount } from './refund.rules';
+import { commandRefundAmount, refundableAmount, refundRefusal, validateRefundAmount } from '../domain/refund.rules';
 
 export const SOURCE = 'payments';
 /** Inbox consumer name of payments.commands.v1. */

@@ -1,5 +1,5 @@
 import { UserErrorCode } from '@shopgraph/kit';
-import { normalizeCreateProduct, validateCreateProduct, type CreateProductFields } from '../services/product.validator';
+import { normalizeCreateProduct, validateCreateProduct, type CreateProductFields } from './product.validator';
 import {
   combinationKey,
   defaultVariantOf,

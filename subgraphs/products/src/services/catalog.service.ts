@@ -18,8 +18,8 @@ import {
   type ProductCursor,
 } from './product-cursor';
 import { VARIANT_LIMITS } from '../domain/variants';
-import { normalizeTags } from './product.validator';
-import { parseSearchWords, relevanceScore, searchWordCondition } from './search-terms';
+import { normalizeTags } from '../domain/product.validator';
+import { parseSearchWords, relevanceScore, searchWordCondition } from '../domain/search-terms';
 
 export type { CategoryProductsKey } from '../loaders';
 

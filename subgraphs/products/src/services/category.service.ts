@@ -4,8 +4,8 @@ import type { CategoryStore } from '../stores/category.store';
 import { isDuplicateKeyError } from '../stores/duplicate-key';
 import { CategoryPayload } from '../types/payloads.type';
 import { toCategory } from '../types/category.type';
-import { validateCategory } from './product.validator';
-import { slugify } from './slug';
+import { validateCategory } from '../domain/product.validator';
+import { slugify } from '../domain/slug';
 
 /** The ADMIN mutation on categories. */
 export class CategoryService {

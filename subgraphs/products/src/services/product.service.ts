@@ -19,9 +19,9 @@ import {
   validateUpdateProduct,
   type NormalizedCreateProduct,
   type UpdateProductFields,
-} from './product.validator';
-import { searchTermsOf } from './search-terms';
-import { firstFreeSlug, slugify } from './slug';
+} from '../domain/product.validator';
+import { searchTermsOf } from '../domain/search-terms';
+import { firstFreeSlug, slugify } from '../domain/slug';
 
 /** Attempts before giving up on a slug race or a concurrent update. */
 const MAX_ATTEMPTS = 8;

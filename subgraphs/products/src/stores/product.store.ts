@@ -6,7 +6,7 @@ import {
   type ProductDocument,
   type ProductRecord,
 } from '../entities/product.document';
-import { escapeRegex } from '../services/search-terms';
+import { escapeRegex } from '../domain/search-terms';
 
 /** A stored product without its outbox and search fields (for results the server could not project). */
 function toRecord(doc: ProductDocument | null): ProductRecord | null {

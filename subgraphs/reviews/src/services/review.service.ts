@@ -9,7 +9,7 @@ import type { RatingSummaryStore } from '../stores/rating-summary.store';
 import { AlreadyReviewedError, type ReviewStore } from '../stores/review.store';
 import { ReviewPayload } from '../types/payloads.type';
 import { toReview, type RatingSummary, type Review, type ReviewConnection } from '../types/review.type';
-import { isUuid, validateReview, type AddReviewFields } from './review.validator';
+import { isUuid, validateReview, type AddReviewFields } from '../domain/review.validator';
 
 /** The stores ReviewService writes to, and a hook to publish what it enqueued. */
 export interface ReviewServiceDeps {

@@ -1,7 +1,7 @@
 import type { AnyBulkWriteOperation, Collection } from 'mongodb';
 import { outboxOnUpdate, type DocumentLocks, type EventEnvelope } from '@shopgraph/events';
 import type { RatingSummaryDocument } from '../entities/review.document';
-import { bucketOf, bucketsOf } from '../services/rating.math';
+import { bucketOf, bucketsOf } from '../domain/rating.math';
 import { bulkWriteInSlices } from './write-batches';
 
 /**

@@ -1,6 +1,6 @@
 import type { Collection } from 'mongodb';
 import type { ReviewDocument } from '../entities/review.document';
-import { afterFilter, NEWEST_FIRST, type ReviewPosition } from '../services/review.cursor';
+import { afterFilter, NEWEST_FIRST, type ReviewPosition } from '../domain/review.cursor';
 import { slices } from './write-batches';
 
 /** Whose reviews a list is: a product's or an author's. */

@@ -11,7 +11,7 @@ import type { RevocationStore } from '../stores/revocation.store';
 import type { UserStore } from '../stores/user.store';
 import { AuthPayload, UserPayload } from '../types/payloads.type';
 import { toUser } from '../types/user.type';
-import { normalizeEmail, validatePassword } from './input.validator';
+import { normalizeEmail, validatePassword } from '../domain/input.validator';
 import { hashPassword, verifyPassword } from './password.hasher';
 import { rateLimited as rateLimitedError } from './rate-limited';
 import { hashToken } from './refresh-token.service';

@@ -6,7 +6,7 @@ import type { AddressInput } from '../types/address.input';
 import { toAddress, type Address } from '../types/address.type';
 import { AddressPayload } from '../types/payloads.type';
 import type { User } from '../types/user.type';
-import { normalizeAddress, validateAddress } from './input.validator';
+import { normalizeAddress, validateAddress } from '../domain/input.validator';
 import { maySeePrivate } from './user.service';
 
 /** The signed-in user's address book. */

@@ -9,7 +9,7 @@ import { AuthPayload } from '../types/payloads.type';
 import { toUser } from '../types/user.type';
 import type { AccessTokenService } from './access-token.service';
 import type { AccountService } from './account.service';
-import { normalizeEmail, validateRegistration } from './input.validator';
+import { normalizeEmail, validateRegistration } from '../domain/input.validator';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './password.hasher';
 import type { RefreshTokenService } from './refresh-token.service';
 import { rateLimited } from './rate-limited';

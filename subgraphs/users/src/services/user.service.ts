@@ -17,7 +17,7 @@ import type { UsersRequest } from '../loaders';
 import type { UserStore } from '../stores/user.store';
 import { UserPayload } from '../types/payloads.type';
 import { toUser, type User, type UserConnection } from '../types/user.type';
-import { validateName } from './input.validator';
+import { validateName } from '../domain/input.validator';
 
 const cursorShape = z.object({ c: z.iso.datetime(), id: z.uuid() });
 

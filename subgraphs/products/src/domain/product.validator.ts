@@ -6,7 +6,7 @@ import {
   type NormalizedVariant,
   type ProductOptionDoc,
   type VariantFields,
-} from '../domain/variants';
+} from './variants';
 import { MAX_SLUG_LENGTH, SLUG_PATTERN } from './slug';
 
 export const LIMITS = {

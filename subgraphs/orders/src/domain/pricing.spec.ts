@@ -1,5 +1,5 @@
 import { UserErrorCode } from '@shopgraph/kit';
-import { defaultVariantChoice } from './cart.service';
+import { defaultVariantChoice } from '../services/cart.service';
 import { mergeLines } from './order-input';
 import { cartTotals, checkAvailable, checkQuantity, priceLines, type ReplicaProduct } from './pricing';
 

@@ -1,5 +1,5 @@
 import { brokerTrouble, holdOff, judgeStep, type HoldPolicy } from './saga-clock';
-import { ConsumerActivity } from './saga.sweeper';
+import { ConsumerActivity } from '../services/saga.sweeper';
 
 const t = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 12, 0, 0) + seconds * 1000);
 const TIMEOUT = 20;
