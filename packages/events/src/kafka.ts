@@ -32,32 +32,38 @@ export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((t) => !existing.has(t));
-    if (missing.length > 0) {
-      await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions })) });
-    }
-    await waitForLeaders(admin, topics);
+    await createUntilLed(admin, topics, numPartitions);
   } finally {
     await admin.disconnect();
   }
 }
 
 /**
- * Waits until every partition of `topics` has a leader. A topic another service is creating at
- * this moment is listed before its partitions are hosted; using it then fails start-up with
- * "This server does not host this topic-partition" (seen when six services start on a fresh broker).
+ * Creates the missing ones of `topics` and waits until every partition has a leader, retrying for
+ * `timeoutMs`. On a fresh broker several services create the same topics at once: a topic is
+ * listed before its partitions are hosted, another process's create wins the race, and kafkajs's
+ * own leader wait inside createTopics throws "This server does not host this topic-partition"
+ * (seen when the services and test files start together on a fresh CI broker). All of those only
+ * mean "not yet": the leaders are waited for here, by metadata, and the last error is thrown only
+ * when the deadline passes.
  */
-async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+async function createUntilLed(admin: Admin, topics: string[], numPartitions: number, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown = null;
   for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
     try {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t));
+      if (missing.length > 0) await admin.createTopics({ waitForLeaders: false, topics: missing.map((topic) => ({ topic, numPartitions })) });
       const { topics: meta } = await admin.fetchTopicMetadata({ topics });
       if (meta.length === topics.length && meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      lastError = null;
     } catch (error) {
-      if (Date.now() + delay > deadline) throw error;
+      lastError = error;
     }
-    if (Date.now() + delay > deadline) throw new Error(`Kafka topics without leaders after ${timeoutMs} ms: ${topics.join(', ')}`);
+    if (Date.now() + delay > deadline) {
+      throw lastError ?? new Error(`Kafka topics without leaders after ${timeoutMs} ms: ${topics.join(', ')}`);
+    }
     await new Promise((r) => setTimeout(r, delay));
   }
 }
