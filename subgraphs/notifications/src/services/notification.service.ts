@@ -12,6 +12,7 @@ import {
   requireViewer,
   type Logger,
   type RequestContext,
+  isUuid,
 } from '@shopgraph/kit';
 import { z } from 'zod';
 import { announcedRecipient, planFor } from '../domain/event-plan';
@@ -24,7 +25,6 @@ import type { NotificationMetrics } from './notification.metrics';
 export const INBOX_CONSUMER = 'notifications';
 
 const cursorShape = z.object({ c: z.string().datetime({ offset: true }), i: z.string().uuid() });
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A page of a user's history. */
 export interface HistoryPage {
@@ -156,7 +156,7 @@ export class NotificationService {
    */
   async resend(ctx: RequestContext, id: string): Promise<boolean> {
     const admin = requireAdmin(ctx);
-    const original = UUID.test(id) ? await this.store.findById(id.toLowerCase()) : null;
+    const original = isUuid(id) ? await this.store.findById(id.toLowerCase()) : null;
     if (!original) throw new GraphQLError('No notification with this id', { extensions: { code: 'NOT_FOUND' } });
     if (SECRET_KINDS.has(original.kind))
       throw badUserInput(

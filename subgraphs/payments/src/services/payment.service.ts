@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { forbidden, isProviderToken, requireAdmin, requireViewer, UserError, UserErrorCode, type Logger, type RequestContext } from '@shopgraph/kit';
+import { forbidden, isProviderToken, requireAdmin, requireViewer, UserError, UserErrorCode, type Logger, type RequestContext, isUuid } from '@shopgraph/kit';
 import { causedBy, createEvent, enqueueEvents, processOnce, type EventEnvelope, type EventOrigin } from '@shopgraph/events';
 import type { PaymentEntity } from '../entities/payment.entity';
 import type { RefundEntity } from '../entities/refund.entity';
@@ -15,8 +15,7 @@ export const SOURCE = 'payments';
 /** Inbox consumer name of payments.commands.v1. */
 export const COMMANDS_CONSUMER = 'payments.commands';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isPaymentId = (id: string) => UUID.test(id);
+export const isPaymentId = (id: string) => isUuid(id);
 
 const originOf = (row: Origin): EventOrigin => ({
   source: SOURCE,

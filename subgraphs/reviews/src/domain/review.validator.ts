@@ -1,15 +1,14 @@
-import { UserError, UserErrorCode } from '@shopgraph/kit';
+import { UserError, UserErrorCode, UUID_PATTERN } from '@shopgraph/kit';
 
 /** Limits of a review's text, counted in characters after trimming. */
 export const TITLE_MAX = 120;
 export const BODY_MAX = 5000;
 
 // Any RFC-4122-shaped id; products mints UUIDs, and reviews treats them as opaque beyond that.
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** True for a string shaped like a UUID (the only ids products and users mint). */
 export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value);
+  return typeof value === 'string' && UUID_PATTERN.test(value);
 }
 
 /** What addReview receives. */

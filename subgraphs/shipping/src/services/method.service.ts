@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createEvent, enqueueEvents, type EventOrigin } from '@shopgraph/events';
-import { money, requireAdmin, UserError, UserErrorCode, type RequestContext } from '@shopgraph/kit';
+import { money, requireAdmin, UserError, UserErrorCode, type RequestContext, isUuid } from '@shopgraph/kit';
 import { validateMethodInput, type MethodFields, type MethodInput } from '../domain/method-input';
 import { returned } from '../stores/sql';
 import { ShippingMethod, ShippingMethodPayload } from '../types/shipping.types';
 
 export const SOURCE = 'shipping';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A shipping_method row as read. */
 export interface MethodRow {
@@ -89,7 +88,7 @@ export class MethodService {
 
   /** Methods by id (entity references), in the order asked; null for an unknown id. */
   async byIds(ids: readonly string[]): Promise<(ShippingMethod | null)[]> {
-    const valid = ids.filter((id) => UUID.test(id));
+    const valid = ids.filter((id) => isUuid(id));
     const rows: MethodRow[] = valid.length
       ? await this.dataSource.query(`SELECT ${COLUMNS} FROM shipping_method WHERE id = ANY($1::uuid[])`, [valid])
       : [];
@@ -113,7 +112,7 @@ export class MethodService {
   /** Replaces every field of an active method (revision + 1); an archived method is CONFLICT. */
   async update(ctx: RequestContext, id: string, input: MethodInput): Promise<ShippingMethodPayload> {
     requireAdmin(ctx);
-    if (!UUID.test(id)) return ShippingMethodPayload.failed(notFound());
+    if (!isUuid(id)) return ShippingMethodPayload.failed(notFound());
     const checked = validateMethodInput(input, this.defaultCurrency);
     if ('errors' in checked) return ShippingMethodPayload.failed(...checked.errors);
     const f = checked.fields;
@@ -135,7 +134,7 @@ export class MethodService {
   /** Archives a method (active = false, revision + 1): offered no more, kept for old orders. Archiving it again changes nothing. */
   async archive(ctx: RequestContext, id: string): Promise<ShippingMethodPayload> {
     requireAdmin(ctx);
-    if (!UUID.test(id)) return ShippingMethodPayload.failed(notFound());
+    if (!isUuid(id)) return ShippingMethodPayload.failed(notFound());
     return this.dataSource.transaction(async (manager) => {
       const rows = returned<MethodRow>(
         await manager.query(

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createEvent, enqueueEvents, type EventEnvelope, type EventOrigin } from '@shopgraph/events';
-import { requireAdmin, UserError, UserErrorCode, type RequestContext } from '@shopgraph/kit';
+import { requireAdmin, UserError, UserErrorCode, type RequestContext, isUuid } from '@shopgraph/kit';
 import {
   canMove,
   planShipment,
@@ -15,7 +15,6 @@ import { orderRef, productRef, Shipment, ShipmentPayload, ShipmentStatus } from 
 import { returned } from '../stores/sql';
 import { SOURCE } from './method.service';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 interface ShipmentRow {
@@ -170,7 +169,7 @@ export class ShipmentService {
   /** Moves a shipment on (SHIPPED → IN_TRANSIT → DELIVERED, or back to the sender before delivery); the same status again changes nothing. */
   async updateStatus(ctx: RequestContext, id: string, status: ShipmentStatusValue): Promise<ShipmentPayload> {
     requireAdmin(ctx);
-    if (!UUID.test(id)) return ShipmentPayload.failed(UserError.of(UserErrorCode.NOT_FOUND, 'No shipment has this id', ['id']));
+    if (!isUuid(id)) return ShipmentPayload.failed(UserError.of(UserErrorCode.NOT_FOUND, 'No shipment has this id', ['id']));
     return this.dataSource.transaction(async (manager) => {
       const result = await this.moveIn(manager, id, status, { source: SOURCE, correlationId: ctx.requestId });
       return 'error' in result ? ShipmentPayload.failed(result.error) : ShipmentPayload.of(result.shipment);
@@ -232,7 +231,7 @@ export class ShipmentService {
 
   /** Shipments by id (entity references). */
   async byIds(ids: readonly string[]): Promise<(Shipment | null)[]> {
-    const valid = ids.filter((id) => UUID.test(id));
+    const valid = ids.filter((id) => isUuid(id));
     const rows: ShipmentRow[] = valid.length
       ? await this.dataSource.query(`SELECT ${SHIPMENT_COLUMNS} FROM shipment WHERE id = ANY($1::uuid[])`, [valid])
       : [];

@@ -1,10 +1,9 @@
+import { isUuid } from '@shopgraph/kit';
 import { In, QueryFailedError, type DataSource, type EntityManager, type Repository } from 'typeorm';
 import { UserEntity } from '../entities/user.entity';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** True for a syntactically valid uuid: anything else can never match a row, so it is never sent to PostgreSQL. */
-export const isUuid = (value: string) => UUID.test(value);
+export { isUuid };
 
 /** Thrown by `insert` when the email is taken. */
 export class DuplicateEmailError extends Error {}
