@@ -14,6 +14,7 @@ export * from './federation';
 export * from './graphql/scalars';
 export * from './graphql/common.types';
 export * from './graphql/connection';
+export * from './graphql/product-connection';
 export * from './postgres';
 export * from './shutdown';
 export * from './schema-file';

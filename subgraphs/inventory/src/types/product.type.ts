@@ -1,5 +1,5 @@
-import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
-import { PageInfo } from '@shopgraph/kit';
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { productConnectionTypes } from '@shopgraph/kit';
 import { StockLevel, toStockLevel, type StockRow } from './stock-level.type';
 
 @ObjectType({ description: 'Something the shop sells. Owned by the products subgraph; inventory and reviews add fields to it.' })
@@ -28,25 +28,10 @@ export function toProduct(productId: string, row: StockRow | null): Product {
   return Object.assign(new Product(), { id: productId, stock, inStock: stock.available > 0 });
 }
 
-@ObjectType({ description: 'A product in a page, with its cursor.' })
-@Directive('@shareable')
-export class ProductEdge {
-  @Field(() => String, { description: 'Opaque cursor of this product; pass it as `after` for the next page.' })
-  cursor!: string;
-
-  @Field(() => Product, { description: 'The product.' })
-  node!: Product;
-}
-
-@ObjectType({ description: 'A page of products.' })
-@Directive('@shareable')
-export class ProductConnection {
-  @Field(() => [ProductEdge], { description: 'The products of this page, in order.' })
-  edges!: ProductEdge[];
-
-  @Field(() => PageInfo, { description: 'Where this page sits in the whole list.' })
-  pageInfo!: PageInfo;
-
-  @Field(() => Int, { description: 'How many products match, across all pages.' })
-  totalCount!: number;
-}
+const productPage = productConnectionTypes(Product);
+/** A product in a page, with its cursor (the kit's shareable type around this subgraph's Product). */
+export const ProductEdge = productPage.ProductEdge;
+export type ProductEdge = InstanceType<typeof ProductEdge>;
+/** A page of products (the kit's shareable type around this subgraph's Product). */
+export const ProductConnection = productPage.ProductConnection;
+export type ProductConnection = InstanceType<typeof ProductConnection>;
