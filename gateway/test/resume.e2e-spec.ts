@@ -123,7 +123,7 @@ describe('orderStatusChanged(afterVersion)', () => {
     // Meanwhile the saga finishes and an ADMIN ships the order: versions up to 4 exist.
     await untilStatus(id, alice, 'CONFIRMED');
     await adminMark('markOrderShipped', id);
-    const missed = (await orderOf(id, alice)).history.slice(lastSeen).map((h, i) => h.status);
+    const missed = (await orderOf(id, alice)).history.slice(lastSeen).map((h) => h.status);
     expect(missed.length).toBeGreaterThanOrEqual(1);
 
     const resumed = watch(otherGatewayUrl, alice, ORDER_WATCH, { id, after: lastSeen });

@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import type { DataSource, EntitySchema, MixedList } from 'typeorm';
 import { MongoClient, type Db } from 'mongodb';
 import type { Redis } from 'ioredis';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import type { z } from 'zod';
 import {
   countMongoCommands,
@@ -372,7 +372,6 @@ async function createService(spec: SubgraphSpec<any, StoresSpec, OutboxSpec<any>
   const readiness: Record<string, ReadinessCheck> = {};
   const liveness: Record<string, ReadinessCheck> = {};
   const degraded: Record<string, ReadinessCheck> = {};
-  let admin: Admin | null = null;
   let relay: PostgresOutboxRelay | MongoOutboxRelay | null = null;
 
   try {
@@ -423,7 +422,6 @@ async function createService(spec: SubgraphSpec<any, StoresSpec, OutboxSpec<any>
       ctx.kafka = kafka;
       if (spec.topics?.length) await ensureTopics(kafka, spec.topics.map((key) => topics[key]));
       const kafkaAdmin = kafka.admin();
-      admin = kafkaAdmin;
       teardown.push('kafka admin', () => kafkaAdmin.disconnect());
       await kafkaAdmin.connect();
       (spec.kafka?.role === 'degradable' ? degraded : readiness).kafka = () => kafkaAdmin.describeCluster();
