@@ -652,11 +652,16 @@ async function waitForDemoCatalog(shop: FaultShop): Promise<void> {
     const stocked = new Map<string, number>(
       (res.body.data?.products?.edges ?? []).map((e: { node: { id: string; stock: { onHand: number } | null } }) => [e.node.id, e.node.stock?.onHand ?? -1]),
     );
-    const missing = demoProducts.filter((p) => stocked.get(p.id) !== p.initialStock);
+    // A product with options shows the sum of its variants' stock (inventory keeps one row per variant).
+    const expected = (p: (typeof demoProducts)[number]) => (p.variants ? p.variants.reduce((sum, v) => sum + v.initialStock, 0) : p.initialStock);
+    const missing = demoProducts.filter((p) => stocked.get(p.id) !== expected(p));
     if (missing.length === 0) break;
     if (Date.now() > deadline) throw new Error(`stock of ${missing.length} demo products never showed: ${res.text.slice(0, 500)}`);
     await sleep(250);
   }
   // orders prices carts from its replica of products.v1: the last demo product is the last event.
-  for (const product of demoProducts.slice().reverse()) await shop.waitUntilOrderable(product.id, Math.max(1000, deadline - Date.now()));
+  // A product with options is probed through its first variant (addToCart of a variant id adds that variant).
+  for (const product of demoProducts.slice().reverse()) {
+    await shop.waitUntilOrderable(product.variants?.[0].id ?? product.id, Math.max(1000, deadline - Date.now()));
+  }
 }
