@@ -73,4 +73,38 @@ describe('event contracts', () => {
       else process.env.KAFKA_TOPIC_PREFIX = before;
     }
   });
+  it('carries returns (issue 15): RestockReturn and ReturnRestocked, RefundPayment and PaymentRefunded with a returnId, ReturnUpdated', () => {
+    const origin = { source: 'orders' };
+    const restock = createEvent('RestockReturn', 'o1', { returnId: 'r1', orderId: 'o1', lines: [{ productId: 'p1', variantId: 'v1', quantity: 2 }] }, origin);
+    expect(topicOf('RestockReturn', LIVE_NAMESPACE)).toBe('inventory.commands.v1');
+    expect(parseEvent(JSON.stringify(restock))).toEqual(restock);
+    expect(() => createEvent('RestockReturn', 'o1', { returnId: 'r1', orderId: 'o1', lines: [] }, origin)).toThrow();
+    expect(topicOf('ReturnRestocked', LIVE_NAMESPACE)).toBe('inventory.v1');
+    const refund = createEvent('RefundPayment', 'o1', { orderId: 'o1', amount: 1250, returnId: 'r1' }, origin);
+    expect(parseEvent(JSON.stringify(refund))).toEqual(refund);
+    // Older commands without a returnId still parse.
+    expect(createEvent('RefundPayment', 'o1', { orderId: 'o1', amount: null }, origin).payload).toEqual({ orderId: 'o1', amount: null });
+    const refunded = createEvent('PaymentRefunded', 'o1', { orderId: 'o1', paymentId: 'p1', amount: { amount: 1250, currency: 'USD' }, returnId: 'r1' }, { source: 'payments' });
+    expect(parseEvent(JSON.stringify(refunded))).toEqual(refunded);
+    const updated = createEvent(
+      'ReturnUpdated',
+      'o1',
+      {
+        returnId: 'r1',
+        orderId: 'o1',
+        customerId: 'u1',
+        status: 'RECEIVED',
+        previousStatus: 'APPROVED',
+        lines: [{ productId: 'p1', quantity: 1 }],
+        reason: 'too small',
+        rejectionReason: null,
+        refundAmount: { amount: 1250, currency: 'USD' },
+        at: new Date().toISOString(),
+      },
+      origin,
+    );
+    expect(topicOf('ReturnUpdated', LIVE_NAMESPACE)).toBe('orders.v1');
+    expect(parseEvent(JSON.stringify(updated))).toEqual(updated);
+    expect(() => createEvent('ReturnUpdated', 'o1', { ...updated.payload, status: 'LOST' } as never, origin)).toThrow();
+  });
 });

@@ -163,6 +163,9 @@ export const shippingMethodSnapshot = z.object({
   active: z.boolean(),
 });
 export type ShippingMethodSnapshot = z.infer<typeof shippingMethodSnapshot>;
+/** The statuses of a return (orders): REQUESTED → APPROVED | REJECTED; APPROVED → RECEIVED → REFUNDED. */
+export const RETURN_STATUSES = ['REQUESTED', 'APPROVED', 'REJECTED', 'RECEIVED', 'REFUNDED'] as const;
+const returnStatus = z.enum(RETURN_STATUSES);
 const shipmentStatus = z.enum(['SHIPPED', 'IN_TRANSIT', 'DELIVERED', 'RETURNED_TO_SENDER']);
 /**
  * A shipment (parcel) of an order as shipping.v1 carries it (key: the orderId, so one order's
@@ -210,22 +213,39 @@ export const contracts = {
   },
   StockReleased: { topic: BASE_TOPICS.inventory, version: 1, payload: z.object({ orderId: id }) },
   StockCommitted: { topic: BASE_TOPICS.inventory, version: 1, payload: z.object({ orderId: id }) },
+  /** The goods of a return are back on hand (the reply to RestockReturn; sent again for a repeated command). */
+  ReturnRestocked: { topic: BASE_TOPICS.inventory, version: 1, payload: z.object({ returnId: id, orderId: id }) },
   // inventory.commands.v1
   ReserveStock: { topic: BASE_TOPICS.inventoryCommands, version: 1, payload: z.object({ orderId: id, lines: z.array(orderLine).min(1) }) },
   ReleaseStock: { topic: BASE_TOPICS.inventoryCommands, version: 1, payload: z.object({ orderId: id }) },
   CommitStock: { topic: BASE_TOPICS.inventoryCommands, version: 1, payload: z.object({ orderId: id }) },
+  /**
+   * Returned goods back on the shelf (issue 15): add each line's quantity to on_hand (a RETURNED
+   * movement). Inventory restocks each (returnId, stock item) once, however often the command
+   * comes, and answers ReturnRestocked. Key: the orderId.
+   */
+  RestockReturn: { topic: BASE_TOPICS.inventoryCommands, version: 1, payload: z.object({ returnId: id, orderId: id, lines: z.array(orderLine).min(1) }) },
   // payments.commands.v1
   AuthorizePayment: {
     topic: BASE_TOPICS.paymentsCommands,
     version: 1,
     payload: z.object({ orderId: id, customerId: id, amount: moneySchema, paymentToken: z.string().min(1) }),
   },
-  RefundPayment: { topic: BASE_TOPICS.paymentsCommands, version: 1, payload: z.object({ orderId: id, amount: z.number().int().positive().nullable() }) },
+  /**
+   * `returnId` (issue 15, additive within v1): the refund of a received return; payments refunds
+   * once per returnId, however often the command comes, and its PaymentRefunded carries the returnId.
+   */
+  RefundPayment: {
+    topic: BASE_TOPICS.paymentsCommands,
+    version: 1,
+    payload: z.object({ orderId: id, amount: z.number().int().positive().nullable(), returnId: id.optional() }),
+  },
   // payments.v1
   PaymentCaptured: { topic: BASE_TOPICS.payments, version: 1, payload: z.object({ orderId: id, paymentId: id, amount: moneySchema }) },
   PaymentDeclined: { topic: BASE_TOPICS.payments, version: 1, payload: z.object({ orderId: id, paymentId: id, reason: z.string() }) },
   PaymentFailed: { topic: BASE_TOPICS.payments, version: 1, payload: z.object({ orderId: id, paymentId: id, reason: z.string() }) },
-  PaymentRefunded: { topic: BASE_TOPICS.payments, version: 1, payload: z.object({ orderId: id, paymentId: id, amount: moneySchema }) },
+  /** `returnId`: set when the refund was for a return (RefundPayment.returnId). */
+  PaymentRefunded: { topic: BASE_TOPICS.payments, version: 1, payload: z.object({ orderId: id, paymentId: id, amount: moneySchema, returnId: id.optional() }) },
   // orders.v1
   OrderStatusChanged: {
     topic: BASE_TOPICS.orders,
@@ -245,6 +265,27 @@ export const contracts = {
        * What a message to the customer about the order shows (notifications' emails), so no consumer
        * calls orders back. Added additively within v1: older events lack it.
        */
+      summary: orderSummary.optional(),
+    }),
+  },
+  /**
+   * A return of an order changed (issue 15): requested, approved, rejected, received (refundAmount
+   * set), refunded. Key: the orderId. `summary`: the order as a message to the customer shows it.
+   */
+  ReturnUpdated: {
+    topic: BASE_TOPICS.orders,
+    version: 1,
+    payload: z.object({
+      returnId: id,
+      orderId: id,
+      customerId: id,
+      status: returnStatus,
+      previousStatus: returnStatus.nullable(),
+      lines: z.array(orderLine).min(1),
+      reason: z.string(),
+      rejectionReason: z.string().nullable(),
+      refundAmount: moneySchema.nullable(),
+      at: isoDate,
       summary: orderSummary.optional(),
     }),
   },
