@@ -43,7 +43,7 @@ export const inventorySubgraph = defineSubgraph({
       // Stock records: a brand-new group reads products.v1's history (README: KAFKA_FROM_BEGINNING).
       products: { topics: ['products'], fromBeginning: true, handlers: { ProductCreated: (event) => handleProductCreated(dataSource, services.stock, event), ProductUpdated: (event) => handleProductCreated(dataSource, services.stock, event) } },
       // The saga's commands: never replayed into a brand-new group.
-      commands: { topics: ['inventoryCommands'], handlers: { ReserveStock: command, ReleaseStock: command, CommitStock: command } },
+      commands: { topics: ['inventoryCommands'], handlers: { ReserveStock: command, ReleaseStock: command, CommitStock: command, RestockReturn: command } },
     };
   },
   tasks: ({ sweeper }) => [sweeper],

@@ -6,7 +6,7 @@ import { SOURCE } from '../services/stock.service';
 const CONSUMER = 'inventory.commands';
 
 /** The saga's commands on inventory.commands.v1. */
-export type InventoryCommand = EventEnvelope<'ReserveStock'> | EventEnvelope<'ReleaseStock'> | EventEnvelope<'CommitStock'>;
+export type InventoryCommand = EventEnvelope<'ReserveStock'> | EventEnvelope<'ReleaseStock'> | EventEnvelope<'CommitStock'> | EventEnvelope<'RestockReturn'>;
 
 /**
  * Runs one saga command through the ReservationService inside the inbox transaction; the reply
@@ -38,6 +38,11 @@ export async function handleInventoryCommand(dataSource: DataSource, reservation
         const { orderId } = command.payload;
         const outcome = await reservations.commit(orderId, { manager, origin });
         if (!outcome.changed && outcome.status === 'COMMITTED') await enqueueEvents(manager, [createEvent('StockCommitted', orderId, { orderId }, origin)]);
+        return;
+      }
+      case 'RestockReturn': {
+        // Each (return, stock item) once (return_restocks); the reply goes out every time, so a saga that re-sent is answered.
+        await reservations.restockReturn((command as EventEnvelope<'RestockReturn'>).payload, { manager, origin });
         return;
       }
     }

@@ -109,6 +109,46 @@ export class ReservationService {
     });
   }
 
+  /**
+   * Puts the goods of a received return back on hand (issue 15): each line's quantity is added to
+   * its stock item with a RETURNED movement and a StockChanged, at most once per (return, stock
+   * item) — a repeated RestockReturn adds nothing — and ReturnRestocked answers every time. A line
+   * whose stock item has no record is skipped (logged by the caller's log of the reply).
+   */
+  restockReturn(
+    command: { returnId: string; orderId: string; lines: { productId: string; variantId?: string; quantity: number }[] },
+    options: ReservationCallOptions = {},
+  ): Promise<{ restocked: { productId: string; quantity: number }[] }> {
+    const origin = options.origin ?? { source: SOURCE };
+    const { returnId, orderId } = command;
+    return this.inTransaction(options.manager, async (manager) => {
+      // Stock is kept per variant; merged per stock item, in a fixed order (lock order).
+      const items = new Map<string, number>();
+      for (const line of command.lines) {
+        const item = line.variantId ?? line.productId;
+        items.set(item, (items.get(item) ?? 0) + line.quantity);
+      }
+      const events: EventEnvelope[] = [];
+      const restocked: { productId: string; quantity: number }[] = [];
+      for (const [productId, quantity] of [...items].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const [first]: unknown[] = await manager.query(
+          `INSERT INTO return_restocks (return_id, product_id, order_id, quantity) SELECT $1, $2, $3, $4
+            WHERE EXISTS (SELECT 1 FROM stock WHERE product_id = $2) ON CONFLICT DO NOTHING RETURNING return_id`,
+          [returnId, productId, orderId, quantity],
+        );
+        if (!first) continue; // restocked before (or no stock record)
+        const row = await this.stock.restock(manager, productId, quantity);
+        if (!row) throw new Error(`stock of ${productId} vanished while restocking return ${returnId}`);
+        const reason = `RETURNED: return ${returnId} of order ${orderId}`;
+        await this.stock.addMovement(manager, { productId, delta: quantity, onHandAfter: row.onHand, reason, actor: 'system:orders' });
+        events.push(stockChanged(row, reason, origin));
+        restocked.push({ productId, quantity });
+      }
+      await enqueueEvents(manager, [createEvent('ReturnRestocked', orderId, { returnId, orderId }, origin), ...events]);
+      return { restocked };
+    });
+  }
+
   /** Turns an ACTIVE reservation into a sale (ACTIVE → COMMITTED: reserved and on hand both drop); a no-op otherwise. */
   commit(orderId: string, options: ReservationCallOptions = {}): Promise<FinishOutcome> {
     return this.inTransaction(options.manager, (manager) => this.finish(manager, orderId, 'COMMITTED', options.origin ?? { source: SOURCE }));
