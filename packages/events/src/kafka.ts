@@ -68,14 +68,19 @@ async function createUntilLed(admin: Admin, topics: string[], numPartitions: num
   }
 }
 
-/** An idempotent producer (acks=all, one in-flight request per broker, so retries keep order). */
-export async function createProducer(kafka: Kafka): Promise<Producer> {
-  const producer = kafka.producer({
+/** An idempotent producer (acks=all, one in-flight request per broker, so retries keep order), not yet connected. */
+export function newProducer(kafka: Kafka): Producer {
+  return kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: true,
     createPartitioner: Partitioners.DefaultPartitioner,
   });
+}
+
+/** An idempotent producer (newProducer), connected. */
+export async function createProducer(kafka: Kafka): Promise<Producer> {
+  const producer = newProducer(kafka);
   await producer.connect();
   return producer;
 }

@@ -29,3 +29,4 @@ export * from './cache';
 export * from './trace-context';
 export { startTracing, tracingEnabled, runningTracing, type Tracing, type TracingOptions } from './tracing';
 export * from './store-helpers';
+export * from './connection-metrics';

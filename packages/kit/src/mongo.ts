@@ -15,6 +15,12 @@ export interface MongoDeadlineOptions {
   waitQueueTimeoutMS: number;
   /** Off: a read that timed out is not retried, which would double its deadline. */
   retryReads: boolean;
+  /**
+   * The driver's monitor checks the server this often (2000; the driver's default is 10 s), so a
+   * lost or returned server shows in `datastore_connected` within seconds even without traffic.
+   * An operation waiting for a server makes it check at once; it never stops reconnecting.
+   */
+  heartbeatFrequencyMS: number;
 }
 
 /**
@@ -34,6 +40,7 @@ export function mongoClientOptions<E extends object = Record<never, never>>(
     socketTimeoutMS: config.MONGO_SOCKET_TIMEOUT_MS,
     waitQueueTimeoutMS: config.MONGO_SERVER_SELECTION_TIMEOUT_MS,
     retryReads: false,
+    heartbeatFrequencyMS: 2000,
     ...(extra ?? ({} as E)),
   };
 }

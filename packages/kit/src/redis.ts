@@ -1,6 +1,8 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import type { Registry } from 'prom-client';
 import type { DatastoreConfig } from './config';
 import type { Logger } from './logger';
+import { ConnectionState, watchRedis } from './connection-metrics';
 
 /** Deadlines and reconnect behaviour of a kit Redis client (defaults: the config defaults). */
 export interface RedisClientOptions {
@@ -14,8 +16,12 @@ export interface RedisClientOptions {
   maxReconnectDelayMs?: number;
   /** Don't connect until `connect()` (default true, so startup can await it and fail clearly; it resolves once ready). */
   lazyConnect?: boolean;
-  /** Where connection errors go (at most one line per distinct error every 30 s). */
+  /** Where the connection's outages go: one warning when it is lost, one info line when it is back (retries at debug). */
   log?: Logger;
+  /** Registry for `datastore_connected{store="redis",client}` and `datastore_reconnects_total` (connection-metrics.ts). */
+  metrics?: Registry;
+  /** The `client` label (default "main"). */
+  clientName?: string;
   /** Anything else ioredis takes (overrides the above). */
   extra?: RedisOptions;
 }
@@ -27,6 +33,13 @@ export function redisDeadlines(config: Pick<DatastoreConfig, 'REDIS_CONNECT_TIME
     commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
     socketTimeoutMs: config.REDIS_SOCKET_TIMEOUT_MS,
   };
+}
+
+const states = new WeakMap<Redis, ConnectionState>();
+
+/** The connectivity of a client made by createRedis (connected, reconnects, downForMs). */
+export function redisConnectionState(client: Redis): ConnectionState | undefined {
+  return states.get(client);
 }
 
 /** Reconnection delays: 100, 200, 400 … ms, capped. */
@@ -56,14 +69,10 @@ export function createRedis(url: string, options: RedisClientOptions = {}): Redi
     ...options.extra,
   });
   // Connection errors also surface through the failing commands and readiness; an 'error' event
-  // without a listener would crash the process. Reconnecting repeats them: log each kind sparingly.
-  const logged = new Map<string, number>();
-  client.on('error', (error: Error) => {
-    const now = Date.now();
-    if (!options.log || (logged.get(error.message) ?? 0) > now - 30_000) return;
-    logged.set(error.message, now);
-    options.log.warn({ err: error }, 'redis connection error');
-  });
+  // without a listener would crash the process. The outage is logged once when the connection is
+  // lost and once when it is back (watchRedis), not once per reconnection attempt.
+  client.on('error', () => undefined);
+  states.set(client, watchRedis(client, new ConnectionState({ store: 'redis', client: options.clientName ?? 'main', metrics: options.metrics, log: options.log })));
   return client;
 }
 

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Kafka, Producer } from 'kafkajs';
 import type { z } from 'zod';
 import {
+  ConnectionState,
   countMongoCommands,
   createDataSource,
   createLogger,
@@ -20,6 +21,8 @@ import {
   postgresDeadlines,
   redisDeadlines,
   storeQueryCounter,
+  watchMongo,
+  watchPostgresPool,
   type BaseConfig,
   type Logger,
   type Namespace,
@@ -32,10 +35,10 @@ import {
   BASE_TOPICS,
   contracts,
   createKafka,
-  createProducer,
   DocumentLocks,
   ensureTopics,
   MongoOutboxRelay,
+  newProducer,
   PostgresOutboxRelay,
   startConsumer,
   topicsIn,
@@ -49,6 +52,7 @@ import {
 } from '@shopgraph/events';
 import type { KafkaConfig } from './config';
 import { Teardown } from './teardown';
+import { superviseProducer } from './producer';
 
 /**
  * What every subgraph config carries: the kit's base config (deadlines, SG_NAMESPACE, log level,
@@ -384,6 +388,10 @@ async function createService(spec: SubgraphSpec<any, StoresSpec, OutboxSpec<any>
       const dataSource = createDataSource({ url, ...stores.postgres, metrics, deadlines: postgresDeadlines(config) });
       teardown.push('postgres', () => (dataSource.isInitialized ? dataSource.destroy() : undefined));
       await openDatabase(dataSource, url, log);
+      // The pool's connectivity (datastore_connected{store="postgres",client="pool"}): a cheap probe, see watchPostgresPool.
+      const pool = (dataSource.driver as unknown as { master: Parameters<typeof watchPostgresPool>[0] }).master;
+      const stopWatching = watchPostgresPool(pool, new ConnectionState({ store: 'postgres', client: 'pool', metrics, log }));
+      teardown.push('postgres watch', stopWatching);
       ctx.dataSource = dataSource;
       readiness.postgres = () => dataSource.query('SELECT 1');
     }
@@ -393,7 +401,15 @@ async function createService(spec: SubgraphSpec<any, StoresSpec, OutboxSpec<any>
       const mongo = new MongoClient(url, mongoClientOptions(config, { monitorCommands: true }));
       countMongoCommands(mongo, storeQueryCounter(metrics));
       const background = new MongoClient(url, mongoClientOptions(config, stores.mongo.backgroundPoolSize ? { maxPoolSize: stores.mongo.backgroundPoolSize } : {}));
-      teardown.push('mongo', () => Promise.all([mongo.close(), background.close()]));
+      // Connectivity of both clients from the driver's server monitoring (datastore_connected{store="mongo"}).
+      const states = [
+        watchMongo(mongo, new ConnectionState({ store: 'mongo', client: 'request', metrics, log })),
+        watchMongo(background, new ConnectionState({ store: 'mongo', client: 'background', metrics, log })),
+      ];
+      teardown.push('mongo', () => {
+        for (const state of states) state.close();
+        return Promise.all([mongo.close(), background.close()]);
+      });
       await Promise.all([mongo.connect(), background.connect()]);
       const db = mongo.db(dbName);
       const backgroundDb = background.db(dbName);
@@ -403,7 +419,7 @@ async function createService(spec: SubgraphSpec<any, StoresSpec, OutboxSpec<any>
     }
     if (stores.redis) {
       const role = stores.redis.role ?? 'required';
-      const redis = createRedis(required(config, 'REDIS_URL', name, 'redis'), { ...redisDeadlines(config), log });
+      const redis = createRedis(required(config, 'REDIS_URL', name, 'redis'), { ...redisDeadlines(config), log, metrics, clientName: role });
       teardown.push('redis', () => closeRedis(redis));
       if (role === 'cache') {
         // Only a cache: the service starts, and serves without it, while it keeps reconnecting.
@@ -428,9 +444,15 @@ async function createService(spec: SubgraphSpec<any, StoresSpec, OutboxSpec<any>
     }
     let producer: Producer | null = null;
     if (spec.outbox) {
-      producer = await createProducer(ctx.kafka!);
-      const connected = producer;
-      teardown.push('kafka producer', () => connected.disconnect());
+      // Supervised: reconnects with backoff for as long as the service runs (datastore_connected{store="kafka_producer"}).
+      const kafka = ctx.kafka!;
+      const supervised = await superviseProducer({
+        create: () => newProducer(kafka),
+        state: new ConnectionState({ store: 'kafka_producer', client: 'outbox', metrics, log }),
+        log,
+      });
+      producer = supervised.producer;
+      teardown.push('kafka producer', () => supervised.stop());
     }
 
     // 3. The outbox relay (built now so `wire` can hand it to services; started by start()).

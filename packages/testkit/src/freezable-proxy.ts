@@ -16,6 +16,14 @@ export interface FreezableProxy {
   freeze(): void;
   thaw(): void;
   readonly frozen: boolean;
+  /**
+   * Cuts the line, as a stopped server would: every open connection is reset and new ones are
+   * refused (the port stops listening) until `restore()`.
+   */
+  cut(): Promise<void>;
+  /** Listens on the same port again after `cut()`. */
+  restore(): Promise<void>;
+  readonly cutOff: boolean;
   /** Closes the listener and every connection. */
   close(): Promise<void>;
 }
@@ -29,6 +37,7 @@ interface Pair {
 
 export async function freezableProxy(target?: { host: string; port: number }): Promise<FreezableProxy> {
   let frozen = !target;
+  let cutOff = false;
   const pairs = new Set<Pair>();
 
   const flush = (pair: Pair) => {
@@ -72,6 +81,31 @@ export async function freezableProxy(target?: { host: string; port: number }): P
     get frozen() {
       return frozen;
     },
+    get cutOff() {
+      return cutOff;
+    },
+    async cut() {
+      if (cutOff) return;
+      cutOff = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const pair of pairs) {
+        pair.client.resetAndDestroy();
+        pair.upstream?.destroy();
+      }
+      pairs.clear();
+      await closed;
+    },
+    async restore() {
+      if (!cutOff) return;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      cutOff = false;
+    },
     freeze() {
       frozen = true;
     },
@@ -81,6 +115,7 @@ export async function freezableProxy(target?: { host: string; port: number }): P
       for (const pair of pairs) flush(pair);
     },
     async close() {
+      if (cutOff) return;
       for (const pair of pairs) {
         pair.client.destroy();
         pair.upstream?.destroy();
