@@ -24,6 +24,10 @@ export class RefundEntity {
   @Column({ name: 'failure_reason', type: 'text', nullable: true })
   failureReason!: string | null;
 
+  /** The return of the order this refund is for (RefundPayment.returnId); null for other refunds. */
+  @Column({ name: 'return_id', type: 'text', nullable: true })
+  returnId!: string | null;
+
   @Column({ name: 'correlation_id', type: 'text', nullable: true })
   correlationId!: string | null;
 

@@ -25,6 +25,20 @@ const originOf = (row: Origin): EventOrigin => ({
 });
 const originFrom = (event: EventEnvelope): Origin => ({ correlationId: event.correlationId, causationId: event.id, traceparent: event.traceparent });
 
+/** PaymentRefunded for a completed refund (with its returnId when it was for a return). */
+const refundedEvent = (payment: PaymentEntity, refund: RefundEntity, origin: EventOrigin): EventEnvelope<'PaymentRefunded'> =>
+  createEvent(
+    'PaymentRefunded',
+    payment.orderId,
+    {
+      orderId: payment.orderId,
+      paymentId: payment.id,
+      amount: { amount: refund.amount, currency: payment.currency.trim() },
+      ...(refund.returnId ? { returnId: refund.returnId } : {}),
+    },
+    origin,
+  );
+
 /** The event announcing a final payment outcome; null for statuses that announce none. */
 export function outcomeEvent(p: PaymentEntity, origin: EventOrigin): EventEnvelope | null {
   const base = { orderId: p.orderId, paymentId: p.id };
@@ -106,10 +120,25 @@ export class PaymentService {
     if (payment) this.track(this.charge(payment));
   }
 
-  /** RefundPayment: refunds what is left (or the amount asked, at most what is left); nothing captured → nothing happens. */
+  /**
+   * RefundPayment: refunds what is left (or the amount asked, at most what is left); nothing
+   * captured → nothing happens. With a returnId (a received return) at most once per return: a
+   * command sent again for a return already refunded announces that refund again (so orders is
+   * answered) and one still under way is left to finish.
+   */
   async refundForOrder(command: EventEnvelope<'RefundPayment'>): Promise<void> {
     let reserved: RefundEntity | null = null;
+    const returnId = command.payload.returnId ?? null;
     await processOnce(this.dataSource, COMMANDS_CONSUMER, command, async (manager) => {
+      if (returnId) {
+        const earlier = await this.store.refundOfReturn(manager, returnId);
+        if (earlier) {
+          this.log.info({ orderId: command.payload.orderId, returnId, refundId: earlier.id, status: earlier.status }, 'RefundPayment: this return is already refunded');
+          const payment = earlier.status === 'SUCCEEDED' ? await this.store.findById(earlier.paymentId, manager) : null;
+          if (payment) await enqueueEvents(manager, [refundedEvent(payment, earlier, causedBy(command, SOURCE))]);
+          return;
+        }
+      }
       const payment = await this.store.findByOrderId(command.payload.orderId, manager);
       const left = payment ? refundableAmount(payment) : 0;
       if (!payment || left === 0) {
@@ -117,7 +146,7 @@ export class PaymentService {
         return;
       }
       const amount = commandRefundAmount(command.payload.amount, left);
-      const result = await this.store.reserveRefund(manager, payment.id, amount, randomUUID(), originFrom(command), this.leaseMs);
+      const result = await this.store.reserveRefund(manager, payment.id, amount, randomUUID(), originFrom(command), this.leaseMs, returnId);
       reserved = result?.refund ?? null;
     });
     const refund: RefundEntity | null = reserved;
@@ -202,14 +231,7 @@ export class PaymentService {
       const completed = await this.store.completeRefund(manager, refund.id, outcome.refundId);
       if (!completed) return null;
       const { payment: after } = completed;
-      await enqueueEvents(manager, [
-        createEvent(
-          'PaymentRefunded',
-          after.orderId,
-          { orderId: after.orderId, paymentId: after.id, amount: { amount: refund.amount, currency: after.currency.trim() } },
-          originOf(refund),
-        ),
-      ]);
+      await enqueueEvents(manager, [refundedEvent(after, refund, originOf(refund))]);
       if (after.status === 'REFUNDED') this.metrics.finalized.inc({ status: 'REFUNDED' });
       return after;
     });

@@ -12,7 +12,7 @@ const PAYMENT_COLUMNS = `
 const REFUND_COLUMNS = `
   id, payment_id AS "paymentId", amount, status, provider_refund_id AS "providerRefundId", failure_reason AS "failureReason",
   correlation_id AS "correlationId", causation_id AS "causationId", traceparent, lease_until AS "leaseUntil",
-  created_at AS "createdAt", updated_at AS "updatedAt"`;
+  created_at AS "createdAt", updated_at AS "updatedAt", return_id AS "returnId"`;
 
 /** Where an event-driven change came from, kept on the row so a resumed one still carries it. */
 export interface Origin {
@@ -167,6 +167,7 @@ export class PaymentStore {
     refundId: string,
     origin: Origin,
     leaseMs: number,
+    returnId: string | null = null,
   ): Promise<{ payment: PaymentEntity; refund: RefundEntity } | null> {
     const [reserved] = returned<{ refundAmount: number }>(
       await manager.query(
@@ -182,13 +183,19 @@ export class PaymentStore {
     );
     if (!reserved) return null;
     const [refund] = await manager.query(
-      `INSERT INTO refunds (id, payment_id, amount, status, correlation_id, causation_id, traceparent, lease_until)
-       VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, now() + $7 * interval '1 millisecond')
+      `INSERT INTO refunds (id, payment_id, amount, status, correlation_id, causation_id, traceparent, lease_until, return_id)
+       VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, now() + $7 * interval '1 millisecond', $8)
        RETURNING ${REFUND_COLUMNS}`,
-      [refundId, paymentId, reserved.refundAmount, origin.correlationId, origin.causationId, origin.traceparent, leaseMs],
+      [refundId, paymentId, reserved.refundAmount, origin.correlationId, origin.causationId, origin.traceparent, leaseMs, returnId],
     );
     const payment = (await this.findById(paymentId, manager))!;
     return { payment, refund };
+  }
+
+  /** The refund (not FAILED) of a return, if there is one: a return is refunded once. */
+  async refundOfReturn(manager: EntityManager, returnId: string): Promise<RefundEntity | null> {
+    const [row] = await manager.query(`SELECT ${REFUND_COLUMNS} FROM refunds WHERE return_id = $1 AND status <> 'FAILED' FOR UPDATE`, [returnId]);
+    return (row as RefundEntity | undefined) ?? null;
   }
 
   /** The provider refunded it: moves the amount from pending to refunded; REFUNDED once all is refunded. */
