@@ -227,7 +227,7 @@ function usage() {
     'SG_CACHE_DIR',
   ];
   return (
-    'usage: node infra/stack/stack.mjs up [svc…] | down [--purge] [svc…] | status [svc…] | env | describe\n' +
+    'usage: node infra/stack/stack.mjs up [svc…] | down [--purge] [svc…] | status [svc…] | env | describe | chromium\n' +
     `services: ${NAMES.join(', ')}\n` +
     `env: ${vars.join(' ')}\n`
   );
@@ -252,6 +252,10 @@ async function main(argv) {
       break;
     case 'describe':
       process.stdout.write(`${JSON.stringify(describe(), null, 2)}\n`);
+      break;
+    case 'chromium':
+      // not a server: Debian's Chromium for the storefront's browser tests (installed with apt once)
+      process.stdout.write(`${await (await import('./chromium.mjs')).ensureChromium()}\n`);
       break;
     default:
       process.stderr.write(usage());
