@@ -137,6 +137,7 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
     cacheMs: config.REVOCATION_CACHE_MS,
     failMode: config.REVOCATION_FAIL_MODE,
     log,
+    metrics,
   });
   // APQ documents in Redis, shared by every replica; trusted-documents mode runs only the manifests' operations.
   const apqCache = config.APQ_ENABLED ? new RedisDocumentCache(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, namespaceOf(config).key('gateway:apq:'), log) : null;

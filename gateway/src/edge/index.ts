@@ -45,6 +45,7 @@ export function createEdge<C extends EdgeContext>(config: GatewayConfig, registr
         costs: parseCosts(config.RATE_LIMIT_COSTS),
         fieldBudgets: parseFieldBudgets(config.RATE_LIMIT_FIELD_BUDGETS),
         log,
+        metrics: registry,
       })
     : null;
   return {

@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import type { Registry } from 'prom-client';
 import { createRedis } from '@shopgraph/kit';
 
 /**
@@ -14,8 +15,16 @@ export class OptionalRedis {
     url: string,
     commandTimeoutMs: number,
     private readonly warning: (error: unknown) => void,
+    /** Reports the connection in `datastore_connected{store="redis",client}` / `datastore_reconnects_total` (kit connection-metrics). */
+    connection?: { metrics?: Registry; client: string },
   ) {
-    this.client = createRedis(url, { commandTimeoutMs, connectTimeoutMs: 2000, extra: { maxRetriesPerRequest: 0 } });
+    this.client = createRedis(url, {
+      commandTimeoutMs,
+      connectTimeoutMs: 2000,
+      metrics: connection?.metrics,
+      clientName: connection?.client,
+      extra: { maxRetriesPerRequest: 0 },
+    });
     this.client.on('error', (error) => this.unavailable(error));
   }
 

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { HeaderMap } from '@apollo/server';
+import type { Registry } from 'prom-client';
 import type { Logger } from '@shopgraph/kit';
 import { OptionalRedis } from './optional-redis';
 
@@ -24,6 +25,8 @@ export interface RateLimitOptions {
    */
   fieldBudgets?: Record<string, Bucket>;
   log: Logger;
+  /** Where its Redis connection is reported (datastore_connected{store="redis",client="rate_limit"}). */
+  metrics?: Registry;
 }
 
 /** The verdict: allowed, or refused with seconds until the request could pass. */
@@ -122,6 +125,7 @@ export class RateLimiter {
   constructor(private readonly options: RateLimitOptions) {
     this.redis = new OptionalRedis(options.redisUrl, options.commandTimeoutMs, (error) =>
       options.log.warn({ err: error }, 'rate limiting unavailable (Redis); requests pass unlimited until it answers'),
+      { metrics: options.metrics, client: 'rate_limit' },
     );
     this.redis.client.defineCommand('takeTokens', { lua: TAKE });
   }

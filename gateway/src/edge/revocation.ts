@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { Logger } from '@shopgraph/kit';
 import { OptionalRedis } from './optional-redis';
 
@@ -20,6 +21,8 @@ export interface RevocationOptions {
   /** Redis unavailable: `open` accepts the token (it still expires), `closed` refuses it. */
   failMode: 'open' | 'closed';
   log: Logger;
+  /** Where its Redis connection is reported (datastore_connected{store="redis",client="revocation"}). */
+  metrics?: Registry;
 }
 
 /** Thrown when revocation cannot be checked and the fail mode is `closed`. */
@@ -50,6 +53,7 @@ export class RevocationList {
   constructor(private readonly options: RevocationOptions) {
     this.redis = new OptionalRedis(options.redisUrl, options.commandTimeoutMs, (error) =>
       options.log.warn({ err: error, failMode: options.failMode }, 'token revocation cannot be checked (Redis)'),
+      { metrics: options.metrics, client: 'revocation' },
     );
   }
 

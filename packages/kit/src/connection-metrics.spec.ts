@@ -118,7 +118,9 @@ it('watchMongo: a known server is up, Unknown or a failed heartbeat is down', ()
   expect(state.connected).toBe(false);
   client.emit('serverDescriptionChanged', { newDescription: { type: 'Standalone' } });
   expect(state.reconnects).toBe(2);
+  // A topology closed by a connect() retried at start is no end of the client.
   client.emit('topologyClosed');
+  client.emit('serverHeartbeatFailed', { failure: new Error('timeout') });
   expect(state.connected).toBe(false);
 });
 

@@ -171,7 +171,7 @@ export function watchRedis(client: Emitter & { status?: string }, state: Connect
 /**
  * Reports a MongoDB client's connectivity from the driver's server monitoring (SDAM): a server
  * description of a known type is up, `Unknown` is down (with the error that made it so). The
- * driver keeps monitoring, and so reconnecting, until the client is closed.
+ * driver keeps monitoring, and so reconnecting, until the client is closed (call `state.close()` then).
  */
 export function watchMongo(client: Emitter, state: ConnectionState): ConnectionState {
   client.on('serverDescriptionChanged', (event: { newDescription?: { type?: string; error?: unknown } }) => {
@@ -182,7 +182,8 @@ export function watchMongo(client: Emitter, state: ConnectionState): ConnectionS
   });
   client.on('serverHeartbeatFailed', (event: { failure?: unknown }) => state.down(event.failure));
   client.on('serverHeartbeatSucceeded', () => state.up());
-  client.on('topologyClosed', () => state.close());
+  // Not closed on 'topologyClosed': a connect() retried at start closes its failed topology and
+  // opens a new one on the same client. Whoever closes the client calls state.close().
   return state;
 }
 

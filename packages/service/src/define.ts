@@ -410,7 +410,7 @@ async function createService(spec: SubgraphSpec<any, StoresSpec, OutboxSpec<any>
         for (const state of states) state.close();
         return Promise.all([mongo.close(), background.close()]);
       });
-      await Promise.all([mongo.connect(), background.connect()]);
+      await Promise.all([connectAtStart('mongo', () => mongo.connect(), log), connectAtStart('mongo', () => background.connect(), log)]);
       const db = mongo.db(dbName);
       const backgroundDb = background.db(dbName);
       await stores.mongo.prepare?.(backgroundDb);
@@ -425,7 +425,7 @@ async function createService(spec: SubgraphSpec<any, StoresSpec, OutboxSpec<any>
         // Only a cache: the service starts, and serves without it, while it keeps reconnecting.
         redis.connect().catch((error: unknown) => log.warn({ err: error }, 'redis unavailable at start; carrying on without it (it keeps reconnecting)'));
       } else {
-        await redis.connect();
+        await redisReadyAtStart(redis, log);
       }
       if (role === 'required') readiness.redis = () => redis.ping();
       ctx.redis = redis;
@@ -602,6 +602,55 @@ async function createService(spec: SubgraphSpec<any, StoresSpec, OutboxSpec<any>
   } catch (error) {
     await teardown.unwind();
     throw error;
+  }
+}
+
+/**
+ * How long a store may take to answer at start. A single attempt is bounded by the store's own
+ * deadlines (MONGO_SERVER_SELECTION_TIMEOUT_MS 1.5 s, REDIS_CONNECT_TIMEOUT_MS 1 s), which a
+ * server that is just starting, or a loaded machine, can miss; start retries with capped backoff
+ * until this passes, then fails with the last error.
+ */
+export const START_CONNECT_DEADLINE_MS = 30_000;
+
+/** Runs `connect` until it succeeds, with capped backoff (250 ms doubling to 2 s), for at most START_CONNECT_DEADLINE_MS. */
+async function connectAtStart(store: string, connect: () => Promise<unknown>, log: Logger): Promise<void> {
+  const deadline = Date.now() + START_CONNECT_DEADLINE_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await connect();
+      return;
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+      log.warn({ err: error, attempt: attempt + 1 }, `${store} not answering at start; retrying`);
+      await new Promise((r) => setTimeout(r, Math.min(2000, 250 * 2 ** attempt)));
+    }
+  }
+}
+
+/** Connects and waits until the client is ready; ioredis keeps retrying (capped backoff) meanwhile, for at most START_CONNECT_DEADLINE_MS. */
+async function redisReadyAtStart(redis: Redis, log: Logger): Promise<void> {
+  let lastError: unknown = null;
+  const onError = (error: unknown) => (lastError = error);
+  redis.on('error', onError);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        redis.off('ready', onReady);
+        reject(lastError ?? new Error(`redis not ready within ${START_CONNECT_DEADLINE_MS} ms`));
+      }, START_CONNECT_DEADLINE_MS);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      redis.once('ready', onReady);
+      redis.connect().catch((error: unknown) => {
+        lastError = error;
+        log.warn({ err: error }, 'redis not answering at start; retrying');
+      });
+    });
+  } finally {
+    redis.off('error', onError);
   }
 }
 
