@@ -88,7 +88,7 @@ describe('shareInFlight', () => {
     const run = shareInFlight(async (query, variables, viewer) => {
       calls++;
       await new Promise((r) => setTimeout(r, 10));
-      return { data: { query, variables, viewer: viewer.id, call: calls } };
+      return { data: { query, variables, viewer: viewer!.id, call: calls } };
     });
     const [a, b, c, d] = await Promise.all([
       run('q', { id: 1 }, alice),

@@ -111,7 +111,7 @@ export function limitConcurrency(execute: GatewayExecutor, limit: number): Gatew
 export function shareInFlight(execute: GatewayExecutor): GatewayExecutor {
   const inFlight = new Map<string, ReturnType<GatewayExecutor>>();
   return (query, variables, viewer) => {
-    const key = JSON.stringify([viewer.id, viewer.role, query, variables]);
+    const key = JSON.stringify([viewer?.id ?? null, viewer?.role ?? null, query, variables]);
     let pending = inFlight.get(key);
     if (!pending) {
       pending = execute(query, variables, viewer).finally(() => inFlight.delete(key));

@@ -48,18 +48,19 @@ export interface OrderQuery {
   /** The same plus the order's state (version, owner, history) under `stateAlias`. */
   withState: string;
   stateAlias: string;
-  /** Variables for either query: the subscriber's (those used) and the order id. */
-  variables(orderId: string): Record<string, unknown>;
+  /** Variables for either query: the subscriber's (those used) and the order id (or, by token, the order token). */
+  variables(orderIdOrToken: string): Record<string, unknown>;
 }
 
 /** The order's state as `withState` returns it under `stateAlias`. */
 export interface OrderState {
+  id: string;
   version: number;
   customer: { id: string };
   history: { status: string; reason: string | null; at: string }[];
 }
 
-const STATE_SELECTION = (parse('{ version customer { id } history { status reason at } }').definitions[0] as OperationDefinitionNode).selectionSet;
+const STATE_SELECTION = (parse('{ id version customer { id } history { status reason at } }').definitions[0] as OperationDefinitionNode).selectionSet;
 
 /**
  * Turns the subscriber's selection on `OrderStatusEvent` into a query on the supergraph:
@@ -67,15 +68,18 @@ const STATE_SELECTION = (parse('{ version customer { id } history { status reaso
  * uses) becomes `<alias>: order(id: $id) { … }`; fragments on OrderStatusEvent are inlined with
  * their directives; its other fields (status, version…) come from the event and are dropped.
  */
-export function buildOrderQuery(subscriber: SubscriberSelection): OrderQuery {
+export function buildOrderQuery(subscriber: SubscriberSelection, options: { byToken?: boolean } = {}): OrderQuery {
   const { fragments, operation } = subscriber;
   const userVariables = new Set((operation.variableDefinitions ?? []).map((v) => v.variable.name.value));
-  const idVariable = unusedName('orderId', userVariables);
+  // A guest's subscription (orderToken) reads the order as `orderByToken(token:)`, under the same response keys.
+  const byToken = options.byToken === true;
+  const idVariable = unusedName(byToken ? 'orderToken' : 'orderId', userVariables);
   const idArgument = {
     kind: Kind.ARGUMENT,
-    name: { kind: Kind.NAME, value: 'id' },
+    name: { kind: Kind.NAME, value: byToken ? 'token' : 'id' },
     value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: idVariable } },
   } as const;
+  const orderField = { kind: Kind.NAME, value: byToken ? 'orderByToken' : 'order' } as const;
 
   const responseKeys = new Set<string>();
   const transform = (set: SelectionSetNode | undefined): SelectionNode[] => {
@@ -84,7 +88,7 @@ export function buildOrderQuery(subscriber: SubscriberSelection): OrderQuery {
       if (selection.kind === Kind.FIELD) {
         if (selection.name.value !== 'order') continue;
         responseKeys.add(selection.alias?.value ?? 'order');
-        out.push({ ...selection, arguments: [idArgument] });
+        out.push({ ...selection, ...(byToken ? { alias: selection.alias ?? { kind: Kind.NAME, value: 'order' }, name: orderField } : {}), arguments: [idArgument] });
       } else {
         const inner = transform(
           selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : fragments[selection.name.value]?.selectionSet,
@@ -119,7 +123,7 @@ export function buildOrderQuery(subscriber: SubscriberSelection): OrderQuery {
         {
           kind: Kind.VARIABLE_DEFINITION,
           variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: idVariable } },
-          type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } },
+          type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: byToken ? 'String' : 'ID' } } },
         },
         ...definitions,
       ],
@@ -131,7 +135,7 @@ export function buildOrderQuery(subscriber: SubscriberSelection): OrderQuery {
   const stateField: FieldNode = {
     kind: Kind.FIELD,
     alias: { kind: Kind.NAME, value: stateAlias },
-    name: { kind: Kind.NAME, value: 'order' },
+    name: orderField,
     arguments: [idArgument],
     selectionSet: STATE_SELECTION,
   };
@@ -143,8 +147,8 @@ export function buildOrderQuery(subscriber: SubscriberSelection): OrderQuery {
     selection: selections.length > 0 ? print(build([])) : null,
     withState: print(withStateDocument),
     stateAlias,
-    variables(orderId) {
-      const values: Record<string, unknown> = { [idVariable]: orderId };
+    variables(orderIdOrToken) {
+      const values: Record<string, unknown> = { [idVariable]: orderIdOrToken };
       for (const [name, value] of Object.entries(subscriber.variableValues)) {
         if (usedByQuery.has(name) && name !== idVariable) values[name] = value;
       }

@@ -10,7 +10,7 @@ import { VersionSequencer, type DeliveryKind, type OrderSnapshot, type Sequencer
 export type GatewayExecutor = (
   query: string,
   variables: Record<string, unknown>,
-  viewer: Viewer,
+  viewer: Viewer | null,
 ) => Promise<{ data?: Record<string, unknown> | null; errors?: readonly GraphQLFormattedError[] }>;
 
 /** The socket a subscription lives on, as far as a subscription needs to know. */
@@ -49,14 +49,20 @@ type QueryAnswer = Awaited<ReturnType<GatewayExecutor>>;
 /**
  * The subscribe resolver of `orderStatusChanged(orderId)` and `myOrderUpdates`: authorizes,
  * builds the subscriber's `order(id)` query once, and returns a stream of OrderStatusEvent
- * results fed by the hub through one VersionSequencer per order.
+ * results fed by the hub through one VersionSequencer per order. With `orderToken` (a guest's,
+ * from placeOrder) `orderStatusChanged` needs no sign-in: the order is read as
+ * `orderByToken(token)` and must be `orderId`; a wrong token is NOT_FOUND exactly like an order
+ * that does not exist, so it reveals nothing.
  */
 export function orderSubscriptionResolver(deps: OrderSubscriptionDeps): GraphQLFieldResolver<unknown, SubscriptionContext> {
   return async (_root, args, context, info) => {
     const viewer = context.viewer;
-    if (!viewer) throw unauthenticated('Sign in to watch orders: send { authorization: "Bearer <access token>" } in connection_init');
     if (info.fieldName !== 'orderStatusChanged' && info.fieldName !== 'myOrderUpdates') {
       throw new GraphQLError(`Subscription field "${info.fieldName}" is not served by this gateway`, { extensions: { code: 'BAD_REQUEST' } });
+    }
+    const orderToken = info.fieldName === 'orderStatusChanged' && args.orderToken != null ? String(args.orderToken) : null;
+    if (!viewer && orderToken === null) {
+      throw unauthenticated('Sign in to watch orders (send { authorization: "Bearer <access token>" } in connection_init), or pass the orderToken placeOrder gave a guest');
     }
     const selection: SubscriberSelection & { responseKey: string } = {
       schema: info.schema,
@@ -66,11 +72,26 @@ export function orderSubscriptionResolver(deps: OrderSubscriptionDeps): GraphQLF
       variableValues: context.variables,
       responseKey: String(info.path.key),
     };
-    const query = buildOrderQuery(selection);
-    const run = (text: string, orderId: string) => deps.execute(text, query.variables(orderId), viewer);
+    const query = buildOrderQuery(selection, { byToken: orderToken !== null });
+    const run = (text: string, orderId: string) => deps.execute(text, query.variables(orderToken ?? orderId), viewer);
+    const notFound = (orderId: string) => new GraphQLError(`Order ${orderId} not found`, { extensions: { code: 'NOT_FOUND' } });
 
     const snapshotOf = (answer: QueryAnswer, orderId: string): OrderSnapshot<QueryAnswer> => {
       const state = answer.data?.[query.stateAlias] as OrderState | null | undefined;
+      if (orderToken !== null) {
+        // The token's order, and only if it is this one: any other outcome is "not found", nothing more.
+        if (!state || state.id !== orderId) {
+          if ((answer.errors ?? []).some((e) => e.extensions?.code === 'SUBGRAPH_UNAVAILABLE')) {
+            throw new GraphQLError(`Order ${orderId} cannot be read now: the orders service is unavailable; subscribe again later`, {
+              extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
+            });
+          }
+          throw notFound(orderId);
+        }
+        const errors = answer.errors?.filter((e) => e.path?.[0] !== query.stateAlias);
+        return { version: state.version, history: state.history, order: { data: answer.data, errors } };
+      }
+      if (!viewer) throw unauthenticated();
       if (!state) {
         const codes = (answer.errors ?? []).map((e) => e.extensions?.code);
         if (codes.includes('FORBIDDEN')) throw forbidden(`You may not watch order ${orderId}: only its owner or an ADMIN may`);
@@ -81,7 +102,7 @@ export function orderSubscriptionResolver(deps: OrderSubscriptionDeps): GraphQLF
           });
         }
         if (codes.length > 0) throw new Error(`order ${orderId} could not be loaded: ${answer.errors?.[0]?.message}`);
-        throw new GraphQLError(`Order ${orderId} not found`, { extensions: { code: 'NOT_FOUND' } });
+        throw notFound(orderId);
       }
       if (state.customer.id !== viewer.id && viewer.role !== 'ADMIN') {
         throw forbidden(`You may not watch order ${orderId}: only its owner or an ADMIN may`);
@@ -170,6 +191,7 @@ export function orderSubscriptionResolver(deps: OrderSubscriptionDeps): GraphQLF
       // While the orders changed since `since` are being listed, live events wait here; then
       // each listed order resumes from its history first and the waiting events follow it.
       let waiting: OrderEvent[] | null = since ? [] : null;
+      if (!viewer) throw unauthenticated();
       unwatch = deps.hub.watchCustomer(viewer.id, (event) => {
         if (waiting) {
           waiting.push(event);

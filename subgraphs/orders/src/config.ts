@@ -4,8 +4,8 @@ import { flag, kafkaConfig } from '@shopgraph/service';
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-/** Inbound streams a replica can consume: products.v1 (the price replica), inventory.v1 + payments.v1 (the saga), shipping.v1 (the shipping-method replica). */
-export const CONSUMER_NAMES = ['products', 'saga', 'shipping'] as const;
+/** Inbound streams a replica can consume: products.v1 (the price replica), inventory.v1 + payments.v1 (the saga), shipping.v1 (the shipping-method replica), users.v1 (account emails for Order.email). */
+export const CONSUMER_NAMES = ['products', 'saga', 'shipping', 'users'] as const;
 export type ConsumerName = (typeof CONSUMER_NAMES)[number];
 
 /** Every environment variable the orders subgraph reads, with working local defaults. */
@@ -16,13 +16,15 @@ export const ordersConfigSchema = baseConfigSchema.extend({
   /**
    * KAFKA_BROKERS, KAFKA_GROUP_ID (orders), KAFKA_FROM_BEGINNING (true: a brand-new group reads the
    * history of the replicas' topics; saga replies always start at the newest offset) and CONSUMERS
-   * (comma-separated subset of `products,saga,shipping`; empty consumes nothing: an API-only replica, or a test).
+   * (comma-separated subset of `products,saga,shipping,users`; empty consumes nothing: an API-only replica, or a test).
    */
   ...kafkaConfig({ groupId: 'orders', consumers: CONSUMER_NAMES }),
   /** Prefix of the Redis cart keys (`<prefix>:<userId>`); tests use their own so they never collide. */
   CART_KEY_PREFIX: z.string().min(1).default('orders:cart'),
   /** A cart nobody wrote to for this long is forgotten; every write starts the clock again. */
   CART_IDLE_TTL_SECONDS: seconds(7 * 24 * 3600),
+  /** A guest cart (`<prefix>:guest:<cartId>`) nobody wrote to for this long is forgotten (default 30 days). */
+  GUEST_CART_TTL_SECONDS: seconds(30 * 24 * 3600),
   /** Shop setting: catalog prices already contain tax (the tax lines report what they contain; nothing is added). Default: tax is added on top. */
   PRICES_INCLUDE_TAX: flag(false),
   /** Currency of an empty cart's zero subtotal. */

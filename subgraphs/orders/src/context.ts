@@ -5,7 +5,9 @@ import type { OrderStatusChangeEntity } from './entities/order-status-change.ent
 import type { CartService } from './services/cart.service';
 import type { CheckoutService } from './services/checkout.service';
 import type { OrderService } from './services/order.service';
+import type { ReturnService } from './services/return.service';
 import type { OrderStore } from './stores/order.store';
+import type { GuestStore } from './stores/guest.store';
 import { toOrder } from './types/order.mapper';
 import type { Order, OrderConnection } from './types/order.type';
 
@@ -15,6 +17,10 @@ export interface OrdersServices {
   orders: OrderService;
   /** Checkout pricing, tax rates, promotions (issue 14). */
   checkout?: CheckoutService;
+  /** Returns (issue 15). */
+  returns?: ReturnService;
+  /** Guest customers, order tokens and account emails (guest checkout). */
+  guests?: GuestStore;
 }
 
 /** A page of one customer's orders. */

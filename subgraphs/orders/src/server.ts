@@ -17,7 +17,13 @@ import { SagaMetrics } from './services/saga.metrics';
 import { SagaService } from './services/saga.service';
 import { ConsumerActivity, SagaSweeper } from './services/saga.sweeper';
 import { CartStore } from './stores/cart.store';
+import { GuestStore } from './stores/guest.store';
+import { ACCOUNT_EMAIL_EVENTS, handleAccountEmailEvent, type AccountEmailEvent } from './events/account-email.handler';
 import { OrderStore } from './stores/order.store';
+import { ReturnStore } from './stores/return.store';
+import { ReturnService } from './services/return.service';
+import { handleReturnReply } from './events/return-reply.handler';
+import { handleShipmentEvent, type ShipmentEvent } from './events/shipment-event.handler';
 import { ProductReplicaStore } from './stores/product-replica.store';
 import type { EventEnvelope } from '@shopgraph/events';
 
@@ -34,7 +40,7 @@ export const ordersSubgraph = defineSubgraph({
   config: ordersConfigSchema,
   schema: buildOrdersSchema,
   stores: { postgres: { entities, migrations }, redis: { role: 'required' } },
-  topics: ['products', 'inventory', 'payments', 'orders', 'inventoryCommands', 'paymentsCommands'],
+  topics: ['products', 'inventory', 'payments', 'orders', 'inventoryCommands', 'paymentsCommands', 'users'],
   // outbox_backlog comes from SagaMetrics here.
   outbox: { store: 'postgres', backlogGauge: false },
   wire: ({ dataSource, redis, relay, namespace, config, log, metrics }) => {
@@ -48,12 +54,16 @@ export const ordersSubgraph = defineSubgraph({
       sagaMetrics,
       log,
     );
-    const carts = new CartService(new CartStore(redis, namespace.key(config.CART_KEY_PREFIX), config.CART_IDLE_TTL_SECONDS), replica, config.DEFAULT_CURRENCY, new CartEvents(dataSource, log));
+    const carts = new CartService(new CartStore(redis, namespace.key(config.CART_KEY_PREFIX), config.CART_IDLE_TTL_SECONDS, config.GUEST_CART_TTL_SECONDS), replica, config.DEFAULT_CURRENCY, new CartEvents(dataSource, log));
     const checkoutStore = new CheckoutStore(dataSource);
     const checkout = new CheckoutService(dataSource, checkoutStore, { pricesIncludeTax: config.PRICES_INCLUDE_TAX, defaultCurrency: config.DEFAULT_CURRENCY }, cartSource(carts, replica, config.DEFAULT_CURRENCY));
     // A cancelled order gives its promotion uses back, in the cancelling transaction.
     saga.onCancelled = (manager, orderId) => checkout.releaseFor(manager, orderId);
-    const services: OrdersServices = { carts, orders: new OrderService(dataSource, orderStore, replica, carts, saga, sagaMetrics, checkout), checkout };
+    carts.codeCheck = (code) => checkout.codeProblem(code);
+    const guests = new GuestStore(dataSource);
+    const services: OrdersServices = { carts, orders: new OrderService(dataSource, orderStore, replica, carts, saga, sagaMetrics, checkout, guests), checkout, guests };
+    // Returns (issue 15): requests, decisions, and the restock/refund commands of received returns.
+    services.returns = new ReturnService(dataSource, new ReturnStore(dataSource), log);
     // The saga consumer's silence holds the sweeper off (saga-clock.ts): replies may be stuck in Kafka.
     const sagaActivity = config.CONSUMERS.includes('saga') ? new ConsumerActivity() : undefined;
     const sweeper = new SagaSweeper(
@@ -67,9 +77,9 @@ export const ordersSubgraph = defineSubgraph({
       },
       log,
     );
-    return { services, saga, sweeper, orderStore, replica, checkoutStore, sagaActivity };
+    return { services, saga, sweeper, orderStore, replica, checkoutStore, sagaActivity, guests };
   },
-  consumers: ({ dataSource, replica, checkoutStore, saga, orderStore, sagaActivity, log }) => {
+  consumers: ({ services, dataSource, replica, checkoutStore, saga, orderStore, sagaActivity, guests, log }) => {
     // Every event handled is a sign of life of the (one) consumer the saga depends on.
     const product = async (event: ProductEvent) => {
       await handleProductEvent(dataSource, replica, event);
@@ -79,13 +89,23 @@ export const ordersSubgraph = defineSubgraph({
       await handleSagaEvent(dataSource, saga, orderStore, event, log);
       sagaActivity?.seen();
     };
+    // The replies to a received return's commands (ReturnRestocked, PaymentRefunded with a returnId).
+    const returnReply = async (event: EventEnvelope) => {
+      await handleReturnReply(dataSource, services.returns!, event);
+      sagaActivity?.seen();
+    };
+    // Shipments drive the order to SHIPPED and DELIVERED (issue 15).
+    const shipment = async (event: ShipmentEvent) => {
+      await handleShipmentEvent(dataSource, saga, orderStore, event, log);
+      sagaActivity?.seen();
+    };
     return {
       // The price replica: a brand-new group reads products.v1's history (README: KAFKA_FROM_BEGINNING).
       products: { topics: ['products'], fromBeginning: true, handlers: { ProductCreated: product, ProductUpdated: product, ProductArchived: product } },
       // Saga replies start at the newest offset.
       saga: {
         topics: ['inventory', 'payments'],
-        handlers: { StockReserved: reply, StockReservationFailed: reply, PaymentCaptured: reply, PaymentDeclined: reply, PaymentFailed: reply },
+        handlers: { StockReserved: reply, StockReservationFailed: reply, PaymentCaptured: reply, PaymentDeclined: reply, PaymentFailed: reply, PaymentRefunded: returnReply, ReturnRestocked: returnReply },
         onStart: (running) => {
           if (!sagaActivity) return;
           // onFetch hears every fetch across the consumer's restarts (a kafkajs listener would only hear the first consumer's).
@@ -102,7 +122,15 @@ export const ordersSubgraph = defineSubgraph({
             await handleShippingMethodEvent(dataSource, checkoutStore, event);
             sagaActivity?.seen();
           },
+          ShipmentCreated: shipment,
+          ShipmentStatusChanged: shipment,
         },
+      },
+      // Account emails (Order.email of a signed-in customer's order): a brand-new group reads users.v1's history.
+      users: {
+        topics: ['users'],
+        fromBeginning: true,
+        handlers: Object.fromEntries(ACCOUNT_EMAIL_EVENTS.map((type) => [type, (event: AccountEmailEvent) => handleAccountEmailEvent(dataSource, guests, event)])),
       },
     };
   },

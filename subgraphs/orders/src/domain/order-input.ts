@@ -25,6 +25,10 @@ export interface PlaceOrderFields {
   promotionCodes?: string[] | null;
   /** If given and the computed total differs: CONFLICT, no order. */
   expectedTotal?: number | null;
+  /** A guest cart to check out (guests; a signed-in user may check out a guest cart they hold). */
+  cartId?: string | null;
+  /** Guests: where the order's emails go (required); ignored when signed in. */
+  email?: string | null;
 }
 
 /** placeOrder's input in canonical form: what the idempotency hash covers. */
@@ -34,6 +38,27 @@ export interface NormalizedOrderInput {
   lines: Line[] | null;
   shippingAddress: ShippingAddressFields;
   paymentToken: string;
+  /** The guest cart checked out (null: the signed-in user's cart, or items). */
+  cartId: string | null;
+  /** Guests only, trimmed and lower-cased (null when signed in: the account's email is used). */
+  email: string | null;
+  shippingMethodId: string | null;
+  /** Upper case, each once, sorted; null = the default (the cart's codes). */
+  promotionCodes: string[] | null;
+  expectedTotal: number | null;
+}
+
+/** A plausible email address (the users subgraph's rule). */
+const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+
+/** Canonical form of an email: trimmed and lower-cased. */
+export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
+
+/** An INVALID_INPUT error for an email that is missing or implausible (a guest's order needs one). */
+export function guestEmailError(email: string | null): UserError | null {
+  if (!email) return invalid('A guest order needs an email: where the order\'s emails go', ['input', 'email']);
+  if (email.length > 254 || !EMAIL.test(email)) return invalid('Enter a valid email address', ['input', 'email']);
+  return null;
 }
 
 const invalid = (message: string, field: string[]) => UserError.of(UserErrorCode.INVALID_INPUT, message, field);
@@ -51,7 +76,7 @@ export function mergeLines(lines: Line[]): Line[] {
 }
 
 /** Trims, merges and sorts: two inputs that mean the same order normalize to the same value. */
-export function normalizeOrderInput(input: PlaceOrderFields): NormalizedOrderInput {
+export function normalizeOrderInput(input: PlaceOrderFields, signedIn = true): NormalizedOrderInput {
   const a = normalizeAddress(input.shippingAddress);
   return {
     idempotencyKey: input.idempotencyKey.trim(),
@@ -60,6 +85,11 @@ export function normalizeOrderInput(input: PlaceOrderFields): NormalizedOrderInp
       : null,
     shippingAddress: { recipient: a.recipient, line1: a.line1, line2: a.line2 ?? null, city: a.city, region: a.region ?? null, postalCode: a.postalCode, country: a.country },
     paymentToken: input.paymentToken.trim(),
+    cartId: input.cartId?.trim() || null,
+    email: signedIn ? null : input.email?.trim() ? normalizeEmail(input.email) : null,
+    shippingMethodId: input.shippingMethodId?.trim() || null,
+    promotionCodes: input.promotionCodes ? [...new Set(input.promotionCodes.map((c) => c.trim().toUpperCase()).filter(Boolean))].sort() : null,
+    expectedTotal: input.expectedTotal ?? null,
   };
 }
 
@@ -75,6 +105,10 @@ export function hashOrderInput(input: NormalizedOrderInput): string {
     input.lines ? input.lines.map((l) => (l.variantId ? [l.productId, l.variantId, l.quantity] : [l.productId, l.quantity])) : 'cart',
     [a.recipient, a.line1, a.line2, a.city, a.region, a.postalCode, a.country],
     input.paymentToken,
+    // The checkout fields, only when one is given: an input without them hashes as before they existed.
+    ...(input.cartId != null || input.email != null || input.shippingMethodId != null || input.promotionCodes != null || input.expectedTotal != null
+      ? [[input.cartId, input.email, input.shippingMethodId, input.promotionCodes, input.expectedTotal]]
+      : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }

@@ -3,6 +3,8 @@ import { OrdersSchema1767225800000 } from './1767225800000-orders-schema';
 import { OrdersStepCommand1767300000000 } from './1767300000000-orders-step-command';
 import { OrderVariants1767400000000 } from './1767400000000-order-variants';
 import { Checkout1767500000000 } from './1767500000000-checkout';
+import { Returns1767650000000 } from './1767650000000-returns';
+import { GuestCheckout1767700000000 } from './1767700000000-guest-checkout';
 
 /** Every migration of the orders database, oldest first (the shared outbox/inbox first). */
-export const migrations = [CreateOutboxAndInbox1767225500000, OrdersSchema1767225800000, OrdersStepCommand1767300000000, OrderVariants1767400000000, Checkout1767500000000];
+export const migrations = [CreateOutboxAndInbox1767225500000, OrdersSchema1767225800000, OrdersStepCommand1767300000000, OrderVariants1767400000000, Checkout1767500000000, Returns1767650000000, GuestCheckout1767700000000];

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { GraphQLError } from 'graphql';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { money, Money as Money_ } from '@shopgraph/kit';
 import type { OrdersContext } from '../context';
@@ -17,7 +18,7 @@ import {
   TaxRateInput,
   TaxRatePayload,
 } from '../types/checkout.type';
-import { Order } from '../types/order.type';
+import { Order, OrderPayload } from '../types/order.type';
 
 const checkoutOf = (ctx: OrdersContext): CheckoutService => {
   if (!ctx.services.checkout) throw new Error('checkout service not wired');
@@ -132,5 +133,40 @@ export class OrderBreakdownResolver {
   async taxTotal(@Root() order: Order, @Ctx() ctx: OrdersContext) {
     const b = await breakdownOf(ctx, order.id);
     return money(b?.taxTotal ?? 0, b?.currency ?? 'USD');
+  }
+
+  @FieldResolver(() => String, {
+    description:
+      'Where order emails go: the guest\'s email, or the account\'s (as orders\' users.v1 replica knows it; an error while it does not know it yet, e.g. for an account created before orders followed users.v1).',
+  })
+  async email(@Root() order: Order, @Ctx() ctx: OrdersContext): Promise<string> {
+    const b = await breakdownOf(ctx, order.id);
+    if (b?.email) return b.email;
+    const known = await ctx.services.guests?.accountEmail(order.customerId);
+    if (known) return known;
+    throw new GraphQLError('The email of this order\'s account is not known to orders yet', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
+  }
+
+  @FieldResolver(() => Boolean, { description: 'True when a guest (not signed in) placed the order.' })
+  async guest(@Root() order: Order, @Ctx() ctx: OrdersContext): Promise<boolean> {
+    return (await breakdownOf(ctx, order.id))?.guest ?? false;
+  }
+}
+
+/** Guest orders: the one-time token placeOrder returns, and reading an order by it. */
+@Resolver(() => OrderPayload)
+export class GuestOrderResolver {
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'Guests only, once (a replay of the same placeOrder does not repeat it): lets the holder read (orderByToken) and track (orderStatusChanged(orderId, orderToken)) this order and nothing else. Keep it secret.',
+  })
+  orderToken(@Root() payload: OrderPayload & { orderToken?: string | null }): string | null {
+    return payload.orderToken ?? null;
+  }
+
+  @Query(() => Order, { nullable: true, description: 'The order a guest\'s orderToken was issued for; null for any other token (no error tells an unknown token from a wrong one).' })
+  orderByToken(@Arg('token', () => String, { description: 'The orderToken placeOrder returned.' }) token: string, @Ctx() ctx: OrdersContext): Promise<Order | null> {
+    return ctx.services.orders.orderByToken(token);
   }
 }

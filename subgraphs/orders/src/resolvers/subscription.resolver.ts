@@ -17,7 +17,7 @@ export class SubscriptionResolver {
   @Subscription(() => OrderStatusEvent, {
     subscribe: servedByGateway,
     description:
-      'Changes of one order, for its customer or an ADMIN: first its current state (or, with `afterVersion`, every change after that version, from the order\'s history), then every later change in version order, each version exactly once.',
+      'Changes of one order, for its customer or an ADMIN (or a guest holding its orderToken): first its current state (or, with `afterVersion`, every change after that version, from the order\'s history), then every later change in version order, each version exactly once.',
   })
   orderStatusChanged(
     @Arg('orderId', () => ID, { description: 'The order to follow.' }) _orderId: string,
@@ -27,6 +27,12 @@ export class SubscriptionResolver {
         'Resume: the last version this client saw. Every change after it is sent first, in order, then live ones; nothing at or before it is sent again. Omit it to get the current state first.',
     })
     _afterVersion?: number | null,
+    @Arg('orderToken', () => String, {
+      nullable: true,
+      description:
+        'A guest\'s orderToken (from placeOrder): follow this order without signing in. A token that is not this order\'s gets NOT_FOUND, exactly like an order that does not exist.',
+    })
+    _orderToken?: string | null,
   ): OrderStatusEvent {
     return servedByGateway();
   }

@@ -19,8 +19,9 @@ import {
   type TaxRateInput,
   type TaxRatePayload,
 } from '../types/checkout.type';
-import { productRef } from '../types/product.type';
-import { priceLines, type Line, type ReplicaProduct } from '../domain/pricing';
+import { productRef, variantRef } from '../types/product.type';
+import { GUEST_CART_ID, type CartOwner } from '../stores/cart.store';
+import { priceLines, variantOf, type Line, type ReplicaProduct } from '../domain/pricing';
 
 /** A line priced from the replica (product or variant: the pricing does not care which). */
 export interface CheckoutLineSource {
@@ -88,8 +89,20 @@ export class CheckoutService {
     private readonly dataSource: DataSource,
     private readonly store: CheckoutStore,
     private readonly settings: { pricesIncludeTax: boolean; defaultCurrency: string },
-    private readonly cart: (userId: string) => Promise<{ lines: CheckoutLineSource[]; currency: string; errors: UserError[] }>,
+    private readonly cart: (owner: CartOwner) => Promise<CartSourceResult>,
   ) {}
+
+  /** Whether a code can go on a cart now: null, or PROMOTION_INVALID saying why (the cart-dependent conditions are checked at checkout). */
+  async codeProblem(code: string, now = new Date()): Promise<UserError | null> {
+    const normalized = code.trim().toUpperCase();
+    const p = (await this.store.promotionsForPricing([normalized])).find((x) => x.code != null && x.code.toUpperCase() === normalized);
+    const refuse = (why: string) => UserError.of(UserErrorCode.PROMOTION_INVALID, why, ['code']);
+    if (!p) return refuse(`Code ${code.trim()} is not a valid promotion code`);
+    if (p.startsAt && now.getTime() < p.startsAt.getTime()) return refuse(`Code ${p.code} is not valid before ${p.startsAt.toISOString()}`);
+    if (p.endsAt && now.getTime() >= p.endsAt.getTime()) return refuse(`Code ${p.code} expired at ${p.endsAt.toISOString()}`);
+    if (p.usageLimit != null && p.usageCount >= p.usageLimit) return refuse(`Code ${p.code} has been used up`);
+    return null;
+  }
 
   /** The one price computation for lines already priced from the replica. */
   async quote(args: QuoteArgs, now = new Date()): Promise<{ pricing: CheckoutPricing; promotions: PromotionRule[] }> {
@@ -117,7 +130,13 @@ export class CheckoutService {
    * promotion uses (throws PromotionRedemptionError when one ran out meanwhile — the caller rolls
    * back) and stores the breakdown and the total the payment will charge.
    */
-  async recordOnOrder(manager: EntityManager, orderId: string, customerId: string, pricing: CheckoutPricing, contact: { email: string | null; guest: boolean }): Promise<void> {
+  async recordOnOrder(
+    manager: EntityManager,
+    orderId: string,
+    customerId: string,
+    pricing: CheckoutPricing,
+    contact: { email: string | null; guest: boolean; orderTokenHash?: string | null },
+  ): Promise<void> {
     await this.store.redeem(
       manager,
       orderId,
@@ -135,7 +154,7 @@ export class CheckoutService {
     };
     await manager.query(
       `UPDATE orders SET total = $2, discount_total = $3, shipping_total = $4, tax_total = $5, prices_include_tax = $6, discounts = $7::jsonb,
-              tax_lines = $8::jsonb, shipping_method = $9::jsonb, email = $10, guest = $11 WHERE id = $1`,
+              tax_lines = $8::jsonb, shipping_method = $9::jsonb, email = $10, guest = $11, order_token_hash = $12 WHERE id = $1`,
       [
         orderId,
         pricing.total,
@@ -148,6 +167,7 @@ export class CheckoutService {
         breakdown.shippingMethod ? JSON.stringify(breakdown.shippingMethod) : null,
         contact.email,
         contact.guest,
+        contact.orderTokenHash ?? null,
       ],
     );
     // Lines were inserted in pricing order (position = index).
@@ -202,7 +222,7 @@ export class CheckoutService {
     const byId = new Map(promotions.map((p) => [p.id, p]));
     const quote = (q: NonNullable<CheckoutPricing['shipping']>): ShippingQuote => ({ method: shippingMethodRef(q.methodId), price: m(q.price), estimatedDelivery: q.estimatedDelivery });
     return Object.assign(new CheckoutPreview(), {
-      lines: pricing.lines.map((l, i) => ({ product: productRef(lines[i].productId), quantity: l.quantity, unitPrice: m(l.unitPrice), lineTotal: m(l.lineTotal), discount: m(l.discount) })),
+      lines: pricing.lines.map((l, i) => ({ product: productRef(lines[i].productId), variant: variantRef(lines[i].variantId ?? lines[i].productId), quantity: l.quantity, unitPrice: m(l.unitPrice), lineTotal: m(l.lineTotal), discount: m(l.discount) })),
       subtotal: m(pricing.subtotal),
       discounts: pricing.discounts.map<Discount>((d) => ({ promotion: toPromotion(byId.get(d.promotionId)!, pricing.currency), code: d.code, description: d.description, amount: m(d.amount) })),
       discountTotal: m(pricing.discountTotal),
@@ -216,22 +236,27 @@ export class CheckoutService {
     });
   }
 
+  /**
+   * The preview of a cart: the guest cart `cartId` (anyone holding its id), else the signed-in
+   * user's. Codes default to the cart's; the customer's own promotion uses count when signed in.
+   */
   async preview(ctx: RequestContext, input: CheckoutPreviewInput): Promise<CheckoutPreview> {
-    if (input.cartId) {
-      // Guest carts are not built yet (issue 14, part 2): a cartId names no cart this subgraph knows.
-      return this.previewOf(emptyPricing(this.settings), [], [], [UserError.of(UserErrorCode.NOT_FOUND, 'No such cart', ['input', 'cartId'])]);
-    }
-    const viewer = requireViewer(ctx);
-    const { lines, currency, errors } = await this.cart(viewer.id);
+    let owner: CartOwner;
+    if (input.cartId != null) {
+      if (!GUEST_CART_ID.test(input.cartId)) return this.previewOf(emptyPricing(this.settings), [], [], [UserError.of(UserErrorCode.NOT_FOUND, 'No such cart', ['input', 'cartId'])]);
+      owner = { guestCartId: input.cartId };
+    } else owner = { userId: requireViewer(ctx).id };
+    const { lines, currency, errors, promotionCodes, exists } = await this.cart(owner);
+    if (!exists) return this.previewOf(emptyPricing(this.settings), [], [], [UserError.of(UserErrorCode.NOT_FOUND, 'No such cart', ['input', 'cartId'])]);
     const country = input.shippingAddress?.country?.trim();
     const address = country ? { country, region: input.shippingAddress?.region ?? null } : null;
     const { pricing, promotions } = await this.quote({
-      customerId: viewer.id,
+      customerId: ctx.viewer?.id ?? null,
       lines,
       currency,
       address,
       shippingMethodId: input.shippingMethodId ?? null,
-      promotionCodes: input.promotionCodes ?? [],
+      promotionCodes: input.promotionCodes ?? promotionCodes,
     });
     return this.previewOf(pricing, promotions, lines, errors);
   }
@@ -361,22 +386,35 @@ export function validatePromotion(input: PromotionInput): { fields: PromotionFie
 }
 
 
-/** The signed-in customer's cart priced from the replica, as the pricing function takes it (variant-agnostic). */
+/** A cart priced from the replica, as the pricing function takes it (variant-aware: each line at its variant's price). */
+export interface CartSourceResult {
+  lines: CheckoutLineSource[];
+  currency: string;
+  errors: UserError[];
+  /** The codes on the cart. */
+  promotionCodes: string[];
+  /** False for a guest cart that does not exist (never created, or expired). */
+  exists: boolean;
+}
+
+/** A cart (a user's or a guest's) priced from the replica. */
 export function cartSource(
-  carts: { lines(userId: string): Promise<{ lines: Line[] }> },
+  carts: { lines(owner: CartOwner): Promise<{ lines: Line[]; promotionCodes: string[]; exists: boolean }> },
   replica: { findByIds(ids: string[]): Promise<Map<string, ReplicaProduct>> },
   defaultCurrency: string,
-): (userId: string) => Promise<{ lines: CheckoutLineSource[]; currency: string; errors: UserError[] }> {
-  return async (userId) => {
-    const { lines } = await carts.lines(userId);
-    if (lines.length === 0) return { lines: [], currency: defaultCurrency, errors: [] };
-    const products = await replica.findByIds(lines.map((l) => (l as { variantId?: string }).variantId ?? l.productId));
+): (owner: CartOwner) => Promise<CartSourceResult> {
+  return async (owner) => {
+    const { lines, promotionCodes, exists } = await carts.lines(owner);
+    if (lines.length === 0) return { lines: [], currency: defaultCurrency, errors: [], promotionCodes, exists };
+    const products = await replica.findByIds(lines.map(variantOf));
     const priced = priceLines(lines, products, ['cart', 'items']);
-    if (!priced.ok) return { lines: [], currency: defaultCurrency, errors: priced.errors };
+    if (!priced.ok) return { lines: [], currency: defaultCurrency, errors: priced.errors, promotionCodes, exists };
     return {
-      lines: priced.lines.map((l) => ({ productId: l.productId, variantId: (l as { variantId?: string }).variantId, quantity: l.quantity, unitPrice: l.unitPrice })),
+      lines: priced.lines.map((l) => ({ productId: l.productId, variantId: l.variantId, quantity: l.quantity, unitPrice: l.unitPrice })),
       currency: priced.currency,
       errors: [],
+      promotionCodes,
+      exists,
     };
   };
 }

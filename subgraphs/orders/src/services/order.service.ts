@@ -20,7 +20,9 @@ import { Order, OrderConnection, OrderPayload } from '../types/order.type';
 import type { CartService } from './cart.service';
 import { toUserError, type CheckoutService } from './checkout.service';
 import { PromotionRedemptionError } from '../stores/checkout.store';
-import { hashOrderInput, normalizeOrderInput, validateOrderInput, validateOrderLines, type PlaceOrderFields } from '../domain/order-input';
+import { guestEmailError, hashOrderInput, normalizeOrderInput, validateOrderInput, validateOrderLines, type PlaceOrderFields } from '../domain/order-input';
+import { GUEST_CART_ID, type CartOwner } from '../stores/cart.store';
+import { newOrderToken, type GuestStore } from '../stores/guest.store';
 import type { SagaInput } from '../domain/order-saga';
 import { orderCursor, parseOrderCursor } from './order.cursor';
 import { defaultVariantChoice } from './cart.service';
@@ -42,30 +44,51 @@ export class OrderService {
     private readonly saga: SagaService,
     private readonly metrics: SagaMetrics,
     private readonly checkout?: CheckoutService,
+    private readonly guests?: GuestStore,
   ) {}
 
   /**
    * Places an order PENDING and asks inventory to reserve its stock (outbox, same transaction);
    * returns at once. Idempotent per (customer, idempotencyKey): a retry, even concurrent, gets
-   * the same order; the same key with a different input is a CONFLICT.
+   * the same order; the same key with a different input is a CONFLICT. A guest (not signed in)
+   * orders with an email (the order belongs to the guest customer record of that email) from a
+   * guest cart (`cartId`) or `items`, and gets a one-time `orderToken` (only its hash is stored)
+   * that reads and tracks this order; a replay of the same request does not repeat it.
    */
   async placeOrder(ctx: RequestContext, input: PlaceOrderFields): Promise<OrderPayload> {
-    const viewer = requireViewer(ctx);
-    const normalized = normalizeOrderInput(input);
+    const viewer = ctx.viewer;
+    const normalized = normalizeOrderInput(input, viewer !== null);
     const inputHash = hashOrderInput(normalized);
+    let customerId: string | null = viewer?.id ?? null;
+    if (!viewer) {
+      if (!this.guests) requireViewer(ctx);
+      const badEmail = guestEmailError(normalized.email);
+      if (badEmail) return payload(null, [badEmail]);
+      customerId = await this.guests!.findGuest(normalized.email!);
+    }
     // A replay answers first: the original input was valid, even if (say) a product was archived since.
-    if (normalized.idempotencyKey) {
-      const existing = await this.orders.findByIdempotencyKey(this.dataSource.manager, viewer.id, normalized.idempotencyKey);
+    if (normalized.idempotencyKey && customerId) {
+      const existing = await this.orders.findByIdempotencyKey(this.dataSource.manager, customerId, normalized.idempotencyKey);
       if (existing) return this.replay(existing, inputHash);
     }
     const errors = [...validateOrderInput(normalized), ...validateOrderLines(input.items)];
     if (errors.length > 0) return payload(null, errors);
 
     let lines: Line[];
+    let cartCodes: string[] = [];
     const fromCart = normalized.lines === null;
+    let cartOwner: CartOwner | null = null;
     if (normalized.lines) lines = normalized.lines;
     else {
-      lines = (await this.carts.lines(viewer.id)).lines;
+      if (normalized.cartId != null) {
+        if (!GUEST_CART_ID.test(normalized.cartId)) return refused(UserErrorCode.NOT_FOUND, 'No such cart', ['input', 'cartId']);
+        cartOwner = { guestCartId: normalized.cartId };
+      } else if (viewer) cartOwner = { userId: viewer.id };
+      else return refused(UserErrorCode.INVALID_INPUT, 'A guest orders a guest cart (cartId) or items', ['input', 'cartId']);
+      const stored = await this.carts.lines(cartOwner);
+      if (!stored.exists) return refused(UserErrorCode.NOT_FOUND, 'No such cart', ['input', 'cartId']);
+      lines = stored.lines;
+      cartCodes = stored.promotionCodes;
       if (lines.length === 0) return refused(UserErrorCode.CART_EMPTY, 'The cart is empty: add products or pass items', ['input', 'items']);
     }
     // Errors point at the line as the client sent it (lines were merged and sorted since).
@@ -92,21 +115,27 @@ export class OrderService {
     }
     const priced = priceLines(lines, products, fromCart ? ['cart', 'items'] : ['input', 'items'], (_line, i) => sentAt(sent[i], i));
     if (!priced.ok) return payload(null, priced.errors);
+    // The guest customer record of the email (created on a guest's first valid order).
+    if (!customerId) customerId = await this.guests!.guestFor(normalized.email!);
     // Discounts, shipping and tax: the same pure function as checkoutPreview (domain/checkout-pricing.ts).
     const quoted = this.checkout
       ? await this.checkout.quote({
-          customerId: viewer.id,
+          customerId,
           lines: priced.lines,
           currency: priced.currency,
           address: { country: normalized.shippingAddress.country, region: normalized.shippingAddress.region ?? null },
-          shippingMethodId: input.shippingMethodId?.trim() || null,
-          promotionCodes: input.promotionCodes ?? [],
+          shippingMethodId: normalized.shippingMethodId,
+          // Default: the checked-out cart's codes.
+          promotionCodes: input.promotionCodes ?? cartCodes,
         })
       : null;
     if (quoted && quoted.pricing.errors.length > 0) return payload(null, quoted.pricing.errors.map((e) => toUserError(e, ['input'])));
     if (quoted && input.expectedTotal != null && input.expectedTotal !== quoted.pricing.total) {
       return refused(UserErrorCode.CONFLICT, `The total is ${quoted.pricing.total} now, not the expected ${input.expectedTotal}`, ['input', 'expectedTotal']);
     }
+    const guest = !viewer;
+    const email = guest ? normalized.email : ((await this.guests?.accountEmail(customerId)) ?? null);
+    const token = guest ? newOrderToken() : null;
 
     const now = new Date();
     const orderId = randomUUID();
@@ -117,7 +146,7 @@ export class OrderService {
         manager,
         {
           id: orderId,
-          customerId: viewer.id,
+          customerId: customerId!,
           idempotencyKey: normalized.idempotencyKey,
           inputHash,
           currency: priced.currency,
@@ -134,7 +163,7 @@ export class OrderService {
       );
       if (!inserted) return null;
       // Promotion uses (atomic against their limits; a refusal rolls the order back) and the breakdown, total included.
-      if (quoted) await this.checkout!.recordOnOrder(manager, orderId, viewer.id, quoted.pricing, { email: null, guest: false });
+      if (quoted) await this.checkout!.recordOnOrder(manager, orderId, customerId!, quoted.pricing, { email, guest, orderTokenHash: token?.hash ?? null });
       const order = (await this.orders.findById(orderId, manager))!;
       await enqueueEvents(manager, [
         reserveStock,
@@ -148,14 +177,24 @@ export class OrderService {
     if (created instanceof PromotionRedemptionError) return refused(UserErrorCode.PROMOTION_INVALID, created.message, ['input', 'promotionCodes']);
     if (!created) {
       // A concurrent request with the same key won (we waited for its commit): answer with its order.
-      const winner = await this.orders.findByIdempotencyKey(this.dataSource.manager, viewer.id, normalized.idempotencyKey);
+      const winner = await this.orders.findByIdempotencyKey(this.dataSource.manager, customerId!, normalized.idempotencyKey);
       if (!winner) throw new Error('idempotency key conflict without an order');
       return this.replay(winner, inputHash);
     }
     this.metrics.orderPlaced();
     // Only now that the order exists: a crash before this line keeps the cart for the retry.
-    if (fromCart) await this.carts.checkedOut(viewer.id).catch((error: unknown) => ctx.log.warn({ err: error, orderId }, 'could not empty the checked-out cart'));
-    return payload(created);
+    if (fromCart && cartOwner) await this.carts.checkedOut(cartOwner).catch((error: unknown) => ctx.log.warn({ err: error, orderId }, 'could not empty the checked-out cart'));
+    const placed = payload(created);
+    if (token) (placed as OrderPayload & { orderToken?: string | null }).orderToken = token.token;
+    return placed;
+  }
+
+  /** A guest order by its token (anyone holding it); null for any other token, an unknown one included. */
+  async orderByToken(token: string): Promise<Order | null> {
+    if (!this.guests) return null;
+    const id = await this.guests.orderIdByToken(token);
+    const order = id ? await this.orders.findById(id) : null;
+    return order ? toOrder(order) : null;
   }
 
   /** Cancels an order: its owner before it ships, or an ADMIN; compensations go out with the change. */

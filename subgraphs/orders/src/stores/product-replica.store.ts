@@ -44,6 +44,34 @@ export class ProductReplicaStore {
     return new Map(rows.map(({ variantActive, productActive, ...r }) => [r.variantId, { ...r, active: variantActive && productActive }]));
   }
 
+  /**
+   * `findByIds(variantIds)` (plus every variant of `productIds`) and `activeVariantsOf(productIds)` in one query: what a cart write
+   * needs (the product's variants to choose the default from, the cart's lines for its currency).
+   */
+  async lookup(
+    variantIds: readonly string[],
+    productIds: readonly string[],
+  ): Promise<{ variants: Map<string, ReplicaProduct>; activeOf: Map<string, { variantId: string; options: { name: string; value: string }[] }[]> }> {
+    const wanted = new Set(variantIds);
+    const products = [...new Set(productIds)];
+    const activeOf = new Map<string, { variantId: string; options: { name: string; value: string }[] }[]>(products.map((id) => [id, []]));
+    const variants = new Map<string, ReplicaProduct>();
+    if (wanted.size === 0 && products.length === 0) return { variants, activeOf };
+    const rows: (Omit<ReplicaProduct, 'active'> & { variantActive: boolean; productActive: boolean; productKnown: boolean })[] = await this.dataSource.query(
+      `SELECT v.variant_id AS "variantId", v.product_id AS "productId", p.name, v.sku, v.title, v.options, v.price_amount AS "priceAmount", v.currency,
+              v.active AS "variantActive", coalesce(p.active, false) AS "productActive", p.name IS NOT NULL AS "productKnown"
+         FROM variant_replica v LEFT JOIN product_replica p ON p.product_id = v.product_id
+        WHERE v.variant_id = ANY($1::text[]) OR v.product_id = ANY($2::text[])
+        ORDER BY v.variant_id`,
+      [[...wanted], products],
+    );
+    for (const { variantActive, productActive, productKnown, ...r } of rows) {
+      if ((wanted.has(r.variantId) || activeOf.has(r.productId)) && productKnown) variants.set(r.variantId, { ...r, active: variantActive && productActive });
+      if (variantActive && activeOf.has(r.productId)) activeOf.get(r.productId)!.push({ variantId: r.variantId, options: r.options });
+    }
+    return { variants, activeOf };
+  }
+
   /** The active variants of each given product, in one query (the product-based cart mutations pick the default variant from them). */
   async activeVariantsOf(productIds: readonly string[]): Promise<Map<string, { variantId: string; options: { name: string; value: string }[] }[]>> {
     const ids = [...new Set(productIds)];

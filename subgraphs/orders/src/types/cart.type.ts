@@ -23,8 +23,14 @@ export class CartItem {
   lineTotal!: Money;
 }
 
-@ObjectType({ description: 'The signed-in user\'s shopping cart. Forgotten after a configurable idle time (default 7 days) without changes.' })
+@ObjectType({
+  description:
+    'A shopping cart: a signed-in user\'s (forgotten after a configurable idle time, default 7 days, without changes) or a guest cart (its id is an unguessable token; forgotten after 30 days untouched).',
+})
 export class Cart {
+  @Field(() => ID, { description: 'The cart\'s id: the user\'s id for a signed-in user\'s cart; for a guest cart the token to pass as cartId (keep it secret: it is the only key to the cart).' })
+  id!: string;
+
   @Field(() => [CartItem], { description: 'The lines, in the order they were first added.' })
   items!: CartItem[];
 
@@ -33,6 +39,9 @@ export class Cart {
 
   @Field(() => Money, { description: 'Sum of the line totals at current prices.' })
   subtotal!: Money;
+
+  @Field(() => [String], { description: 'Promotion codes applied to the cart (upper case); checkout uses them unless given other codes.' })
+  promotionCodes!: string[];
 
   @Field(() => Date, { nullable: true, description: 'When the cart was last changed; null for an empty cart.' })
   updatedAt?: Date | null;

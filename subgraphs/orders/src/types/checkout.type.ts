@@ -1,6 +1,6 @@
 import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { AddressInput, Money, PageInfo, UserError } from '@shopgraph/kit';
-import { Product } from './product.type';
+import { Product, ProductVariant } from './product.type';
 
 export enum PromotionKind {
   PERCENTAGE = 'PERCENTAGE',
@@ -128,6 +128,9 @@ export class TaxLine {
 export class CheckoutLine {
   @Field(() => Product)
   product!: Product;
+
+  @Field(() => ProductVariant, { description: 'The variant this line is for (its price is the line\'s unitPrice); a product without options: its default variant, whose id is the product\'s.' })
+  variant!: ProductVariant;
 
   @Field(() => Int)
   quantity!: number;

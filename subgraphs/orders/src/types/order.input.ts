@@ -16,7 +16,7 @@ export class OrderLineInput {
   quantity!: number;
 }
 
-@InputType({ description: 'Everything needed to place an order.' })
+@InputType({ description: 'Everything needed to place an order. A guest (not signed in) passes cartId (or items) and email.' })
 export class PlaceOrderInput {
   @Field(() => String, { description: 'Client-chosen key: the same key from the same user returns the same order, never a second one.' })
   idempotencyKey!: string;
@@ -38,6 +38,12 @@ export class PlaceOrderInput {
 
   @Field(() => Int, { nullable: true, description: 'If given and the computed total differs, CONFLICT and no order.' })
   expectedTotal?: number | null;
+
+  @Field(() => ID, { nullable: true, description: 'A guest\'s cart to check out (emptied once the order exists); signed-in users may omit it.' })
+  cartId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Required for guests: where the order\'s emails go; ignored when signed in (the account\'s email is used).' })
+  email?: string | null;
 }
 
 @InputType({ description: 'Narrows the list of orders.' })
