@@ -21,6 +21,8 @@ const transitions: Row[] = [
   ['CONFIRMED', admin, { status: 'CANCELLED', reason: 'ADMIN', commands: ['RefundPayment', 'ReleaseStock'] }],
   ['CONFIRMED', { type: 'ShipRequested' }, { status: 'SHIPPED', commands: [] }],
   ['SHIPPED', { type: 'DeliverRequested' }, { status: 'DELIVERED', commands: [] }],
+  ['CONFIRMED', { type: 'ShipmentsShipped' }, { status: 'SHIPPED', commands: [], note: 'every line shipped' }],
+  ['SHIPPED', { type: 'ShipmentsDelivered' }, { status: 'DELIVERED', commands: [], note: 'every shipment delivered' }],
 ];
 
 /** Late inputs that change no status but must compensate. */
@@ -47,6 +49,14 @@ const ignored: Row[] = [
   ['PENDING', { type: 'PaymentTimedOut' }, {}],
   ['CONFIRMED', { type: 'PaymentTimedOut' }, {}],
   ['CANCELLED', { type: 'PaymentTimedOut' }, {}],
+  // Shipment events for an order already there (marked by hand, or a redelivery) or not shippable.
+  ['SHIPPED', { type: 'ShipmentsShipped' }, {}],
+  ['DELIVERED', { type: 'ShipmentsShipped' }, {}],
+  ['CANCELLED', { type: 'ShipmentsShipped' }, {}],
+  ['PENDING', { type: 'ShipmentsShipped' }, {}],
+  ['DELIVERED', { type: 'ShipmentsDelivered' }, {}],
+  ['CONFIRMED', { type: 'ShipmentsDelivered' }, {}],
+  ['CANCELLED', { type: 'ShipmentsDelivered' }, {}],
 ];
 
 const rejected: [OrderStatus, SagaInput, 'ORDER_NOT_CANCELLABLE' | 'CONFLICT'][] = [
@@ -103,6 +113,8 @@ describe('order saga: decide', () => {
       admin,
       { type: 'ShipRequested' },
       { type: 'DeliverRequested' },
+      { type: 'ShipmentsShipped' },
+      { type: 'ShipmentsDelivered' },
     ];
     for (const status of ORDER_STATUSES) {
       for (const input of inputs) {

@@ -38,7 +38,11 @@ export type SagaInput =
   | { type: 'PaymentTimedOut' }
   | { type: 'CancelRequested'; by: 'OWNER' | 'ADMIN' }
   | { type: 'ShipRequested' }
-  | { type: 'DeliverRequested' };
+  | { type: 'DeliverRequested' }
+  /** shipping.v1: every line of the order has shipped (over all its shipments). */
+  | { type: 'ShipmentsShipped' }
+  /** shipping.v1: every line has shipped and every shipment is delivered. */
+  | { type: 'ShipmentsDelivered' };
 
 /** Commands the saga sends; saga.service.ts fills in their payloads from the order. */
 export type SagaCommand = 'ReleaseStock' | 'CommitStock' | 'AuthorizePayment' | 'RefundPayment';
@@ -145,6 +149,16 @@ export function decide(order: SagaOrder, input: SagaInput): SagaDecision {
     case 'DeliverRequested':
       if (status === 'SHIPPED') return { status: 'DELIVERED', commands: [], deadline: null };
       return { commands: [], rejection: { code: 'CONFLICT', message: `Only a SHIPPED order can be delivered; this one is ${status}` } };
+
+    // Shipments (shipping.v1) drive the order; a repeated or late event (the order already there,
+    // e.g. marked by hand, whose whole-order shipment comes back as an event) changes nothing.
+    case 'ShipmentsShipped':
+      if (status === 'CONFIRMED') return { status: 'SHIPPED', commands: [], deadline: null, note: 'every line shipped' };
+      return ignore(`ShipmentsShipped in ${status}`);
+
+    case 'ShipmentsDelivered':
+      if (status === 'SHIPPED') return { status: 'DELIVERED', commands: [], deadline: null, note: 'every shipment delivered' };
+      return ignore(`ShipmentsDelivered in ${status}`);
   }
 }
 
