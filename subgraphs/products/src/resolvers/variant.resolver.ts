@@ -75,7 +75,8 @@ export class ProductVariantsResolver {
 export class VariantResolver {
   @FieldResolver(() => Product, { description: 'The product this is a variant of.' })
   async product(@Root() variant: ProductVariant, @Ctx() ctx: ProductsContext): Promise<Product> {
-    const record = await ctx.loaders.productById.load(variant.productId);
+    // Every variant is read as part of its product's document: that one, not a second read.
+    const record = variant.productRecord ?? (await ctx.loaders.productById.load(variant.productId));
     if (!record) throw new Error(`variant ${variant.id} refers to missing product ${variant.productId}`);
     return toProduct(record);
   }

@@ -1,6 +1,7 @@
 import { Directive, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { money, Money, UserError } from '@shopgraph/kit';
 import { variantTitle, type ProductOptionDoc, type VariantDoc } from '../domain/variants';
+import type { ProductRecord } from '../entities/product.document';
 
 @ObjectType({ description: 'One way a product varies, e.g. Size with the values S, M and L.' })
 export class ProductOption {
@@ -57,12 +58,18 @@ export class ProductVariant {
   })
   active!: boolean;
 
-  /** Resolved by VariantResolver.product through the per-request product loader. */
+  /** Resolved by VariantResolver.product: from `productRecord`, else through the per-request product loader. */
   productId!: string;
+
+  /**
+   * The product document this variant was read from in this request, so that ProductVariant.product
+   * (a listing's variants, a batch of variant references) needs no second read of it.
+   */
+  productRecord?: ProductRecord;
 }
 
 /** The API view of one stored variant of a product. */
-export function toVariant(product: { _id: string; name: string; currency: string }, v: VariantDoc): ProductVariant {
+export function toVariant(product: ProductRecord, v: VariantDoc): ProductVariant {
   return Object.assign(new ProductVariant(), {
     id: v.id,
     sku: v.sku,
@@ -71,6 +78,7 @@ export function toVariant(product: { _id: string; name: string; currency: string
     price: money(v.price, product.currency),
     active: v.active,
     productId: product._id,
+    productRecord: product,
   });
 }
 
