@@ -17,8 +17,8 @@ const schema = buildSchema(`
     related: Node
   }
   type OrderStatusEvent { order: Order! status: OrderStatus! previousStatus: OrderStatus reason: String version: Int! at: DateTime! }
-  type Query { order(id: ID!): Order }
-  type Subscription { orderStatusChanged(orderId: ID!): OrderStatusEvent! myOrderUpdates: OrderStatusEvent! }
+  type Query { order(id: ID!): Order orderByToken(token: String!): Order }
+  type Subscription { orderStatusChanged(orderId: ID!, orderToken: String): OrderStatusEvent! myOrderUpdates: OrderStatusEvent! }
 `);
 
 /** What the resolver would get for `source` (the first root field). */
@@ -46,13 +46,29 @@ describe('buildOrderQuery', () => {
     expect(validate(schema, parse(query.selection!))).toEqual([]);
   });
 
+  it('reads a guest\'s order by its token (orderByToken) under the subscriber\'s response keys', () => {
+    const sub = subscriberOf('subscription($t: String) { orderStatusChanged(orderId: "o1", orderToken: $t) { status order { number } o: order { id } } }', { t: 'tok' });
+    const query = buildOrderQuery(sub, { byToken: true });
+    expect(query.selection).toBe(
+      normalize('query OrderSubscriptionSelection($orderToken: String!) { order: orderByToken(token: $orderToken) { number } o: orderByToken(token: $orderToken) { id } }'),
+    );
+    expect(query.withState).toBe(
+      normalize(
+        'query OrderSubscriptionSelection($orderToken: String!) { order: orderByToken(token: $orderToken) { number } o: orderByToken(token: $orderToken) { id } orderState: orderByToken(token: $orderToken) { id version customer { id } history { status reason at } } }',
+      ),
+    );
+    // The token is the query's only variable (the subscriber's $t is not used by the query).
+    expect(query.variables('the-token')).toEqual({ orderToken: 'the-token' });
+    expect(validate(schema, parse(query.withState))).toEqual([]);
+  });
+
   it('adds the state (version, owner, history) under an alias that does not clash', () => {
     const sub = subscriberOf('subscription { orderStatusChanged(orderId: "o1") { orderState: order { id } } }');
     const query = buildOrderQuery(sub);
     expect(query.stateAlias).toBe('orderState2');
     expect(query.withState).toBe(
       normalize(
-        'query OrderSubscriptionSelection($orderId: ID!) { orderState: order(id: $orderId) { id } orderState2: order(id: $orderId) { version customer { id } history { status reason at } } }',
+        'query OrderSubscriptionSelection($orderId: ID!) { orderState: order(id: $orderId) { id } orderState2: order(id: $orderId) { id version customer { id } history { status reason at } } }',
       ),
     );
     expect(validate(schema, parse(query.withState))).toEqual([]);

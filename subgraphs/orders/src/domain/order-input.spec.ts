@@ -1,4 +1,5 @@
-import { hashOrderInput, mergeLines, normalizeOrderInput, validateOrderInput, validateOrderLines, type PlaceOrderFields } from './order-input';
+import { createHash } from 'node:crypto';
+import { guestEmailError, hashOrderInput, mergeLines, normalizeOrderInput, validateOrderInput, validateOrderLines, type PlaceOrderFields } from './order-input';
 
 const input = (overrides: Partial<PlaceOrderFields> = {}): PlaceOrderFields => ({
   idempotencyKey: 'key-1',
@@ -41,6 +42,41 @@ describe('idempotency-key input hashing', () => {
 
   it('is a sha256 hex digest', () => {
     expect(hashOf(input())).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  // Guest checkout and checkout choices: the same key with another cart, email, method, codes or expected total is another order.
+  it.each([
+    ['a guest cart', { items: null, cartId: 'c'.repeat(43) }],
+    ['the shipping method', { shippingMethodId: 'm1' }],
+    ['promotion codes', { promotionCodes: ['WELCOME10'] }],
+    ['no codes versus the default (the cart\'s)', { promotionCodes: [] }],
+    ['the expected total', { expectedTotal: 1234 }],
+  ])('changes with %s', (_what, change) => {
+    expect(hashOf(input(change as Partial<PlaceOrderFields>))).not.toBe(hashOf(input()));
+  });
+
+  it('changes with a guest\'s email, which is ignored when signed in', () => {
+    const guest = (email: string) => hashOrderInput(normalizeOrderInput(input({ email }), false));
+    expect(guest('a@example.com')).not.toBe(guest('b@example.com'));
+    expect(guest(' A@Example.COM ')).toBe(guest('a@example.com'));
+    expect(hashOf(input({ email: 'a@example.com' }))).toBe(hashOf(input()));
+  });
+
+  it('treats codes as a set (case, order, repeats) and hashes an input without checkout fields as before they existed', () => {
+    expect(hashOf(input({ promotionCodes: ['b', 'A', 'a '] }))).toBe(hashOf(input({ promotionCodes: ['A', 'B'] })));
+    // The hash of a plain input is what it was before guest checkout (a retry from then still matches).
+    expect(hashOf(input())).toBe(hashOf(input({ shippingMethodId: '  ', promotionCodes: null, expectedTotal: null, cartId: null })));
+    const before = JSON.stringify([[['a', 2], ['b', 1]], ['Ada Lovelace', '1 Analytical St', null, 'London', null, 'N1 9GU', 'GB'], 'tok_visa']);
+    expect(hashOf(input())).toBe(createHash('sha256').update(before).digest('hex'));
+  });
+});
+
+describe('guest email', () => {
+  it('is required and must be plausible', () => {
+    expect(guestEmailError(null)).toEqual(expect.objectContaining({ code: 'INVALID_INPUT', field: ['input', 'email'] }));
+    expect(guestEmailError('nobody')).toEqual(expect.objectContaining({ code: 'INVALID_INPUT', field: ['input', 'email'] }));
+    expect(guestEmailError('a@b')).not.toBeNull();
+    expect(guestEmailError('ada@example.com')).toBeNull();
   });
 });
 
