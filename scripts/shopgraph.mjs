@@ -111,6 +111,8 @@ function spawnService(name, cwd, env, entry = 'dist/index.js') {
   return child;
 }
 
+const storefrontPort = process.env.STOREFRONT_PORT ?? '5173';
+
 async function start(args = []) {
   ensureInstalled();
   const stack = stackUp();
@@ -154,12 +156,24 @@ async function start(args = []) {
     const gateway = spawnService('gateway', path.join(root, 'gateway'), { ...process.env, ...stack, PORT: process.env.PORT ?? '4000' });
     children.push(gateway);
     await waitReady('gateway', `http://127.0.0.1:${process.env.PORT ?? 4000}/health/ready`, gateway);
+    // The web storefront (apps/storefront): its built files, /graphql forwarded to the gateway.
+    if (existsSync(path.join(root, 'apps', 'storefront', 'dist', 'index.js'))) {
+      say(`starting the storefront on :${storefrontPort}…`);
+      const storefront = spawnService('storefront', path.join(root, 'apps', 'storefront'), {
+        ...process.env,
+        STOREFRONT_PORT: storefrontPort,
+        GATEWAY_URL: `http://127.0.0.1:${process.env.PORT ?? 4000}`,
+      });
+      children.push(storefront);
+      await waitReady('storefront', `http://127.0.0.1:${storefrontPort}/health/ready`, storefront);
+    }
   } catch (error) {
     stopAll();
     throw error;
   }
   say('');
   say(`Shopgraph is up: http://localhost:${process.env.PORT ?? 4000}/graphql (open it in a browser for Apollo Sandbox)`);
+  if (existsSync(path.join(root, 'apps', 'storefront', 'dist', 'index.js'))) say(`Storefront: http://localhost:${storefrontPort}/ (the web shop; admin desk at /admin)`);
   say('Demo logins: admin@shopgraph.local / Admin123!shop, alice@shopgraph.local / Customer123!');
   if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
     say(`traces: ${tracing && stack.JAEGER_URL ? stack.JAEGER_URL.replace('127.0.0.1', 'localhost') : process.env.OTEL_EXPORTER_OTLP_ENDPOINT} (OTLP to ${process.env.OTEL_EXPORTER_OTLP_ENDPOINT}; follow an order: README "Operating it")`);
@@ -181,7 +195,7 @@ function tally() {
   let skipped = 0;
   let suitesFailed = 0;
   const suites = [];
-  const dirs = ['packages', 'subgraphs', 'tools'].flatMap((d) =>
+  const dirs = ['packages', 'subgraphs', 'tools', 'apps'].flatMap((d) =>
     existsSync(path.join(root, d)) ? readdirSync(path.join(root, d)).map((n) => path.join(d, n)) : [],
   );
   for (const dir of [...dirs, 'gateway', 'infra', 'faults']) {
@@ -200,7 +214,7 @@ function tally() {
 }
 
 function clearReports() {
-  for (const dir of ['packages', 'subgraphs', 'tools']) {
+  for (const dir of ['packages', 'subgraphs', 'tools', 'apps']) {
     if (!existsSync(path.join(root, dir))) continue;
     for (const n of readdirSync(path.join(root, dir))) rmSync(path.join(root, dir, n, '.jest-results.json'), { force: true });
   }

@@ -2,10 +2,12 @@
 // Serves the built storefront (dist/) and forwards /graphql — HTTP and the graphql-ws websocket —
 // to the gateway, so the app always talks to its own origin (as behind the k8s ingress). Plain
 // Node, no dependencies, no file watching: idle, it does nothing.
-//   STOREFRONT_PORT (5173), STOREFRONT_HOST (127.0.0.1), GATEWAY_URL (http://127.0.0.1:4000)
+//   STOREFRONT_PORT or PORT (5173), STOREFRONT_HOST or HOST (127.0.0.1), GATEWAY_URL (http://127.0.0.1:4000),
+//   STOREFRONT_DIST (the built files: public/ beside this file, else dist/public/)
+// /health/live and /health/ready answer 200 (the files are in memory; the gateway has its own checks).
 // Files are read once and kept in memory with their gzip and brotli forms; /assets/* (hashed
 // names) are cached for a year, index.html never. Any other path is the app (index.html).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -58,8 +60,8 @@ export function startStorefrontServer({ dist, port = 5173, host = '127.0.0.1', g
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/graphql' || url.pathname.startsWith('/graphql/')) return proxy(req, res);
-    if (url.pathname === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    if (url.pathname === '/health/live' || url.pathname === '/health/ready') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -153,11 +155,14 @@ export function startStorefrontServer({ dist, port = 5173, host = '127.0.0.1', g
 
 const invokedDirectly = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) {
-  const dist = path.join(path.dirname(fileURLToPath(import.meta.url)), 'dist');
+  // Run as dist/index.js (the build copies it there; the Docker image runs that), the files are
+  // beside it in public/; run from the app's directory, in dist/public/.
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const dist = process.env.STOREFRONT_DIST ?? (existsSync(path.join(here, 'public', 'index.html')) ? path.join(here, 'public') : path.join(here, 'dist', 'public'));
   const { url } = await startStorefrontServer({
     dist,
-    port: Number(process.env.STOREFRONT_PORT ?? 5173),
-    host: process.env.STOREFRONT_HOST ?? '127.0.0.1',
+    port: Number(process.env.STOREFRONT_PORT ?? process.env.PORT ?? 5173),
+    host: process.env.STOREFRONT_HOST ?? process.env.HOST ?? '127.0.0.1',
     gatewayUrl: process.env.GATEWAY_URL ?? 'http://127.0.0.1:4000',
   });
   console.log(JSON.stringify({ level: 'info', msg: 'storefront serving', url, gateway: process.env.GATEWAY_URL ?? 'http://127.0.0.1:4000' }));

@@ -8,6 +8,7 @@ const gateway = process.env.GATEWAY_URL ?? 'http://127.0.0.1:4000';
 
 export default defineConfig({
   plugins: [react()],
-  build: { manifest: true, sourcemap: false, target: 'es2022' },
+  // dist/public: the static files; dist/index.js: server.mjs, which serves them (scripts/copy-server.mjs).
+  build: { outDir: 'dist/public', emptyOutDir: true, manifest: true, sourcemap: false, target: 'es2022' },
   server: { port: 5173, proxy: { '/graphql': { target: gateway, ws: true } } },
 });

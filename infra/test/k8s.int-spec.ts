@@ -166,12 +166,20 @@ describe('k8s manifests: every overlay builds with kustomize v5.7.1 and strict-d
     expect(sandbox!.spec.ingress).toEqual([{ from: [podsNamed('payments')], ports: [{ protocol: 'TCP', port: 4010 }] }]);
   });
 
-  it.each(overlays)('%s: one Ingress, to the gateway Service on /graphql only (prod with TLS)', (overlay) => {
+  it.each(overlays)('%s: one Ingress: the gateway Service on /graphql, the storefront\'s static files on every other path (prod with TLS)', (overlay) => {
     const ingresses = of(overlay, 'Ingress');
     expect(ingresses).toHaveLength(1);
     const [ingress] = ingresses;
     const paths = ingress!.spec.rules.flatMap((r: any) => r.http.paths);
-    expect(paths).toEqual([{ path: '/graphql', pathType: 'Exact', backend: { service: { name: 'gateway', port: { name: 'http' } } } }]);
+    expect(paths).toEqual([
+      { path: '/graphql', pathType: 'Exact', backend: { service: { name: 'gateway', port: { name: 'http' } } } },
+      { path: '/', pathType: 'Prefix', backend: { service: { name: 'storefront', port: { name: 'http' } } } },
+    ]);
+    // The storefront (apps/storefront) takes traffic from the ingress controller only, on its one port.
+    const [storefront] = policyFor(overlay, 'storefront');
+    expect(storefront!.spec.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ protocol: 'TCP', port: 8080 }] },
+    ]);
     const service = of(overlay, 'Service').find((s) => s.metadata.name === 'gateway')!;
     expect(service.spec.ports.map((p: any) => p.name)).toEqual(['http']);
     if (overlay === 'prod') {

@@ -47,6 +47,7 @@ async function checkout(page: Page, token: string, code?: string) {
     ['Recipient', ADDRESS.recipient],
     ['Address line 1', ADDRESS.line1],
     ['City', ADDRESS.city],
+    ['Region / state (optional)', ''],
     ['Postal code', ADDRESS.postalCode],
     ['Country', ADDRESS.country],
   ])
@@ -56,7 +57,7 @@ async function checkout(page: Page, token: string, code?: string) {
   await page.getByRole('radio', { name: /Express/ }).check();
   await expect(page.getByRole('row', { name: /Shipping \(Express\)/ })).toBeVisible();
   if (code) {
-    await page.getByLabel('Code').fill(code);
+    await page.getByLabel('Code', { exact: true }).fill(code);
     await page.getByRole('button', { name: 'Apply code' }).click();
     await expect(page.getByRole('row', { name: new RegExp(`Discount: .*\\(${code}\\)`) })).toBeVisible();
   }
@@ -80,7 +81,7 @@ test('catalog: search, category and price filters, cursor paging', async ({ page
   await page.getByRole('button', { name: 'Load more' }).click();
   await expect(cards).toHaveCount(Math.min(24, total));
 
-  await page.getByLabel('Search').fill('headphones');
+  await page.getByRole('searchbox', { name: 'Search' }).fill('headphones');
   await page.getByRole('button', { name: 'Apply' }).click();
   await expect(page).toHaveURL(/q=headphones/);
   await expect(cards.first()).toContainText(/headphones/i);

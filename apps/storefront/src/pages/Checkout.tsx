@@ -26,6 +26,7 @@ export default function CheckoutPage() {
   const me = useQuery(MeDocument, { skip: !session });
   const cart = useQuery(CartDocument, { skip: !session });
   const [draft, setDraft] = useState<AddressInput>(emptyAddress);
+  const [touched, setTouched] = useState(false);
   const [address, setAddress] = useState<AddressInput | null>(null);
   const [methodId, setMethodId] = useState<string | undefined>();
   const [codes, setCodes] = useState<string[]>([]);
@@ -34,10 +35,10 @@ export default function CheckoutPage() {
   // One key per checkout: a retried click never places a second order.
   const idempotencyKey = useMemo(() => crypto.randomUUID(), []);
 
-  // Prefill with the account's default address.
+  // Prefill with the account's default address, unless the customer has started typing.
   const saved = me.data?.me?.addresses.find((a) => a.isDefault) ?? me.data?.me?.addresses[0];
   useEffect(() => {
-    if (saved && !draft.line1) {
+    if (saved && !touched) {
       const { recipient, line1, line2, city, region, postalCode, country } = saved;
       setDraft({ recipient, line1, line2: line2 ?? '', city, region: region ?? '', postalCode, country });
     }
@@ -94,7 +95,10 @@ export default function CheckoutPage() {
     const order = res?.data?.placeOrder.order;
     if (order) navigate(`/orders/${order.id}`);
   };
-  const set = (k: keyof AddressInput) => (e: { target: { value: string } }) => setDraft({ ...draft, [k]: e.target.value });
+  const set = (k: keyof AddressInput) => (e: { target: { value: string } }) => {
+    setTouched(true);
+    setDraft((d) => ({ ...d, [k]: e.target.value }));
+  };
 
   return (
     <section aria-labelledby="checkout-title" className="checkout">
