@@ -61,7 +61,7 @@ export const notificationsSubgraph = defineSubgraph({
         handlers: { UserRegistered: handle, EmailVerificationRequested: handle, PasswordResetRequested: handle, PasswordChanged: handle },
       },
       // Orders and refunds from now on: a brand-new group must never mail the whole order history.
-      orders: { topics: ['orders'], handlers: { OrderStatusChanged: handle } },
+      orders: { topics: ['orders'], handlers: { OrderStatusChanged: handle, ReturnUpdated: handle } },
       payments: { topics: ['payments'], handlers: { PaymentRefunded: handle } },
     };
   },

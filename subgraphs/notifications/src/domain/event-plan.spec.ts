@@ -64,6 +64,33 @@ describe('planFor', () => {
     expect(planFor(refund, null)).toMatchObject({ kind: 'REFUND_ISSUED', userId: null, orderId: 'o1' });
   });
 
+  it('plans a return mail for the customer on every step of a return but the refund (the refund mail tells that)', () => {
+    const update = (status: 'REQUESTED' | 'APPROVED' | 'REJECTED' | 'RECEIVED' | 'REFUNDED') =>
+      createEvent(
+        'ReturnUpdated',
+        'o1',
+        {
+          returnId: 'r1',
+          orderId: 'o1',
+          customerId: 'u1',
+          status,
+          previousStatus: null,
+          lines: [{ productId: 'p', quantity: 1 }],
+          reason: 'too small',
+          rejectionReason: status === 'REJECTED' ? 'Worn' : null,
+          refundAmount: status === 'RECEIVED' ? { amount: 1250, currency: 'USD' } : null,
+          at: new Date().toISOString(),
+        },
+        origin,
+      );
+    for (const status of ['REQUESTED', 'APPROVED', 'REJECTED', 'RECEIVED'] as const) {
+      expect(planFor(update(status), null)).toMatchObject({ kind: 'RETURN_UPDATED', userId: 'u1', orderId: 'o1', recipient: null, data: { returnId: 'r1', status } });
+    }
+    expect(planFor(update('RECEIVED'), { customerId: 'u1', summary: null })?.data).toMatchObject({ refundAmount: { amount: 1250, currency: 'USD' } });
+    expect(planFor(update('REJECTED'), null)?.data).toMatchObject({ rejectionReason: 'Worn' });
+    expect(planFor(update('REFUNDED'), null)).toBeNull();
+  });
+
   it('ignores events that call for no mail', () => {
     expect(planFor(createEvent('StockReleased', 'o1', { orderId: 'o1' }, origin), null)).toBeNull();
     expect(

@@ -79,10 +79,32 @@ export function planFor(event: EventEnvelope, knownOrder: KnownOrder | null): No
         data: { orderId: p.orderId, amount: p.amount, summary: knownOrder?.summary ?? null },
       };
     }
+    case 'ReturnUpdated': {
+      const p = (event as EventEnvelope<'ReturnUpdated'>).payload;
+      // REFUNDED is told by the refund's own mail (PaymentRefunded → REFUND_ISSUED): one mail per refund.
+      if (!RETURN_STATUSES_MAILED.has(p.status)) return null;
+      return {
+        kind: 'RETURN_UPDATED',
+        userId: p.customerId,
+        orderId: p.orderId,
+        recipient: null,
+        data: {
+          orderId: p.orderId,
+          returnId: p.returnId,
+          status: p.status,
+          summary: p.summary ?? knownOrder?.summary ?? null,
+          rejectionReason: p.rejectionReason,
+          refundAmount: p.refundAmount,
+        },
+      };
+    }
     default:
       return null;
   }
 }
+
+/** The return statuses a customer is mailed about (RETURN_UPDATED). */
+const RETURN_STATUSES_MAILED: ReadonlySet<string> = new Set(['REQUESTED', 'APPROVED', 'REJECTED', 'RECEIVED']);
 
 /** The users.v1 events that announce a user's address (every one of them carries it). */
 export function announcedRecipient(event: EventEnvelope): { userId: string; email: string; name: string } | null {

@@ -37,6 +37,10 @@ export interface ReturnData {
   returnId: string;
   status: string;
   summary: OrderSummary | null;
+  /** Why it was rejected (REJECTED). */
+  rejectionReason?: string | null;
+  /** What will be refunded (RECEIVED). */
+  refundAmount?: { amount: number; currency: string } | null;
 }
 
 /** The data each kind's template renders. */

@@ -65,7 +65,7 @@ export class NotificationService {
         await this.store.upsertOrder(manager, p.orderId, p.customerId, p.version, p.summary ?? null);
       }
       const orderId =
-        event.type === 'PaymentRefunded' || event.type === 'OrderStatusChanged' ? (event.payload as { orderId: string }).orderId : null;
+        event.type === 'PaymentRefunded' || event.type === 'OrderStatusChanged' || event.type === 'ReturnUpdated' ? (event.payload as { orderId: string }).orderId : null;
       const plan = planFor(event, orderId ? await this.store.orderOf(manager, orderId) : null);
       if (!plan) return;
       if (linkExpired(plan.data)) {

@@ -101,3 +101,16 @@ describe('html helpers', () => {
     expect(plain(' a\r\nb\u0000c\u2028d ')).toBe('a b c d');
   });
 });
+
+describe('the return mail', () => {
+  it('says what happens next: the rejection reason (as text, escaped in HTML) or the amount being refunded', () => {
+    const rejected = renderMessage('RETURN_UPDATED', { orderId: 'o-1', returnId: 'r-1', status: 'REJECTED', summary: null, rejectionReason: '<b>Worn</b>\r\nBcc: x' }, ctx);
+    expect(rejected.subject).toBe('Your return for order: rejected');
+    expect(rejected.text).toContain('Why: <b>Worn</b> Bcc: x');
+    expect(rejected.text).not.toMatch(/Worn<\/b>\r?\n/);
+    expect(rejected.html).toContain('Why: &lt;b&gt;Worn&lt;/b&gt;');
+    const received = renderMessage('RETURN_UPDATED', { orderId: 'o-1', returnId: 'r-1', status: 'RECEIVED', summary: null, refundAmount: { amount: 2430, currency: 'USD' } }, ctx);
+    expect(received.text).toContain('We received the items and are refunding $24.30.');
+    expect(received.html).toContain('are refunding $24.30.');
+  });
+});

@@ -31,6 +31,21 @@ const price = (amount: number, currency: string) => money(amount, currency).form
 const orderName = (data: { orderId: string; summary: OrderSummary | null }) =>
   data.summary ? `order ${plain(data.summary.number)}` : 'your order';
 const expires = (iso: string) => new Date(iso).toUTCString();
+/** What a return mail says beyond its status: why it was rejected, what will be refunded, what to do next. */
+const returnNote = (d: DataOf['RETURN_UPDATED']): string[] => {
+  switch (d.status) {
+    case 'REQUESTED':
+      return ['We have your request and will let you know once it is reviewed.'];
+    case 'APPROVED':
+      return ['Please send the items back to us; we refund them once they arrive.'];
+    case 'REJECTED':
+      return [d.rejectionReason ? `Why: ${d.rejectionReason}` : 'Please contact us if you have questions.'];
+    case 'RECEIVED':
+      return [d.refundAmount ? `We received the items and are refunding ${price(d.refundAmount.amount, d.refundAmount.currency)}.` : 'We received the items.'];
+    default:
+      return [];
+  }
+};
 
 function layout(ctx: TemplateContext, title: string, body: SafeHtml, action?: { label: string; url: string }): SafeHtml {
   return markup`<!doctype html>
@@ -217,14 +232,17 @@ export const templates: { [K in NotificationKind]: Template<DataOf[K]> } = {
     text: (d, ctx) =>
       textLayout(ctx, [
         `Your return for ${orderName(d)} is now ${plain(d.status).toLowerCase()}.`,
+        ...returnNote(d).map(plain),
         '',
         `View your order: ${orderLink(ctx, d.orderId)}`,
       ]),
     html: (d, ctx) =>
-      layout(ctx, 'Your return', markup`<p>Your return for ${orderName(d)} is now ${d.status.toLowerCase()}.</p>`, {
-        label: 'View your order',
-        url: orderLink(ctx, d.orderId),
-      }),
+      layout(
+        ctx,
+        'Your return',
+        markup`<p>Your return for ${orderName(d)} is now ${d.status.toLowerCase()}.</p>${returnNote(d).map((line) => markup`<p>${line}</p>`)}`,
+        { label: 'View your order', url: orderLink(ctx, d.orderId) },
+      ),
   },
 };
 
