@@ -141,6 +141,8 @@ export interface FaultShop {
   login(email: string, password: string): Promise<string>;
   /** Runs SQL on the subgraph's own database (a fresh connection per call, 10 s deadline). */
   sql<R = Record<string, any>>(subgraph: PgSubgraph, text: string, params?: unknown[]): Promise<R[]>;
+  /** Connection URL of the subgraph's own PostgreSQL database (for a test's own long-lived client: locks, transactions). */
+  pgUrl(subgraph: PgSubgraph): string;
   /** The subgraph's Mongo database (one client per shop, closed by stop()). */
   mongo(subgraph: MongoSubgraph): Promise<Db>;
   /** A Redis client on this shop's Redis database (closed by stop()). */
@@ -561,6 +563,7 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
     stack,
     call,
     login,
+    pgUrl: (subgraph) => `${stack.env.PG_URL}/${pgDb(subgraph)}`,
     async sql<R = Record<string, any>>(subgraph: PgSubgraph, text: string, params: unknown[] = []): Promise<R[]> {
       const pool = new Pool({ connectionString: `${stack.env.PG_URL}/${pgDb(subgraph)}`, max: 1, connectionTimeoutMillis: 5000, query_timeout: 10_000 });
       try {

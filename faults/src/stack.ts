@@ -39,7 +39,10 @@ export interface FaultStackPorts {
   kafka: number;
   kafkaController: number;
   mongo: number;
-  [key: string]: number;
+  /** Kafka's PROXIED listener and the port it advertises there (Toxiproxy's kafka proxy listens on it); absent in a stack started before they existed. */
+  kafkaProxied?: number;
+  kafkaViaProxy?: number;
+  [key: string]: number | undefined;
 }
 
 /** One server as `stack.mjs describe` reports it. */
@@ -455,6 +458,13 @@ export async function startFaultStack(options: StartFaultStackOptions = {}): Pro
       chmodSync(dataDir, 0o755);
       const servers = JSON.parse(await stackCli(null, ['describe'], 60_000)) as LauncherServer[];
       const { ports, portEnv } = await pickPorts(servers);
+      // Kafka's second listener for network faults (infra/stack/servers/kafka.mjs SG_KAFKA_PROXIED):
+      // the broker listens on kafkaProxied and advertises kafkaViaProxy, where a test's Toxiproxy
+      // proxy listens and forwards to kafkaProxied; a client bootstrapping there stays behind the proxy.
+      ports.kafkaProxied = await freePort();
+      do ports.kafkaViaProxy = await freePort();
+      while (ports.kafkaViaProxy === ports.kafkaProxied || Object.values(portEnv).includes(String(ports.kafkaViaProxy)));
+      portEnv.SG_KAFKA_PROXIED = `${ports.kafkaProxied}:${ports.kafkaViaProxy}`;
       const env = parseEnv(await stackCli({ dataDir, portEnv }, ['env'], 60_000));
       info = { dataDir, servers: servers.map((s) => s.name), ports, portEnv, env, keep };
     }

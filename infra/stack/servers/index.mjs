@@ -24,5 +24,6 @@ import mailpit from './mailpit.mjs';
 import mongo from './mongo.mjs';
 import postgres from './postgres.mjs';
 import redis from './redis.mjs';
+import toxiproxy from './toxiproxy.mjs';
 
-export const SERVERS = [postgres, redis, kafka, mongo, mailpit, jaeger];
+export const SERVERS = [postgres, redis, kafka, mongo, mailpit, jaeger, toxiproxy];

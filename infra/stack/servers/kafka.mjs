@@ -61,13 +61,34 @@ async function ensureKafkaJars(c, { log, logFile }) {
   return libs;
 }
 
+/**
+ * SG_KAFKA_PROXIED=<port>:<advertised port> (the fault suite sets it on its private stack): the
+ * broker also listens on <port> and tells clients that came in there that it is at <advertised
+ * port>, where Toxiproxy forwards to <port>. Without it a client bootstrapping through a proxy
+ * would be sent to the PLAINTEXT port and bypass the proxy after its first request.
+ */
+function proxiedListener(c) {
+  const value = c.env.SG_KAFKA_PROXIED ?? '';
+  if (value === '') return null;
+  const m = /^(\d+):(\d+)$/.exec(value);
+  if (!m) throw fail('kafka', `SG_KAFKA_PROXIED=${value}: expected <port>:<advertised port>`, null);
+  return { port: Number(m[1]), advertised: Number(m[2]) };
+}
+
 export default {
   name: 'kafka',
   ports: [
     { key: 'kafka', env: 'SG_KAFKA_PORT', default: 9092, meaning: 'Kafka PLAINTEXT listener' },
     { key: 'kafkaController', env: 'SG_KAFKA_CONTROLLER_PORT', default: (ports) => ports.kafka + 1, meaning: 'KRaft controller listener (default: Kafka port + 1)' },
   ],
-  settings: [{ env: 'SG_KAFKA_HEAP', default: '768m', meaning: 'broker -Xmx' }],
+  settings: [
+    { env: 'SG_KAFKA_HEAP', default: '768m', meaning: 'broker -Xmx' },
+    {
+      env: 'SG_KAFKA_PROXIED',
+      default: '',
+      meaning: '<port>:<advertised port>: a second listener on <port> that advertises <advertised port>, where a proxy (Toxiproxy) forwards to it, so clients bootstrapping there stay behind the proxy (fault suite; unset: none)',
+    },
+  ],
   env: (c) => ({ KAFKA_BROKERS: `127.0.0.1:${c.ports.kafka}` }),
   cmdline: 'kafka.Kafka',
   probe: (c) => kafkaApiVersions(c.ports.kafka),
@@ -82,6 +103,7 @@ export default {
     const logDir = path.join(dir, 'data');
     fs.mkdirSync(logDir, { recursive: true });
     const props = path.join(dir, 'server.properties');
+    const proxied = proxiedListener(c);
     fs.writeFileSync(
       props,
       [
@@ -89,11 +111,11 @@ export default {
         'process.roles=broker,controller',
         'node.id=1',
         `controller.quorum.voters=1@127.0.0.1:${c.ports.kafkaController}`,
-        `listeners=PLAINTEXT://127.0.0.1:${c.ports.kafka},CONTROLLER://127.0.0.1:${c.ports.kafkaController}`,
-        `advertised.listeners=PLAINTEXT://127.0.0.1:${c.ports.kafka}`,
+        `listeners=PLAINTEXT://127.0.0.1:${c.ports.kafka},CONTROLLER://127.0.0.1:${c.ports.kafkaController}${proxied ? `,PROXIED://127.0.0.1:${proxied.port}` : ''}`,
+        `advertised.listeners=PLAINTEXT://127.0.0.1:${c.ports.kafka}${proxied ? `,PROXIED://127.0.0.1:${proxied.advertised}` : ''}`,
         'controller.listener.names=CONTROLLER',
         'inter.broker.listener.name=PLAINTEXT',
-        'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+        `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${proxied ? ',PROXIED:PLAINTEXT' : ''}`,
         `log.dirs=${logDir}`,
         'num.partitions=3',
         'default.replication.factor=1',
