@@ -65,8 +65,9 @@ async function checkout(page: Page, token: string, code?: string) {
   await page.getByLabel('Payment (sandbox test card)').selectOption(token);
   await page.getByRole('button', { name: /^Place order/ }).click();
   await expect(page).toHaveURL(/\/orders\/[0-9a-f-]+$/);
-  const heading = await page.getByRole('heading', { level: 1 }).textContent();
-  return heading!.replace('Order ', '').trim();
+  const heading = page.getByRole('heading', { level: 1 });
+  await expect(heading).toHaveText(/^Order \S+$/);
+  return (await heading.textContent())!.replace('Order ', '').trim();
 }
 
 test('catalog: search, category and price filters, cursor paging', async ({ page }) => {
