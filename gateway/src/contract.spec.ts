@@ -10,6 +10,7 @@ import {
   type DefinitionNode,
   type DocumentNode,
   type FieldDefinitionNode,
+  type InputValueDefinitionNode,
   type GraphQLEnumType,
   type GraphQLObjectType,
   type GraphQLSchema,
@@ -33,55 +34,9 @@ const landed: { file: string; only?: string[] }[] = [
   // issue 19: timeouts cancel an order TIMED_OUT. Issue 15: shipments (shipping subgraph), the
   // order status they drive, and returns (orders; restock and refund by commands).
   { file: 'fulfilment.graphql' },
-  // issue 14: shipping methods (shipping subgraph); checkout preview, promotions, tax and the
-  // order's price breakdown (orders). Guest carts and orders not yet.
-  {
-    file: 'checkout.graphql',
-    only: [
-      'ShippingMethod',
-      'ShippingMethodInput',
-      'ShippingMethodPayload',
-      'Query.shippingMethods',
-      'Mutation.createShippingMethod',
-      'Mutation.updateShippingMethod',
-      'Mutation.archiveShippingMethod',
-      'CheckoutPreviewInput',
-      'CheckoutPreview',
-      'CheckoutLine',
-      'Discount',
-      'TaxLine',
-      'ShippingQuote',
-      'ShippingMethodSnapshot',
-      'TaxRate',
-      'TaxRateInput',
-      'TaxRatePayload',
-      'PromotionKind',
-      'Promotion',
-      'PromotionInput',
-      'PromotionEdge',
-      'PromotionConnection',
-      'PromotionPayload',
-      'Query.checkoutPreview',
-      'Query.taxRates',
-      'Query.promotions',
-      'Mutation.setTaxRate',
-      'Mutation.removeTaxRate',
-      'Mutation.createPromotion',
-      'Mutation.updatePromotion',
-      'Mutation.archivePromotion',
-      'Order.discounts',
-      'Order.discountTotal',
-      'Order.shippingMethod',
-      'Order.shippingTotal',
-      'Order.taxLines',
-      'Order.taxTotal',
-      'PlaceOrderInput.shippingMethodId',
-      'PlaceOrderInput.promotionCodes',
-      'PlaceOrderInput.expectedTotal',
-      'UserErrorCode.PROMOTION_INVALID',
-      'UserErrorCode.SHIPPING_UNAVAILABLE',
-    ],
-  },
+  // issue 14: checkout — guest carts and guest orders, shipping methods (shipping subgraph),
+  // checkout preview, promotions, tax and the order's price breakdown (orders): all of it.
+  { file: 'checkout.graphql' },
   // issue 12: password reset and change, email verification (users); notification history,
   // preferences and resend (notifications).
   { file: 'accounts-notifications.graphql' },
@@ -97,8 +52,8 @@ const landed: { file: string; only?: string[] }[] = [
  * argument of a field of `type`; the composed API must have exactly the base arguments plus these.
  */
 const landedArguments: { file: string; type: string; only: string[] }[] = [
-  // issue 9: resumable live tracking. (orderToken, guest tracking, comes with guest checkout.)
-  { file: 'live.graphql', type: 'Subscription', only: ['orderStatusChanged(afterVersion)', 'myOrderUpdates(since)'] },
+  // issue 9: resumable live tracking; issue 14: a guest tracks an order with its orderToken.
+  { file: 'live.graphql', type: 'Subscription', only: ['orderStatusChanged(afterVersion)', 'orderStatusChanged(orderToken)', 'myOrderUpdates(since)'] },
 ];
 
 /** The field signatures written in `text`'s comments, by field name. */
@@ -110,6 +65,25 @@ function commentedSignatures(text: string): Map<string, FieldDefinitionNode> {
   const doc = parse(`type Signatures {\n${signatures.join('\n')}\n}`);
   const fields = (doc.definitions[0] as ObjectTypeDefinitionNode).fields ?? [];
   return new Map(fields.map((f) => [f.name.value, f]));
+}
+
+/**
+ * checkout.graphql gives the cart mutations' new optional `cartId` in prose ("The existing cart
+ * mutations gain an optional `cartId` for guests … addToCart(productId, quantity, cartId), …"):
+ * the Mutation fields named there whose argument list has cartId, each gaining `cartId: ID`.
+ */
+function guestCartArguments(text: string): Map<string, InputValueDefinitionNode> {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => /gain an optional `cartId`/.test(l));
+  if (start < 0) throw new Error('checkout.graphql no longer says which cart mutations gain cartId');
+  const prose: string[] = [];
+  for (const line of lines.slice(start)) {
+    if (!line.trim().startsWith('#')) break;
+    prose.push(line);
+  }
+  const cartId = (parse('type T { f(cartId: ID): Int }').definitions[0] as ObjectTypeDefinitionNode).fields![0].arguments![0];
+  const fields = [...prose.join(' ').matchAll(/(\w+)\(([\w, ]*)\)/g)].filter(([, , args]) => args.split(',').map((a) => a.trim()).includes('cartId')).map(([, name]) => name);
+  return new Map(fields.map((name) => [name, cartId]));
 }
 
 /** `base` with the selected commented arguments added to its fields; throws when one is not in the file. */
@@ -128,6 +102,14 @@ function withLandedArguments(base: DocumentNode): DocumentNode {
       );
     }
   }
+  // issue 14: the cart mutations' optional cartId (guest carts).
+  const cartArgs = guestCartArguments(readFileSync(path.join(root, 'schema/api-next/checkout.graphql'), 'utf8'));
+  expect([...cartArgs.keys()].sort()).toEqual(['addToCart', 'clearCart', 'removeFromCart', 'updateCartItem']);
+  definitions = definitions.map((d) =>
+    d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === 'Mutation'
+      ? { ...d, fields: d.fields?.map((f) => (cartArgs.has(f.name.value) ? { ...f, arguments: [...(f.arguments ?? []), cartArgs.get(f.name.value)!] } : f)) }
+      : d,
+  );
   return { ...base, definitions };
 }
 
@@ -194,13 +176,27 @@ describe('public API contract', () => {
     expect(Object.keys((contract.getType('ProductVariant') as GraphQLObjectType).getFields())).toEqual(expect.arrayContaining(['sku', 'options', 'price', 'stock', 'inStock']));
     const subscription = contract.getType('Subscription') as GraphQLObjectType;
     const argsOf = (field: string) => subscription.getFields()[field].args.map((a) => `${a.name}: ${String(a.type)}`);
-    expect(argsOf('orderStatusChanged')).toEqual(['orderId: ID!', 'afterVersion: Int']);
+    expect(argsOf('orderStatusChanged')).toEqual(['orderId: ID!', 'afterVersion: Int', 'orderToken: String']);
     expect(argsOf('myOrderUpdates')).toEqual(['since: DateTime']);
     expect(String((contract.getType('User') as GraphQLObjectType).getFields().emailVerified.type)).toBe('Boolean!');
     const mutation = (contract.getType('Mutation') as GraphQLObjectType).getFields();
     expect(mutation.resetPassword.args.map((a) => `${a.name}: ${String(a.type)}`)).toEqual(['token: String!', 'newPassword: String!']);
     expect(String(mutation.resetPassword.type)).toBe('AuthPayload!');
     for (const name of ['requestPasswordReset', 'changePassword', 'requestEmailVerification', 'verifyEmail']) expect(mutation[name]).toBeDefined();
+    // Guest carts and orders (checkout.graphql). The cart mutations' optional cartId is written in a
+    // comment there ("addToCart(productId, quantity, cartId), …"), so it is checked here.
+    const argNames = (field: string) => mutation[field].args.map((a) => `${a.name}: ${String(a.type)}`);
+    expect(argNames('addToCart')).toEqual(expect.arrayContaining(['productId: ID!', 'quantity: Int!', 'cartId: ID']));
+    expect(argNames('updateCartItem')).toEqual(expect.arrayContaining(['productId: ID!', 'quantity: Int!', 'cartId: ID']));
+    expect(argNames('removeFromCart')).toEqual(expect.arrayContaining(['productId: ID!', 'cartId: ID']));
+    expect(argNames('clearCart')).toEqual(['cartId: ID']);
+    expect(argNames('mergeGuestCart')).toEqual(['cartId: ID!']);
+    const cart = (contract.getType('Cart') as GraphQLObjectType).getFields();
+    expect([String(cart.id.type), String(cart.promotionCodes.type)]).toEqual(['ID!', '[String!]!']);
+    const order = (contract.getType('Order') as GraphQLObjectType).getFields();
+    expect([String(order.email.type), String(order.guest.type)]).toEqual(['String!', 'Boolean!']);
+    expect(String((contract.getType('OrderPayload') as GraphQLObjectType).getFields().orderToken.type)).toBe('String');
+    expect((contract.getType('Query') as GraphQLObjectType).getFields().orderByToken.args.map((a) => `${a.name}: ${String(a.type)}`)).toEqual(['token: String!']);
     // Shipping methods and shipments (shipping subgraph).
     for (const name of ['createShippingMethod', 'updateShippingMethod', 'archiveShippingMethod', 'createShipment', 'updateShipmentStatus']) expect(mutation[name]).toBeDefined();
     expect(String((contract.getType('Order') as GraphQLObjectType).getFields().shipments.type)).toBe('[Shipment!]');
