@@ -176,6 +176,8 @@ export const ORDER_FIELDS = 'id status cancellationReason version total { amount
 const TEST_ADDRESS = { recipient: 'Alice Martin', line1: '1 Test Street', city: 'London', postalCode: 'N1 1AA', country: 'GB' };
 const INTERNAL_SECRET = 'shopgraph-fault-suite-internal-token-secret';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How long a child may take to answer ready after it was started. */
+const START_TIMEOUT_MS = 180_000;
 
 function tailOf(file: string, chars = 3000): string {
   try {
@@ -298,10 +300,12 @@ function procService(spec: ProcSpec, port: number, baseEnv: Env, logFile: string
         log.end(`==== exited (${code ?? signal})\n`);
       });
       child = proc;
-      const deadline = Date.now() + 90_000;
+      // Generous: with the machine loaded (other suites, a broker just restarted) a consumer group's
+      // first join alone has taken over a minute.
+      const deadline = Date.now() + START_TIMEOUT_MS;
       while (!(await probe())) {
         if (proc.exitCode !== null || proc.signalCode !== null || Date.now() > deadline) {
-          const why = proc.exitCode !== null || proc.signalCode !== null ? `exited (${proc.exitCode ?? proc.signalCode})` : 'not ready after 90 s';
+          const why = proc.exitCode !== null || proc.signalCode !== null ? `exited (${proc.exitCode ?? proc.signalCode})` : `not ready after ${START_TIMEOUT_MS / 1000} s`;
           await end('SIGKILL', 0);
           await sleep(100); // let the log stream flush
           throw new Error(`${spec.name} ${why} during start; log ${logFile}:\n${tailOf(logFile)}`);
