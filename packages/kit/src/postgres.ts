@@ -161,6 +161,18 @@ export async function openDatabase(dataSource: DataSource, url: string, log?: Lo
   } finally {
     await migrator.destroy();
   }
-  await dataSource.initialize();
-  return dataSource;
+  // Opening the pool makes one connection under the request path's connect deadline
+  // (PG_CONNECT_TIMEOUT_MS, 1 s), which a loaded machine can miss: retried with capped backoff
+  // for up to 30 s before the start fails.
+  const deadline = Date.now() + 30_000;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await dataSource.initialize();
+      return dataSource;
+    } catch (error) {
+      if (dataSource.isInitialized || Date.now() >= deadline) throw error;
+      log?.warn({ err: error, attempt: attempt + 1 }, 'postgres not answering at start; retrying');
+      await new Promise((r) => setTimeout(r, Math.min(2000, 250 * 2 ** attempt)));
+    }
+  }
 }
