@@ -11,7 +11,11 @@ import { faultStack, freePort, startFaultShop, DEMO_CUSTOMER, FINAL_STATUSES, ty
 //  - an outbox relay SIGKILLed after it published a batch but before it marked it sent (orders' relay
 //    twice: ReserveStock and AuthorizePayment go out again; payments' relay: PaymentCaptured again);
 //  - inventory's consumer SIGKILLed mid-batch, with one handled event's effect committed but its offset not;
-//  - payments SIGKILLed with provider charges in flight.
+//  - payments SIGKILLed with provider charges in flight;
+//  - Toxiproxy between orders and Kafka/PostgreSQL: latency, a cut, silence then a slow close
+//    (time to recover printed). Toxiproxy (infra/stack/servers/toxiproxy.mjs) is started on the
+//    private stack by the first case that needs it; Kafka is reached through its PROXIED listener.
+// Figures (times to recover, what was in flight) are printed at the end of the file.
 // "The books" after each case: every order in exactly one final state (CONFIRMED or CANCELLED, once
 // in its history), at most one charge per order at the provider (a CONFIRMED order: exactly one,
 // captured, kept; a CANCELLED one: nothing kept), at most one payment and one reservation per order,
@@ -327,7 +331,7 @@ async function unsent(subgraph: PgSubgraph, ids: string[]): Promise<number> {
 // ───────────── network faults (Toxiproxy) ─────────────
 
 /** Toxiproxy's HTTP API on the private stack (infra/stack/servers/toxiproxy.mjs). */
-async function toxiproxy(method: string, pathname: string, body?: unknown): Promise<any> {
+async function toxiproxy(method: string, pathname: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${stack.env.TOXIPROXY_URL}${pathname}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
