@@ -50,3 +50,32 @@ window.addEventListener('storage', (e) => {
 export function expiresSoon(session: Session, marginMs = 30_000) {
   return session.expiresAt !== null && Date.parse(session.expiresAt) - Date.now() < marginMs;
 }
+
+// ── guests ──
+// A guest's cart id (an unguessable token the first anonymous cart mutation returns) and the
+// one-time order tokens placeOrder returned, by order id. Both are secrets of this browser: they
+// stay in localStorage and never go into a URL.
+const GUEST_CART = 'shopgraph.guestCart';
+const ORDER_TOKENS = 'shopgraph.orderTokens';
+
+export const getGuestCartId = () => localStorage.getItem(GUEST_CART);
+
+export function setGuestCartId(id: string | null) {
+  if (id) localStorage.setItem(GUEST_CART, id);
+  else localStorage.removeItem(GUEST_CART);
+  for (const l of listeners) l();
+}
+
+function orderTokens(): Record<string, string> {
+  try {
+    return JSON.parse(localStorage.getItem(ORDER_TOKENS) ?? '{}') as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
+export const getOrderToken = (orderId: string) => orderTokens()[orderId] ?? null;
+
+export function rememberOrderToken(orderId: string, token: string) {
+  localStorage.setItem(ORDER_TOKENS, JSON.stringify({ ...orderTokens(), [orderId]: token }));
+}

@@ -41,8 +41,9 @@ async function addToCart(page: Page, slug: string, options: Record<string, strin
 }
 
 /** Fills the checkout, pays with `token`, lands on the order page; returns the order number. */
-async function checkout(page: Page, token: string, code?: string) {
+async function checkout(page: Page, token: string, code?: string, guestEmail?: string) {
   await page.goto('/checkout');
+  if (guestEmail) await page.getByLabel("Email (for the order's emails)").fill(guestEmail);
   for (const [label, value] of [
     ['Recipient', ADDRESS.recipient],
     ['Address line 1', ADDRESS.line1],
@@ -165,6 +166,43 @@ test('a customer buys, and watches the order reach CONFIRMED live; an admin ship
   await expect(page.getByTestId('shipment').first()).toContainText('1Z999AA10123456784');
   expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
   await shot(page, 'order-shipped');
+});
+
+test('a guest buys a product and watches the order reach CONFIRMED live', async ({ page }) => {
+  await addToCart(page, 'pulse-true-wireless-earbuds');
+  await page.goto('/cart');
+  await expect(page.getByRole('row', { name: /Pulse True Wireless Earbuds/ })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Check out as a guest' })).toBeVisible();
+  await checkout(page, 'tok_mastercard', undefined, 'guest.shopper@example.com');
+  await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
+  await expect(page.getByTestId('order-status').first()).toHaveText('CONFIRMED', { timeout: 45_000 });
+  await expect(page.getByTestId('live-state')).toHaveText('● live');
+  await expect(page.getByTestId('history')).toContainText('AWAITING PAYMENT');
+  await expect(page.getByTestId('history')).toContainText('CONFIRMED');
+  expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+  // The order token stays in this browser: the URL carries only the order id.
+  expect(page.url()).toMatch(/\/orders\/[0-9a-f-]+$/);
+  await shot(page, 'guest-order-confirmed');
+  // Another browser without the token cannot read it.
+  const other = await page.context().browser()!.newContext();
+  const stranger = await other.newPage();
+  await stranger.goto(page.url());
+  await expect(stranger.getByRole('link', { name: 'Sign in' }).first()).toBeVisible();
+  await expect(stranger.getByTestId('order-status')).toHaveCount(0);
+  await other.close();
+});
+
+test("a signed-in customer's guest cart merges into the account's cart", async ({ page }) => {
+  await addToCart(page, 'boombox-mini-bluetooth-speaker', {}, 2);
+  await page.goto('/cart');
+  await expect(page.getByRole('row', { name: /Boombox Mini Bluetooth Speaker/ })).toBeVisible();
+  await signIn(page, { email: 'carol@shopgraph.local', password: 'Customer123!' }, '/cart');
+  await expect(page).toHaveURL(/\/cart$/);
+  const row = page.getByRole('row', { name: /Boombox Mini Bluetooth Speaker/ });
+  await expect(row).toBeVisible();
+  await expect(row.getByRole('spinbutton')).toHaveValue('2');
+  expect(await page.evaluate(() => localStorage.getItem('shopgraph.guestCart'))).toBeNull();
+  await shot(page, 'cart-merged');
 });
 
 test('a declined card shows the cancellation', async ({ page }) => {

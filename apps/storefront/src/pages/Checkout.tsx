@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
-import { CartDocument, CheckoutPreviewDocument, MeDocument, PlaceOrderDocument, type AddressInput } from '../gql/graphql';
+import { CheckoutPreviewDocument, MeDocument, PlaceOrderDocument, type AddressInput } from '../gql/graphql';
+import { rememberOrderToken, setGuestCartId } from '../session';
+import { useCurrentCart } from './Cart';
 import { Link, navigate } from '../router';
-import { useSession } from '../App';
 import { Errors, Field, Loading } from '../ui';
 
 /** The payment provider sandbox's test tokens (tools/payment-sandbox): a real shop gets one from its card form. */
@@ -22,9 +23,9 @@ function clean(a: AddressInput): AddressInput {
 }
 
 export default function CheckoutPage() {
-  const session = useSession();
+  const { session, guestCartId, cart, loading: cartLoading } = useCurrentCart();
   const me = useQuery(MeDocument, { skip: !session });
-  const cart = useQuery(CartDocument, { skip: !session });
+  const [email, setEmail] = useState('');
   const [draft, setDraft] = useState<AddressInput>(emptyAddress);
   const [touched, setTouched] = useState(false);
   const [address, setAddress] = useState<AddressInput | null>(null);
@@ -44,20 +45,16 @@ export default function CheckoutPage() {
     }
   }, [saved?.id]);
 
-  const input = { ...(address ? { shippingAddress: clean(address) } : {}), ...(methodId ? { shippingMethodId: methodId } : {}), promotionCodes: codes };
-  const preview = useQuery(CheckoutPreviewDocument, { variables: { input }, skip: !session, fetchPolicy: 'network-only' });
+  const input = {
+    ...(guestCartId ? { cartId: guestCartId } : {}),
+    ...(address ? { shippingAddress: clean(address) } : {}),
+    ...(methodId ? { shippingMethodId: methodId } : {}),
+    promotionCodes: codes,
+  };
+  const preview = useQuery(CheckoutPreviewDocument, { variables: { input }, skip: !session && !guestCartId, fetchPolicy: 'network-only' });
   const [place, placeState] = useMutation(PlaceOrderDocument);
 
-  if (!session)
-    return (
-      <section>
-        <h1>Checkout</h1>
-        <p>
-          <Link to="/signin?next=/checkout">Sign in</Link> to check out.
-        </p>
-      </section>
-    );
-  if (cart.data && cart.data.cart.items.length === 0 && !placeState.data)
+  if ((!cart && !cartLoading) || (cart && cart.items.length === 0 && !placeState.data))
     return (
       <section>
         <h1>Checkout</h1>
@@ -89,11 +86,17 @@ export default function CheckoutPage() {
           promotionCodes: codes,
           ...(p.shipping ? { shippingMethodId: p.shipping.method.id } : {}),
           expectedTotal: p.total.amount,
+          ...(guestCartId ? { cartId: guestCartId, email: email.trim() } : {}),
         },
       },
     }).catch(() => null);
     const order = res?.data?.placeOrder.order;
-    if (order) navigate(`/orders/${order.id}`);
+    if (!order) return;
+    // A guest follows the order with its one-time token (kept in this browser, never in the URL).
+    const orderToken = res?.data?.placeOrder.orderToken;
+    if (orderToken) rememberOrderToken(order.id, orderToken);
+    if (guestCartId) setGuestCartId(null);
+    navigate(`/orders/${order.id}`);
   };
   const set = (k: keyof AddressInput) => (e: { target: { value: string } }) => {
     setTouched(true);
@@ -105,6 +108,14 @@ export default function CheckoutPage() {
       <h1 id="checkout-title">Checkout</h1>
       <form onSubmit={onAddress} aria-labelledby="address-title" className="panel">
         <h2 id="address-title">1. Shipping address</h2>
+        {!session ? (
+          <>
+            <p className="muted">
+              Checking out as a guest. <Link to="/signin?next=/checkout">Sign in</Link> instead.
+            </p>
+            <Field label="Email (for the order's emails)" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+          </>
+        ) : null}
         <Field label="Recipient" autoComplete="name" required value={draft.recipient} onChange={set('recipient')} />
         <Field label="Address line 1" autoComplete="address-line1" required value={draft.line1} onChange={set('line1')} />
         <Field label="Address line 2 (optional)" autoComplete="address-line2" value={draft.line2 ?? ''} onChange={set('line2')} />
@@ -212,7 +223,7 @@ export default function CheckoutPage() {
           </select>
         </div>
         <Errors errors={placeState.data?.placeOrder.errors} error={placeState.error} />
-        <button type="button" onClick={onPlace} disabled={!address || !p || preview.loading || placeState.loading || p.errors.length > 0}>
+        <button type="button" onClick={onPlace} disabled={!address || !p || preview.loading || placeState.loading || p.errors.length > 0 || (!session && !email.trim())}>
           {placeState.loading ? 'Placing your order…' : `Place order${p && address ? ` (${p.total.formatted})` : ''}`}
         </button>
       </div>

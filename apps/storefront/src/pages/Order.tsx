@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
-import { CancelOrderDocument, OrderLiveDocument, OrderPageDocument } from '../gql/graphql';
+import type { Observable } from 'rxjs';
+import { CancelOrderDocument, GuestOrderDocument, GuestOrderLiveDocument, OrderLiveDocument, OrderPageDocument, type OrderCoreFragment, type OrderDetailFragment } from '../gql/graphql';
+import { getOrderToken } from '../session';
 import { Link } from '../router';
 import { useSession } from '../App';
 import { Errors, Loading, Status } from '../ui';
@@ -13,7 +15,7 @@ type Live = 'connecting' | 'live' | 'reconnecting';
  * re-renders by itself. When the socket drops, it subscribes again with `afterVersion` = the last
  * version seen: the gateway replays what was missed (from the order's history), then goes live.
  */
-function useLiveOrder(orderId: string, enabled: boolean) {
+function useLiveOrder(orderId: string, enabled: boolean, orderToken: string | null) {
   const client = useApolloClient();
   const [live, setLive] = useState<Live>('connecting');
   const last = useRef<number | null>(null);
@@ -24,17 +26,22 @@ function useLiveOrder(orderId: string, enabled: boolean) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let attempt = 0;
     const connect = () => {
-      sub = client
-        .subscribe({ query: OrderLiveDocument, variables: { orderId, ...(last.current !== null ? { afterVersion: last.current } : {}) } })
-        .subscribe({
+      const afterVersion = last.current !== null ? { afterVersion: last.current } : {};
+      const events: Observable<{ data?: { orderStatusChanged: { version: number } } | undefined; error?: unknown }> = orderToken
+        ? client.subscribe({ query: GuestOrderLiveDocument, variables: { orderId, orderToken, ...afterVersion } })
+        : client.subscribe({ query: OrderLiveDocument, variables: { orderId, ...afterVersion } });
+      sub = events.subscribe({
           next: (result) => {
             const event = result.data?.orderStatusChanged;
             if (event) {
               attempt = 0;
               if (last.current === null || event.version > last.current) last.current = event.version;
               setLive('live');
+            } else if (result.error) {
+              // No event at all (refused, or the stream failed): subscribe again. An event whose
+              // order came back partial (a subgraph away) still counts and is shown.
+              retry();
             }
-            if (result.error) retry();
           },
           error: () => retry(),
           complete: () => retry(),
@@ -54,18 +61,23 @@ function useLiveOrder(orderId: string, enabled: boolean) {
       clearTimeout(timer);
       sub?.unsubscribe();
     };
-  }, [orderId, enabled]);
+  }, [orderId, enabled, orderToken]);
   return live;
 }
 
 export default function OrderPage({ id }: { id: string }) {
   const session = useSession();
-  const { data, loading, error } = useQuery(OrderPageDocument, { variables: { id }, skip: !session });
-  const order = data?.order;
-  const live = useLiveOrder(id, Boolean(session && order));
+  // A guest reads and follows the order with the token placeOrder gave this browser.
+  const token = session ? null : getOrderToken(id);
+  // errorPolicy all: a subgraph that cannot answer costs its fields (payment: null), not the page.
+  const mine = useQuery(OrderPageDocument, { variables: { id }, skip: !session, errorPolicy: 'all' });
+  const guest = useQuery(GuestOrderDocument, { variables: { token: token ?? '' }, skip: !token, errorPolicy: 'all' });
+  const order: (OrderCoreFragment & Partial<Pick<OrderDetailFragment, 'payment' | 'shipments'>>) | null | undefined = session ? mine.data?.order : guest.data?.orderByToken;
+  const { loading, error } = session ? mine : guest;
+  const live = useLiveOrder(id, Boolean((session || token) && order), token);
   const [cancel, cancelState] = useMutation(CancelOrderDocument);
 
-  if (!session)
+  if (!session && !token)
     return (
       <section>
         <h1>Order</h1>
@@ -83,7 +95,7 @@ export default function OrderPage({ id }: { id: string }) {
       </section>
     );
 
-  const cancellable = ['PENDING', 'AWAITING_PAYMENT', 'CONFIRMED'].includes(order.status);
+  const cancellable = Boolean(session) && ['PENDING', 'AWAITING_PAYMENT', 'CONFIRMED'].includes(order.status);
   return (
     <article aria-labelledby="order-title" className="order">
       <h1 id="order-title">Order {order.number}</h1>

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { AddVariantToCartDocument, ProductPageDocument } from '../gql/graphql';
-import { Link, navigate, useFocusHeading } from '../router';
+import { Link, useFocusHeading } from '../router';
+import { getGuestCartId, setGuestCartId } from '../session';
 import { useSession } from '../App';
 import { Errors, Loading, ProductImage, Stars } from '../ui';
 
@@ -42,13 +43,20 @@ export default function ProductPage({ slug }: { slug: string }) {
 
   const onAdd = async () => {
     if (!variant) return;
-    if (!session) {
-      navigate(`/signin?next=${encodeURIComponent(`/products/${product.slug}`)}`);
-      return;
-    }
     setAdded(false);
-    const res = await add({ variables: { variantId: variant.id, quantity } }).catch(() => null);
-    if (res?.data?.addVariantToCart.errors.length === 0) setAdded(true);
+    // A guest's first add creates a guest cart; its id is kept for the next calls (and merged at sign-in).
+    const cartId = session ? undefined : (getGuestCartId() ?? undefined);
+    let res = await add({ variables: { variantId: variant.id, quantity, cartId } }).catch(() => null);
+    // A guest cart forgotten by the shop (30 days untouched): start a new one.
+    if (cartId && res?.data?.addVariantToCart.errors.some((e) => e.code === 'NOT_FOUND')) {
+      setGuestCartId(null);
+      res = await add({ variables: { variantId: variant.id, quantity } }).catch(() => null);
+    }
+    const payload = res?.data?.addVariantToCart;
+    if (payload && payload.errors.length === 0) {
+      if (!session) setGuestCartId(payload.cart.id);
+      setAdded(true);
+    }
   };
 
   return (

@@ -1,8 +1,8 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { useApolloClient, useMutation } from '@apollo/client/react';
-import { RegisterDocument, SignInDocument } from '../gql/graphql';
+import { MergeGuestCartDocument, RegisterDocument, SignInDocument } from '../gql/graphql';
 import { Link, navigate, useFocusHeading, useLocation } from '../router';
-import { setSession } from '../session';
+import { getGuestCartId, setGuestCartId, setSession } from '../session';
 import { Errors, Field } from '../ui';
 
 export default function SignInPage({ mode }: { mode: 'signin' | 'register' }) {
@@ -12,6 +12,7 @@ export default function SignInPage({ mode }: { mode: 'signin' | 'register' }) {
   const [form, setForm] = useState({ name: '', email: '', password: '' });
   const [signIn, signInState] = useMutation(SignInDocument);
   const [register, registerState] = useMutation(RegisterDocument);
+  const [merge] = useMutation(MergeGuestCartDocument);
   const heading = useRef<HTMLHeadingElement>(null);
   useFocusHeading(heading, mode);
   const state = mode === 'signin' ? signInState : registerState;
@@ -27,6 +28,12 @@ export default function SignInPage({ mode }: { mode: 'signin' | 'register' }) {
       setSession({ accessToken: res.accessToken, refreshToken: res.refreshToken, expiresAt: res.expiresAt ?? null, user: res.user });
       // Everything cached belonged to the previous viewer (or to nobody).
       await client.clearStore();
+      // What the guest put in the cart joins the account's cart (the guest cart is gone after).
+      const guestCartId = getGuestCartId();
+      if (guestCartId) {
+        await merge({ variables: { cartId: guestCartId } }).catch(() => undefined);
+        setGuestCartId(null);
+      }
       navigate(next.startsWith('/') ? next : '/', { replace: true });
     }
   };
