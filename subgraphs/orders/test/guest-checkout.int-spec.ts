@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { createEvent } from '@shopgraph/events';
 import { stackEnv, testNamespace, uniqueId } from '@shopgraph/testkit';
 import { admin, customer, startOrdersSubgraph, type TestOrdersSubgraph } from './fixtures/orders-subgraph';
+import { ProductReplicaStore } from '../src/stores/product-replica.store';
 
 // Guest carts (Redis) and guest orders through the real orders subgraph (PostgreSQL, Redis of the
 // local stack): an anonymous mutation starts a guest cart under an unguessable id that expires after
@@ -227,6 +228,40 @@ describe('guest carts and guest orders', () => {
     ).body.data!.placeOrder;
     expect(placed.errors).toEqual([]);
     expect(placed).toMatchObject({ orderToken: null, order: { customer: { id: me.id }, email, guest: false } });
+    // Stored with the order when it was placed (not only looked up when read).
+    expect((await orders.sql<{ email: string }>('SELECT email FROM orders WHERE id = $1', [placed.order.id]))[0].email).toBe(email);
+  });
+
+  it('addToCart reads the product replica once per call: the product\'s variants, the cart\'s lines and the answer\'s prices in one lookup', async () => {
+    const me = customer();
+    const [a, b] = [await orders.givenProduct({ price: { amount: 700, currency: 'USD' } }), await orders.givenProduct({ price: { amount: 300, currency: 'USD' } })];
+    // A product with options but one active variant: its default is that variant (id not the product's).
+    const shirt = randomUUID();
+    await orders.givenProduct({
+      productId: shirt,
+      price: { amount: 2500, currency: 'USD' },
+      variants: [
+        { variantId: `${shirt}:s`, sku: `S-${shirt.slice(0, 6)}`, title: 'S', options: [{ name: 'Size', value: 'S' }], price: { amount: 2500, currency: 'USD' }, active: true },
+        { variantId: `${shirt}:m`, sku: `M-${shirt.slice(0, 6)}`, title: 'M', options: [{ name: 'Size', value: 'M' }], price: { amount: 2800, currency: 'USD' }, active: false },
+      ],
+    });
+    await orders.call(ADD, { p: a, q: 1 }, me);
+    const reads = (['lookup', 'findByIds', 'activeVariantsOf'] as const).map((method) => jest.spyOn(ProductReplicaStore.prototype, method));
+    try {
+      for (const [p, expected] of [
+        [b, 700 + 300],
+        [shirt, 700 + 300 + 2500],
+      ] as const) {
+        for (const spy of reads) spy.mockClear();
+        const res = (await orders.call(ADD, { p, q: 1 }, me)).body.data!.addToCart;
+        expect(res.errors).toEqual([]);
+        expect(res.cart.subtotal.amount).toBe(expected);
+        expect(reads.map((spy) => spy.mock.calls.length)).toEqual([1, 0, 0]);
+      }
+      expect((await orders.call(MY_CART, {}, me)).body.data!.cart.items.map((i: any) => i.id)).toEqual([a, b, `${shirt}:s`]);
+    } finally {
+      for (const spy of reads) spy.mockRestore();
+    }
   });
 
   it('a signed-in user may check out a guest cart they hold', async () => {

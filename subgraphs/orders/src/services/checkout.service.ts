@@ -135,6 +135,7 @@ export class CheckoutService {
     orderId: string,
     customerId: string,
     pricing: CheckoutPricing,
+    /** email: the guest's (null when signed in: the account's is taken from the users.v1 replica). */
     contact: { email: string | null; guest: boolean; orderTokenHash?: string | null },
   ): Promise<void> {
     await this.store.redeem(
@@ -154,7 +155,9 @@ export class CheckoutService {
     };
     await manager.query(
       `UPDATE orders SET total = $2, discount_total = $3, shipping_total = $4, tax_total = $5, prices_include_tax = $6, discounts = $7::jsonb,
-              tax_lines = $8::jsonb, shipping_method = $9::jsonb, email = $10, guest = $11, order_token_hash = $12 WHERE id = $1`,
+              tax_lines = $8::jsonb, shipping_method = $9::jsonb, guest = $11, order_token_hash = $12,
+              -- a signed-in customer's: the account's email as orders' users.v1 replica knows it now (in this statement: no extra round trip)
+              email = coalesce($10, (SELECT email FROM customer_emails WHERE customer_id = $13)) WHERE id = $1`,
       [
         orderId,
         pricing.total,
@@ -168,6 +171,7 @@ export class CheckoutService {
         contact.email,
         contact.guest,
         contact.orderTokenHash ?? null,
+        customerId,
       ],
     );
     // Lines were inserted in pricing order (position = index).
