@@ -18,7 +18,8 @@ import { startKafkaTap, type KafkaTap } from './fixtures/kafka-tap';
 // orders), DELIVERED when both are delivered; a return of one line restocks exactly that quantity
 // (RestockReturn → inventory) and refunds exactly its amount at the sandbox (RefundPayment →
 // payments), REFUNDED when payments answers; both commands delivered again change nothing; a second
-// return of the same line is refused.
+// return of the same line is refused; inventory and payments killed while a return is received
+// pick its commands up when they are back, and restock and refund once.
 
 jest.setTimeout(300_000);
 
@@ -30,7 +31,8 @@ let shipping: ShippingService;
 const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  shop = await startShop({ saga: true });
+  // inventory and payments as child processes, so the last case can SIGKILL them mid-return.
+  shop = await startShop({ saga: true, processes: ['inventory', 'payments'] });
   tap = await startKafkaTap(shop.topicPrefix);
   cleanups.push(() => tap.stop());
   const db = await createTestDatabase('e2e_fulfilment');
@@ -283,5 +285,30 @@ describe('fulfilment and returns through the gateway', () => {
     expect(listed.totalCount).toBe(2);
     expect(listed.edges.map((e: any) => e.node.status)).toEqual(['REQUESTED', 'REFUNDED']);
     expect((await call('{ returns { totalCount } }', {}, buyer)).body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  });
+  it('inventory and payments killed while a return is received: back up, they restock and refund it once', async () => {
+    const [pending] = ok(await call('{ returns(status: REQUESTED) { edges { node { id lines { product { id } quantity } } } } }', {}, admin), 'returns').returns.edges;
+    const returnId = pending.node.id;
+    expect(pending.node.lines).toEqual([{ product: { id: products[0] }, quantity: 1 }]);
+    ok(await call('mutation($id: ID!) { approveReturn(id: $id) { errors { code } } }', { id: returnId }, admin), 'approve');
+    const stockBefore = await onHand(products[0]);
+
+    await shop.services.inventory!.kill();
+    await shop.services.payments!.kill();
+    const received = ok(await call('mutation($id: ID!) { receiveReturn(id: $id) { return { status refundAmount { amount } } errors { code } } }', { id: returnId }, admin), 'receive')
+      .receiveReturn;
+    // The first line, 1 × 2000, nothing else of the order: 2000.
+    expect(received).toEqual({ return: { status: 'RECEIVED', refundAmount: { amount: 2000 } }, errors: [] });
+    // The commands are on their topics while nobody consumes them.
+    await until('RestockReturn on inventory.commands.v1', async () => tap.of('RestockReturn', orderId).find((m) => m.envelope.payload.returnId === returnId));
+    await until('RefundPayment on payments.commands.v1', async () => tap.of('RefundPayment', orderId).find((m) => m.envelope.payload.returnId === returnId));
+
+    await shop.services.inventory!.start();
+    await shop.services.payments!.start();
+    await until('the return to become REFUNDED', async () => ((await order()).returns.find((r: any) => r.id === returnId)?.status === 'REFUNDED' ? true : undefined), 120_000);
+    await until('the restock', async () => ((await onHand(products[0])) === stockBefore + 1 ? true : undefined), 120_000);
+    expect(shop.sandbox.refunds().filter((r) => r.charge === chargeId).map((r) => r.amount)).toEqual([500, 2000]);
+    const after = await order();
+    expect(after.payment).toEqual({ status: 'CAPTURED', amount: { amount: after.total.amount }, refundedAmount: { amount: 2500 } });
   });
 });
