@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { createDataSource, createLogger, openDatabase } from '@shopgraph/kit';
 import { loadOrdersConfig } from './config';
 import { migrations } from './migrations';
+import { demoUsers } from '@shopgraph/demo-data';
 import { CheckoutStore } from './stores/checkout.store';
 
 /**
@@ -35,13 +36,29 @@ export async function seedCheckout(dataSource: DataSource): Promise<{ taxRates: 
   return { taxRates: rates.length, promotionsCreated };
 }
 
+/**
+ * The demo accounts' emails in orders' replica of account emails (Order.email of their orders):
+ * the users seed inserts them without a UserRegistered event. Written as of the epoch, so any
+ * users.v1 event about the account wins. Safe to run again.
+ */
+export async function seedAccountEmails(dataSource: DataSource): Promise<number> {
+  for (const user of demoUsers) {
+    await dataSource.query(
+      `INSERT INTO customer_emails (customer_id, email, source_occurred_at) VALUES ($1, $2, 'epoch') ON CONFLICT (customer_id) DO NOTHING`,
+      [user.id, user.email],
+    );
+  }
+  return demoUsers.length;
+}
+
 async function main(): Promise<void> {
   const config = loadOrdersConfig();
   const log = createLogger('orders-seed', config.LOG_LEVEL);
   const dataSource = await openDatabase(createDataSource({ url: config.DATABASE_URL, entities: [], migrations }), config.DATABASE_URL, log);
   try {
     const { taxRates, promotionsCreated } = await seedCheckout(dataSource);
-    console.log(`orders seed: ${taxRates} tax rates set, ${promotionsCreated} promotions created`);
+    const accounts = await seedAccountEmails(dataSource);
+    console.log(`orders seed: ${taxRates} tax rates set, ${promotionsCreated} promotions created, ${accounts} demo account emails`);
   } finally {
     await dataSource.destroy();
   }

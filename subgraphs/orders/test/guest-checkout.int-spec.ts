@@ -4,6 +4,8 @@ import { createEvent } from '@shopgraph/events';
 import { stackEnv, testNamespace, uniqueId } from '@shopgraph/testkit';
 import { admin, customer, startOrdersSubgraph, type TestOrdersSubgraph } from './fixtures/orders-subgraph';
 import { ProductReplicaStore } from '../src/stores/product-replica.store';
+import { seedAccountEmails } from '../src/seed';
+import { demoUsers } from '@shopgraph/demo-data';
 
 // Guest carts (Redis) and guest orders through the real orders subgraph (PostgreSQL, Redis of the
 // local stack): an anonymous mutation starts a guest cart under an unguessable id that expires after
@@ -262,6 +264,17 @@ describe('guest carts and guest orders', () => {
     } finally {
       for (const spy of reads) spy.mockRestore();
     }
+  });
+
+  it('the seed gives the demo accounts their emails (the users seed publishes no UserRegistered); a users.v1 event about one wins over it', async () => {
+    expect(await seedAccountEmails(orders.service.dataSource)).toBe(demoUsers.length);
+    expect(await seedAccountEmails(orders.service.dataSource)).toBe(demoUsers.length);
+    const rows = await orders.sql<{ customer_id: string; email: string }>('SELECT customer_id, email FROM customer_emails WHERE customer_id = ANY($1::text[]) ORDER BY email', [demoUsers.map((u) => u.id)]);
+    expect(rows.map((r) => [r.customer_id, r.email])).toEqual(demoUsers.map((u) => [u.id, u.email]).sort((a, b) => (a[1] < b[1] ? -1 : 1)));
+    const alice = demoUsers.find((u) => u.email.startsWith('alice'))!;
+    await orders.service.handle(createEvent('PasswordChanged', alice.id, { userId: alice.id, email: 'alice.new@example.com', name: 'Alice', via: 'CHANGE', at: new Date().toISOString() }, { source: 'users' }));
+    await seedAccountEmails(orders.service.dataSource);
+    expect((await orders.sql<{ email: string }>('SELECT email FROM customer_emails WHERE customer_id = $1', [alice.id]))[0].email).toBe('alice.new@example.com');
   });
 
   it('a signed-in user may check out a guest cart they hold', async () => {
