@@ -48,7 +48,7 @@ describe('products subgraph: variants without N+1', () => {
     category = await createCategory(sg, 'Apparel');
     tag = uniqueId('nplus1').toLowerCase().replace(/_/g, '-');
     // 24 products with Size × Colour (3 variants each) and one without options, all tagged for this test.
-    for (let i = 0; i < 24; i++) {
+    const tee = async (i: number) => {
       const base = uniqueId(`NP${i}`).toUpperCase().replace(/_/g, '-');
       const variants = ['S', 'M', 'L'].map((size, j) => ({
         sku: `${base}-${size}`,
@@ -69,8 +69,10 @@ describe('products subgraph: variants without N+1', () => {
         ],
         variants,
       });
-      products.push({ id: p.id, name: p.name, variants: [] });
-    }
+      return { id: p.id as string, name: p.name as string, variants: [] };
+    };
+    // Six at a time: quicker than one by one on a busy machine, gentler than all at once.
+    for (let i = 0; i < 24; i += 6) products.push(...(await Promise.all([0, 1, 2, 3, 4, 5].map((j) => tee(i + j)))));
     const plain = await createProduct(sg, category.slug, { name: 'Plain mug', tags: [tag], price: 900 });
     products.push({ id: plain.id, name: plain.name, variants: [] });
     // Their variant ids, as the API shows them.
@@ -79,7 +81,7 @@ describe('products subgraph: variants without N+1', () => {
       res.body.data!.products.edges.map((e: any) => [e.node.id, e.node.variants.map((v: any) => ({ id: v.id, sku: v.sku }))]),
     );
     for (const p of products) p.variants = byId.get(p.id)!;
-  }, 120_000);
+  }, 240_000);
   afterAll(async () => {
     await sg?.stop();
   });
@@ -123,7 +125,9 @@ describe('products subgraph: variants without N+1', () => {
     expect(all.mongo.length).toBeLessThanOrEqual(3);
     expect(all.mongo.filter((c) => c === 'find:products')).toHaveLength(1);
     expect(all.cacheReads).toBe(0);
-    console.log(`[variants] products store commands for a listing with variants: 5 products ${JSON.stringify(five)}, 25 products ${JSON.stringify(all)}`);
+    console.log(
+      `[variants] products store commands for a listing with variants: 5 products ${JSON.stringify(five)}, 25 products ${JSON.stringify(all)}`,
+    );
   });
 
   it('resolves 73 ProductVariant references of 25 products with ONE products query and one categories query, unknown ids as null', async () => {
