@@ -58,7 +58,7 @@ describe('inventory subgraph: variant stock without N+1', () => {
       await handleProductCreated(inv.service.dataSource, inv.service.services.stock, event);
       products.push({ productId, variantIds });
     }
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await inv?.stop();
   });
