@@ -5,7 +5,7 @@
  * ports, the PostgreSQL init script). The registry also refuses conflicting declarations.
  * (k8s: infra/test/k8s.int-spec.ts; the local stack creates the declared PostgreSQL databases.)
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -59,6 +59,30 @@ it('docker-compose.yml runs every declared subgraph on its port, and creates exa
   }
   const created = [...compose.configs['postgres-init'].content.matchAll(/CREATE DATABASE (\w+)/g)].map((m) => m[1]);
   expect(created.sort()).toEqual(registry.postgresDatabases(root).sort());
+});
+
+it('docker-compose\'s observability profile mounts files that exist, and its Prometheus scrapes every declared subgraph and the gateway\'s admin port', () => {
+  const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, { profiles?: string[]; volumes?: string[]; environment?: Record<string, string> }>;
+  };
+  for (const name of ['jaeger', 'prometheus', 'grafana']) {
+    const service = compose.services[name];
+    expect({ name, profiles: service?.profiles }).toEqual({ name, profiles: ['observability'] });
+    for (const volume of service.volumes ?? []) {
+      const host = volume.split(':')[0];
+      expect({ volume, exists: existsSync(path.join(root, host)) }).toEqual({ volume, exists: true });
+    }
+  }
+  // Every service takes the operator's OTLP endpoint, empty (tracing off: the preload treats empty as off) by default.
+  for (const s of [...declared.map((d) => d.name), 'gateway'])
+    expect({ service: s, otlp: compose.services[s].environment?.OTEL_EXPORTER_OTLP_ENDPOINT }).toEqual({ service: s, otlp: '${OTEL_EXPORTER_OTLP_ENDPOINT:-}' });
+  const prometheus = parse(readFileSync(path.join(root, 'infra/observability/prometheus/prometheus-compose.yml'), 'utf8')) as {
+    scrape_configs: { static_configs: { targets: string[] }[] }[];
+  };
+  const targets = prometheus.scrape_configs.flatMap((c) => c.static_configs.flatMap((sc) => sc.targets));
+  expect(targets.filter((t) => !declared.some((s) => t === `${s.name}:${s.port}`) && t !== 'gateway:9400')).toEqual([]);
+  expect(declared.map((s) => `${s.name}:${s.port}`).filter((t) => !targets.includes(t))).toEqual([]);
+  expect(targets).toContain('gateway:9400');
 });
 
 it("the fault suite's workspace depends on every declared subgraph (so turbo builds them before test:fault)", () => {
