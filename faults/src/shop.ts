@@ -273,7 +273,11 @@ function procService(spec: ProcSpec, port: number, baseEnv: Env, logFile: string
       process.kill(child.pid, 'SIGSTOP');
     },
     resume() {
-      if (child?.pid) process.kill(child.pid, 'SIGCONT');
+      try {
+        if (child?.pid) process.kill(child.pid, 'SIGCONT');
+      } catch {
+        // it exited meanwhile (running() says so)
+      }
     },
     kill: () => end('SIGKILL', 0),
     stop: () => end('SIGTERM', 20_000),

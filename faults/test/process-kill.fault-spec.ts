@@ -63,7 +63,9 @@ afterEach(async () => {
   // A case that failed half-way may have left a service down: the next one needs the whole shop.
   for (const service of Object.values(shop?.services ?? {})) {
     service.resume();
-    if (!service.running()) await service.start().catch((error: Error) => console.warn(`restarting ${service.name}: ${error.message}`));
+    if (service.running()) continue;
+    console.warn(`${service.name} was not running after the case; starting it again. Its log:\n${service.logTail(2000)}`);
+    await service.start().catch((error: Error) => console.warn(`restarting ${service.name}: ${error.message}`));
   }
 });
 afterAll(async () => {
