@@ -6,10 +6,15 @@ import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { createClient, type Client } from 'graphql-ws';
 import { accessToken, GRAPHQL_PATH } from './apollo';
 
-/** When the last graphql-ws `next` message arrived (performance.now()), for the bench and tests. */
+/**
+ * For the bench and the browser tests: when the last graphql-ws `next` message arrived
+ * (performance.now()) and how many did; `drop(holdMs)` closes the socket as a network failure
+ * would and keeps the pages from reconnecting for holdMs, `resume()` lets them reconnect now (to
+ * show the resume with afterVersion).
+ */
 declare global {
   interface Window {
-    __shopgraphLive?: { lastMessageAt: number; messages: number };
+    __shopgraphLive?: { lastMessageAt: number; messages: number; holdUntil: number; drop(holdMs?: number): void; resume(): void };
   }
 }
 
@@ -23,7 +28,19 @@ export function wsUrl() {
 
 export function wsLink(): GraphQLWsLink {
   if (link) return link;
-  const stats = (window.__shopgraphLive = { lastMessageAt: 0, messages: 0 });
+  const stats = (window.__shopgraphLive = {
+    lastMessageAt: 0,
+    messages: 0,
+    holdUntil: 0,
+    drop(holdMs = 0) {
+      stats.holdUntil = performance.now() + holdMs;
+      client?.terminate();
+    },
+    resume() {
+      stats.holdUntil = 0;
+      window.dispatchEvent(new Event('shopgraph:live-resume'));
+    },
+  });
   client = createClient({
     url: wsUrl(),
     lazy: true,

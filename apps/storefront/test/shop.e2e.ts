@@ -120,7 +120,18 @@ test('product page: options pick a variant with its own price and stock; reviews
   await expect(page.getByRole('heading', { name: /^Reviews/ })).toBeVisible();
 });
 
-test('a customer buys, and watches the order reach CONFIRMED live; an admin ships it and the open page follows', async ({ page, browser }) => {
+/** graphql-ws messages of a page's sockets, both ways. */
+function recordSockets(page: Page) {
+  const frames = { sent: [] as any[], received: [] as any[] };
+  page.on('websocket', (ws) => {
+    ws.on('framesent', (f) => frames.sent.push(JSON.parse(String(f.payload))));
+    ws.on('framereceived', (f) => frames.received.push(JSON.parse(String(f.payload))));
+  });
+  return frames;
+}
+
+test('a customer buys, and watches the order reach CONFIRMED live; an admin ships it while the socket is down and the open page catches up', async ({ page, browser }) => {
+  const frames = recordSockets(page);
   await signIn(page, ALICE);
   await addToCart(page, 'organic-cotton-t-shirt', { Size: 'M', Colour: 'White' }, 2);
   await page.goto('/cart');
@@ -146,6 +157,14 @@ test('a customer buys, and watches the order reach CONFIRMED live; an admin ship
   await shot(orders, 'my-orders');
   await orders.close();
 
+  // The customer's socket drops (as on a network failure) and the page does not get to reconnect
+  // until the admin has shipped the order.
+  const events = () => frames.received.filter((m) => m.type === 'next').map((m) => m.payload.data.orderStatusChanged);
+  const lastSeen = Math.max(...events().map((e) => e.version));
+  expect(events().map((e) => e.status)).toContain('CONFIRMED');
+  await page.evaluate(() => window.__shopgraphLive!.drop(60_000));
+  await expect(page.getByTestId('live-state')).toHaveText('reconnecting…');
+
   // The admin ships it from the desk, in another browser session.
   const adminContext = await browser.newContext();
   const admin = await adminContext.newPage();
@@ -160,11 +179,22 @@ test('a customer buys, and watches the order reach CONFIRMED live; an admin ship
   await expect(row.getByRole('status')).toHaveText('Shipped');
   await adminContext.close();
 
+  // Still disconnected: the page knows nothing of it yet. Then it reconnects, resuming after the
+  // last version it saw, and the change it missed arrives (replayed from the order's history).
+  await expect(page.getByTestId('order-status').first()).toHaveText('CONFIRMED');
+  const subscribesBefore = frames.sent.filter((m) => m.type === 'subscribe').length;
+  await page.evaluate(() => window.__shopgraphLive!.resume());
   // The customer's page, untouched since, shows it shipped.
   await expect(page.getByTestId('order-status').first()).toHaveText('SHIPPED', { timeout: 30_000 });
   await expect(history).toContainText('SHIPPED');
   await expect(page.getByTestId('shipment').first()).toContainText('1Z999AA10123456784');
   expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+  const resubscribe = frames.sent.filter((m) => m.type === 'subscribe').slice(subscribesBefore);
+  expect(resubscribe).toHaveLength(1);
+  expect(resubscribe[0].payload.variables).toEqual({ orderId: expect.any(String), afterVersion: lastSeen });
+  const shipped = events().find((e) => e.status === 'SHIPPED');
+  expect(shipped.version).toBe(lastSeen + 1);
+  expect(shipped.previousStatus).toBe('CONFIRMED');
   await shot(page, 'order-shipped');
 });
 
@@ -235,4 +265,27 @@ test('register, and errors from the API are shown by code and field', async ({ p
   await page.getByLabel('Password').fill('wrong-password-1');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('alert')).toContainText('INVALID_CREDENTIALS');
+});
+
+test('keyboard and small screens: a skip link, labelled controls, no sideways scrolling at 390 px', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/');
+  await expect(page.getByRole('list', { name: 'Products' }).getByRole('listitem').first()).toBeVisible();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('main')).toBeFocused();
+  for (const path of ['/', '/products/organic-cotton-t-shirt', '/signin', '/register']) {
+    await page.goto(path);
+    await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+    await expect(page.locator('main input, main select').first()).toBeVisible();
+    // Every form control has a label (its accessible name).
+    const unlabelled = await page.locator('main input, main select').evaluateAll((els) =>
+      els.filter((e) => !(e as HTMLInputElement).labels?.length && !e.getAttribute('aria-label')).map((e) => e.outerHTML),
+    );
+    expect(unlabelled).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  }
+  await page.goto('/');
+  await shot(page, 'catalog-mobile');
 });

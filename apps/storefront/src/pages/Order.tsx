@@ -25,7 +25,9 @@ function useLiveOrder(orderId: string, enabled: boolean, orderToken: string | nu
     let sub: { unsubscribe(): void } | null = null;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let attempt = 0;
+    let waiting = false;
     const connect = () => {
+      waiting = false;
       const afterVersion = last.current !== null ? { afterVersion: last.current } : {};
       const events: Observable<{ data?: { orderStatusChanged: { version: number } } | undefined; error?: unknown }> = orderToken
         ? client.subscribe({ query: GuestOrderLiveDocument, variables: { orderId, orderToken, ...afterVersion } })
@@ -53,10 +55,20 @@ function useLiveOrder(orderId: string, enabled: boolean, orderToken: string | nu
       setLive('reconnecting');
       attempt += 1;
       clearTimeout(timer);
-      timer = setTimeout(connect, Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2));
+      const backoff = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
+      const hold = Math.max(0, (window.__shopgraphLive?.holdUntil ?? 0) - performance.now());
+      waiting = true;
+      timer = setTimeout(connect, Math.min(Math.max(backoff, hold), 60_000));
     };
+    const resumeNow = () => {
+      if (!waiting || stopped) return;
+      clearTimeout(timer);
+      connect();
+    };
+    window.addEventListener('shopgraph:live-resume', resumeNow);
     connect();
     return () => {
+      window.removeEventListener('shopgraph:live-resume', resumeNow);
       stopped = true;
       clearTimeout(timer);
       sub?.unsubscribe();
