@@ -6,6 +6,7 @@ import { admin, customer, startOrdersSubgraph, type TestOrdersSubgraph } from '.
 import { ProductReplicaStore } from '../src/stores/product-replica.store';
 import { seedAccountEmails } from '../src/seed';
 import { demoUsers } from '@shopgraph/demo-data';
+import { MAX_LINES } from '@shopgraph/kit';
 
 // Guest carts (Redis) and guest orders through the real orders subgraph (PostgreSQL, Redis of the
 // local stack): an anonymous mutation starts a guest cart under an unguessable id that expires after
@@ -146,6 +147,20 @@ describe('guest carts and guest orders', () => {
     expect((await orders.call(GUEST_CART, { c: guest }, null)).body.data!.guestCart).toBeNull();
     expect((await orders.call(MERGE, { c: guest }, me)).body.data!.mergeGuestCart.errors).toEqual([expect.objectContaining({ code: 'NOT_FOUND', field: ['cartId'] })]);
     expect((await orders.call(MERGE, { c: guest }, null)).body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('a merge keeps the cart\'s line limit: the guest lines that do not fit stay out and are reported', async () => {
+    const me = customer();
+    const products = await Promise.all(Array.from({ length: MAX_LINES + 2 }, () => orders.givenProduct()));
+    for (const p of products.slice(0, MAX_LINES - 1)) expect((await orders.call(ADD, { p, q: 1 }, me)).body.data!.addToCart.errors).toEqual([]);
+    const guest = (await orders.call(ADD, { p: products[0], q: 2 }, null)).body.data!.addToCart.cart.id;
+    for (const p of products.slice(MAX_LINES - 1)) await orders.call(ADD, { p, q: 1, c: guest }, null);
+    const merged = (await orders.call(MERGE, { c: guest }, me)).body.data!.mergeGuestCart;
+    expect(merged.errors).toEqual([{ code: 'INVALID_INPUT', field: ['cartId'], message: `2 lines of the guest cart did not fit: a cart holds at most ${MAX_LINES} different products` }]);
+    expect(merged.cart.items).toHaveLength(MAX_LINES);
+    expect(merged.cart.items[0]).toMatchObject({ product: { id: products[0] }, quantity: 3 });
+    // The guest's lines in the order they were added: the first new one fits, the last two do not.
+    expect(merged.cart.items.at(-1).product.id).toBe(products[MAX_LINES - 1]);
   });
 
   it('a guest previews and orders a guest cart with an email: the total agrees, the order is the guest\'s, its token reads it once issued', async () => {
