@@ -26,7 +26,10 @@ const TYPES = {
 };
 const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.json', '.svg', '.txt']);
 
-/** Every file under dir, keyed by URL path, with its compressed forms. */
+/**
+ * Every file under dir, keyed by URL path, with its compressed forms: the build's `.gz`/`.br`
+ * beside it (scripts/copy-server.mjs), else made here (quick settings: start-up stays short).
+ */
 export function loadFiles(dir) {
   const files = new Map();
   const walk = (d) => {
@@ -36,12 +39,13 @@ export function loadFiles(dir) {
         if (name !== '.vite') walk(full);
         continue;
       }
+      if (name.endsWith('.gz') || name.endsWith('.br')) continue;
       const body = readFileSync(full);
       const ext = path.extname(name);
       const entry = { body, type: TYPES[ext] ?? 'application/octet-stream', immutable: full.includes(`${path.sep}assets${path.sep}`) };
       if (COMPRESSIBLE.has(ext) && body.length > 512) {
-        entry.gzip = zlib.gzipSync(body, { level: 9 });
-        entry.br = zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } });
+        entry.gzip = existsSync(`${full}.gz`) ? readFileSync(`${full}.gz`) : zlib.gzipSync(body, { level: 6 });
+        entry.br = existsSync(`${full}.br`) ? readFileSync(`${full}.br`) : zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } });
       }
       files.set(`/${path.relative(dir, full).split(path.sep).join('/')}`, entry);
     }
