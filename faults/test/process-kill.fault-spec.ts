@@ -443,14 +443,22 @@ it('Kafka SIGKILLed mid-saga and started again: orders placed before, during and
   const [{ n: inFlight }] = await shop.sql<{ n: number }>('orders', "SELECT count(*)::int AS n FROM orders WHERE id = ANY($1::uuid[]) AND status IN ('PENDING', 'AWAITING_PAYMENT')", [
     before.map((b) => b.order.id),
   ]);
-  // Placing needs PostgreSQL only (the outbox keeps the commands until the broker is back).
+  // Placing needs PostgreSQL only (the outbox keeps the commands until the broker is back); a
+  // client whose attempt is refused (SERVICE_UNAVAILABLE, e.g. while the machine is busy with the
+  // broker's recovery) retries with the same idempotency key.
+  const refused: string[] = [];
+  const checkout = async () => {
+    const done = await placeUntilDone(newCheckout(), 120_000);
+    refused.push(...done.refused);
+    return done.placed;
+  };
   const during: Placed[] = [];
-  for (let i = 0; i < DURING; i++) during.push(await place());
+  for (let i = 0; i < DURING; i++) during.push(await checkout());
   await sleep(Math.max(0, 5000 - (Date.now() - killedAt)));
   const startAt = Date.now();
   await stack.start('kafka');
   const restartedAt = Date.now();
-  const after = await Promise.all(Array.from({ length: AFTER }, () => place()));
+  const after = await Promise.all(Array.from({ length: AFTER }, () => checkout()));
 
   const all = [...before, ...during, ...after];
   const finals = await Promise.all(all.map(async ({ order }) => ({ final: await shop.orderToFinal(order.id, FINAL_WITHIN_MS), at: Date.now() })));
@@ -461,7 +469,7 @@ it('Kafka SIGKILLed mid-saga and started again: orders placed before, during and
   expect(finals.map((f) => [f.final.status, f.final.cancellationReason])).toEqual(all.map(() => ['CONFIRMED', null]));
   figures.push(
     `kafka SIGKILL: ${inFlight}/${BEFORE} orders in flight at the kill, ${DURING} placed while down, broker down ${secs(restartedAt - killedAt)} (start took ${secs(restartedAt - startAt)}); ` +
-      `all ${all.length} final ${secs(allFinalMs)} after the broker answered: ${books.confirmed} CONFIRMED, ${books.cancelled} CANCELLED, ${books.charges} charges`,
+      `all ${all.length} final ${secs(allFinalMs)} after the broker answered: ${books.confirmed} CONFIRMED, ${books.cancelled} CANCELLED, ${books.charges} charges; placing during/after: ${refusals(refused)}`,
   );
 }, 600_000);
 
