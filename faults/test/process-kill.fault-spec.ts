@@ -476,7 +476,9 @@ it('Kafka SIGKILLed mid-saga and started again: orders placed before, during and
 it('a relay SIGKILLed after publishing and before marking sent: the batch goes out again and the consumers\' inboxes drop it (one reservation, one charge, one confirmation per order)', async () => {
   // What it proves: the outbox relay's publish and its mark-sent are not atomic, so a crash between
   // them must lead to a second publication of the same events (same ids) and nothing more. The
-  // relay is caught in that window deterministically (RelayHold), three times: orders' relay with
+  // relay is caught in that window deterministically (RelayHold; while it waits, its UPDATE may give
+  // up after the service's statement timeout and the relay publish the batch again: the same window
+  // once more), three times: orders' relay with
   // ReserveStock in its batch, again with AuthorizePayment in it (a charge command!), and payments'
   // relay with PaymentCaptured in its batch. The topics then hold those events more than once; the
   // databases and the provider hold each effect once.
@@ -582,7 +584,9 @@ it('inventory SIGKILLed mid-batch, with a handled event committed but its offset
   // is read by the thawed broker after the client died, and counts.)
   const N = 10;
   const proxy = await kafkaProxy();
-  await shop.services.inventory.restart({ KAFKA_BROKERS: proxy.brokers });
+  // Its statement timeout (2 s by default) raised, so the handler waits on the held row instead of
+  // giving up and retrying (a retry could be between attempts just when the broker is cut).
+  await shop.services.inventory.restart({ KAFKA_BROKERS: proxy.brokers, PG_STATEMENT_TIMEOUT_MS: '120000' });
   const target = aProduct();
   const hold = await RelayHold.take('orders');
   const rowLock = await pgSession('inventory');
@@ -655,7 +659,7 @@ it('inventory SIGKILLed mid-batch, with a handled event committed but its offset
     await hold.end();
     await proxy.setEnabled(true).catch(() => undefined);
     if (killed) await shop.services.inventory.start();
-    else if (shop.services.inventory.env.KAFKA_BROKERS !== stack.env.KAFKA_BROKERS) await shop.services.inventory.restart();
+    else if (shop.services.inventory.env.KAFKA_BROKERS !== stack.env.KAFKA_BROKERS || shop.services.inventory.env.PG_STATEMENT_TIMEOUT_MS) await shop.services.inventory.restart();
   }
 }, 600_000);
 
