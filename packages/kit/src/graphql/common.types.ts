@@ -18,6 +18,8 @@ export enum UserErrorCode {
   PROMOTION_INVALID = 'PROMOTION_INVALID',
   /** No active shipping method ships to the address (or not the one chosen). */
   SHIPPING_UNAVAILABLE = 'SHIPPING_UNAVAILABLE',
+  /** A return cannot be asked for: not your order, not delivered, past the return window, or more than was bought and not yet returned. */
+  RETURN_NOT_ALLOWED = 'RETURN_NOT_ALLOWED',
 }
 registerEnumType(UserErrorCode, {
   name: 'UserErrorCode',

@@ -3,15 +3,8 @@ import { Money, PageInfo, UserError, UserErrorCode } from '@shopgraph/kit';
 import { Order } from './order.type';
 import { Product, ProductVariant } from './product.type';
 
-/**
- * RETURN_NOT_ALLOWED (api-next/fulfilment.graphql: `extend enum UserErrorCode`). The kit's
- * UserErrorCode does not carry it yet, so orders adds it to the enum before its schema is built
- * (composition merges the value into the supergraph's UserErrorCode; it is an output-only enum).
- * Move it into the kit's enum (packages/kit common.types.ts) and this line becomes a no-op.
- */
-if (!('RETURN_NOT_ALLOWED' in UserErrorCode)) Object.assign(UserErrorCode, { RETURN_NOT_ALLOWED: 'RETURN_NOT_ALLOWED' });
-/** The code as a value of the (extended) enum. */
-export const RETURN_NOT_ALLOWED = 'RETURN_NOT_ALLOWED' as UserErrorCode;
+/** RETURN_NOT_ALLOWED (api-next/fulfilment.graphql: `extend enum UserErrorCode`), in the kit's enum. */
+export const RETURN_NOT_ALLOWED = UserErrorCode.RETURN_NOT_ALLOWED;
 
 export enum ReturnStatus {
   REQUESTED = 'REQUESTED',
