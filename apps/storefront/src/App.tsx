@@ -14,6 +14,7 @@ const SignInPage = lazy(() => import('./pages/SignIn'));
 const OrdersPage = lazy(() => import('./pages/Orders'));
 const OrderPage = lazy(() => import('./pages/Order'));
 const AdminPage = lazy(() => import('./pages/Admin'));
+const PasswordResetPage = lazy(() => import('./pages/PasswordReset'));
 
 export function useSession() {
   return useSyncExternalStore(onSessionChange, getSession);
@@ -30,6 +31,8 @@ function route(path: string): ReactNode {
   if (path === '/orders') return <OrdersPage />;
   if ((m = /^\/orders\/([^/]+)$/.exec(path))) return <OrderPage id={decodeURIComponent(m[1])} />;
   if (path === '/admin') return <AdminPage />;
+  if (path === '/forgot-password') return <PasswordResetPage mode="request" />;
+  if (path === '/reset-password') return <PasswordResetPage mode="reset" />;
   return (
     <section>
       <h1>Not found</h1>

@@ -305,3 +305,16 @@ test('keyboard and small screens: a skip link, labelled controls, no sideways sc
   await page.goto('/');
   await shot(page, 'catalog-mobile');
 });
+
+test('password reset: a link is asked for by email; a link whose token is not valid says so', async ({ page }) => {
+  await page.goto('/signin');
+  await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  await page.getByLabel('Email').fill('dave@shopgraph.local');
+  await page.getByRole('button', { name: 'Send me a link' }).click();
+  await expect(page.getByRole('status')).toContainText('a link to choose a new password is on its way');
+  await page.goto(`/reset-password?token=${'A'.repeat(43)}`);
+  await page.getByLabel('New password', { exact: true }).fill('Fresh-Passw0rd-2026!');
+  await page.getByRole('button', { name: 'Set password and sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText('INVALID_TOKEN');
+  await expect(page.getByRole('link', { name: 'Ask for a new link' })).toBeVisible();
+});

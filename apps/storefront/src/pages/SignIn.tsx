@@ -61,7 +61,8 @@ export default function SignInPage({ mode }: { mode: 'signin' | 'register' }) {
       <p>
         {mode === 'signin' ? (
           <>
-            New here? <Link to={`/register?next=${encodeURIComponent(next)}`}>Create an account</Link>
+            New here? <Link to={`/register?next=${encodeURIComponent(next)}`}>Create an account</Link> ·{' '}
+            <Link to="/forgot-password">Forgot your password?</Link>
           </>
         ) : (
           <>
