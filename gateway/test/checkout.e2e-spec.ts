@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createClient, type Client, type ExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createShippingService, loadShippingConfig, seedShipping, type ShippingService } from '@shopgraph/shipping';
-import { createTestDatabase, eventually, gql, namespaceEnv, stackEnv, TEST_INTERNAL_PUBLIC_KEYS, uniqueId, type GraphQLResponse } from '@shopgraph/testkit';
+import { eventually, gql, uniqueId, type GraphQLResponse } from '@shopgraph/testkit';
 import { startShop, waitUntilOrderable, type Shop } from './fixtures/shop';
+import { addShipping } from './fixtures/shipping';
 
 // Guest checkout end to end: the whole shop on the real stack (saga on) behind the gateway. A
 // guest fills a guest cart, puts a code on it, previews with express shipping to California (tax
@@ -16,7 +16,6 @@ jest.setTimeout(300_000);
 
 let shop: Shop;
 let gatewayUrl: string;
-let shipping: ShippingService;
 const cleanups: (() => Promise<unknown>)[] = [];
 let admin: string;
 let product: string;
@@ -76,24 +75,9 @@ function watch(client: Client, variables: Record<string, unknown>) {
 beforeAll(async () => {
   shop = await startShop({ saga: true });
   // The shipping subgraph with the demo methods (Standard, Express; US, CA, DE, FR, GB): orders learns them over shipping.v1.
-  const db = await createTestDatabase('e2e_checkout_shipping');
-  cleanups.push(db.drop);
-  shipping = await createShippingService(
-    loadShippingConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      ...namespaceEnv(),
-      PORT: '0',
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: stackEnv.kafkaBrokers.join(','),
-      KAFKA_GROUP_ID: uniqueId('e2e-checkout-shipping'),
-      INTERNAL_TOKEN_PUBLIC_KEYS: TEST_INTERNAL_PUBLIC_KEYS,
-    }),
-  );
-  cleanups.unshift(() => shipping.stop());
-  const { url } = await shipping.start();
-  await seedShipping(shipping.dataSource);
-  gatewayUrl = (await shop.startGateway({ SHIPPING_SUBGRAPH_URL: url })).url;
+  const withShipping = await addShipping(shop, 'checkout');
+  cleanups.unshift(withShipping.stop);
+  gatewayUrl = withShipping.gatewayUrl;
   admin = await shop.login('admin@shopgraph.local', 'Admin123!shop');
   const tax = ok(await call('mutation($input: TaxRateInput!) { setTaxRate(input: $input) { errors { code } } }', { input: { name: 'CA sales tax', country: 'US', region: 'CA', rateBasisPoints: 725 } }, admin), 'setTaxRate');
   expect(tax.setTaxRate.errors).toEqual([]);

@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createTestDatabase,
-  gql,
-  namespaceEnv,
-  stackEnv,
-  TEST_INTERNAL_PUBLIC_KEYS,
-  uniqueId,
-  type GraphQLResponse,
-} from '@shopgraph/testkit';
-import { createShippingService, loadShippingConfig, seedShipping, type ShippingService } from '@shopgraph/shipping';
+import { gql, uniqueId, type GraphQLResponse } from '@shopgraph/testkit';
 import { startShop, waitUntilOrderable, type Shop } from './fixtures/shop';
+import { addShipping } from './fixtures/shipping';
 import { startKafkaTap, type KafkaTap } from './fixtures/kafka-tap';
 
 // Fulfilment and returns end to end (issue 15, api-next/fulfilment.graphql): the whole shop on the
@@ -27,7 +19,6 @@ let shop: Shop;
 let tap: KafkaTap;
 let gatewayUrl: string;
 let admin: string;
-let shipping: ShippingService;
 const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
@@ -35,24 +26,9 @@ beforeAll(async () => {
   shop = await startShop({ saga: true, processes: ['inventory', 'payments'] });
   tap = await startKafkaTap(shop.topicPrefix);
   cleanups.push(() => tap.stop());
-  const db = await createTestDatabase('e2e_fulfilment');
-  cleanups.push(db.drop);
-  shipping = await createShippingService(
-    loadShippingConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      ...namespaceEnv(),
-      PORT: '0',
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: stackEnv.kafkaBrokers.join(','),
-      KAFKA_GROUP_ID: uniqueId('e2e-fulfilment-shipping'),
-      INTERNAL_TOKEN_PUBLIC_KEYS: TEST_INTERNAL_PUBLIC_KEYS,
-    }),
-  );
-  cleanups.unshift(() => shipping.stop());
-  const { url } = await shipping.start();
-  await seedShipping(shipping.dataSource);
-  gatewayUrl = (await shop.startGateway({ SHIPPING_SUBGRAPH_URL: url })).url;
+  const withShipping = await addShipping(shop, 'fulfilment');
+  cleanups.unshift(withShipping.stop);
+  gatewayUrl = withShipping.gatewayUrl;
   admin = await shop.login('admin@shopgraph.local', 'Admin123!shop');
 }, 300_000);
 

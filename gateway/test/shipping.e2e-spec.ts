@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createTestDatabase,
-  gql,
-  namespaceEnv,
-  stackEnv,
-  TEST_INTERNAL_PUBLIC_KEYS,
-  uniqueId,
-  type GraphQLResponse,
-} from '@shopgraph/testkit';
-import { createShippingService, loadShippingConfig, seedShipping, type ShippingService } from '@shopgraph/shipping';
+import { gql, uniqueId, type GraphQLResponse } from '@shopgraph/testkit';
 import { startShop, waitUntilOrderable, type Shop } from './fixtures/shop';
+import { addShipping } from './fixtures/shipping';
 
 // Shipping end to end: the whole shop on the real stack (saga on), the shipping subgraph seeded
 // with the demo methods, and a gateway routing to it. The methods reach clients through the
@@ -22,29 +14,13 @@ jest.setTimeout(300_000);
 let shop: Shop;
 let gatewayUrl: string;
 let admin: string;
-let shipping: ShippingService;
 const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
   shop = await startShop({ saga: true });
-  const db = await createTestDatabase('e2e_shipping');
-  cleanups.push(db.drop);
-  shipping = await createShippingService(
-    loadShippingConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      ...namespaceEnv(),
-      PORT: '0',
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: stackEnv.kafkaBrokers.join(','),
-      KAFKA_GROUP_ID: uniqueId('e2e-shipping'),
-      INTERNAL_TOKEN_PUBLIC_KEYS: TEST_INTERNAL_PUBLIC_KEYS,
-    }),
-  );
-  cleanups.unshift(() => shipping.stop());
-  const { url } = await shipping.start();
-  await seedShipping(shipping.dataSource);
-  gatewayUrl = (await shop.startGateway({ SHIPPING_SUBGRAPH_URL: url })).url;
+  const withShipping = await addShipping(shop, 'shipping');
+  cleanups.unshift(withShipping.stop);
+  gatewayUrl = withShipping.gatewayUrl;
   admin = await shop.login('admin@shopgraph.local', 'Admin123!shop');
 }, 300_000);
 
