@@ -3,7 +3,8 @@
 // files run two at a time. The files that assert a latency bound (a subgraph deadline, a refusal
 // within 1 s, a saga that fails fast while another shop hammers the same two cores) run after
 // them, one at a time, as before. Arguments are passed to jest; with a jest --outputFile, the two
-// runs' JSON reports are merged into that file (the root `npm test` reads it).
+// runs' JSON reports are merged into that file. The root `npm test` runs the groups in two of its
+// phases instead (SG_GATEWAY_TESTS=shared|alone).
 //
 // With a test path of your own (`npm test -- test/saga`), this is plain jest, one file at a time.
 import { spawnSync } from 'node:child_process';
@@ -30,11 +31,19 @@ function run(extra, outputFile) {
 
 if (own.length > 0) process.exit(run([], outputArg?.slice('--outputFile='.length)));
 
+const PARALLEL = ['--maxWorkers=2', '--passWithNoTests', `--testPathIgnorePatterns=${SOLO.join('|')}`, '--testPathIgnorePatterns=/node_modules/'];
+const ALONE = ['--maxWorkers=1', '--passWithNoTests', SOLO.join('|')];
+// The root `npm test` runs the two groups in different phases: `shared` beside the other
+// workspaces and the fault suite, `alone` at the end with nothing else running.
+const group = process.env.SG_GATEWAY_TESTS;
+if (group === 'shared') process.exit(run(PARALLEL, outputArg?.slice('--outputFile='.length)));
+if (group === 'alone') process.exit(run(ALONE, outputArg?.slice('--outputFile='.length)));
+
 const output = outputArg ? path.resolve(here, outputArg.slice('--outputFile='.length)) : null;
 const parts = output ? [`${output}.parallel`, `${output}.solo`] : [null, null];
 const started = Date.now();
-const parallel = run(['--maxWorkers=2', '--passWithNoTests', `--testPathIgnorePatterns=${SOLO.join('|')}`, '--testPathIgnorePatterns=/node_modules/'], parts[0]);
-const solo = run(['--maxWorkers=1', '--passWithNoTests', SOLO.join('|')], parts[1]);
+const parallel = run(PARALLEL, parts[0]);
+const solo = run(ALONE, parts[1]);
 console.log(`[gateway tests] two at a time, then ${SOLO.length} latency-bound files one at a time: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
 if (output) {
