@@ -192,7 +192,7 @@ test('a customer buys, and watches the order reach CONFIRMED live; an admin ship
   await row.getByLabel('Tracking no.').fill('1Z999AA10123456784');
   await shot(admin, 'admin-desk');
   await row.getByRole('button', { name: `Ship order ${number}` }).click();
-  await expect(row.getByRole('status')).toHaveText('Shipped');
+  await expect(admin.getByTestId('desk-notice')).toHaveText(`Order ${number} shipped (UPS, tracking 1Z999AA10123456784).`);
   await adminContext.close();
 
   // Still disconnected: the page knows nothing of it yet. Then it reconnects, resuming after the

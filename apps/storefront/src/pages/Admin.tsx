@@ -7,14 +7,15 @@ import { Errors, Loading, Status } from '../ui';
 
 const STATUSES: OrderStatus[] = ['PENDING', 'AWAITING_PAYMENT', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED'];
 
-function ShipForm({ orderId, number, onDone }: { orderId: string; number: string; onDone: () => void }) {
+function ShipForm({ orderId, number, onDone }: { orderId: string; number: string; onDone: (message: string) => void }) {
   const [carrier, setCarrier] = useState('UPS');
   const [tracking, setTracking] = useState('');
   const [ship, state] = useMutation(ShipOrderDocument);
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     const res = await ship({ variables: { input: { orderId, carrier, ...(tracking ? { trackingNumber: tracking } : {}) } } }).catch(() => null);
-    if (res?.data?.createShipment.shipment) onDone();
+    const shipment = res?.data?.createShipment.shipment;
+    if (shipment) onDone(`Order ${number} shipped (${shipment.carrier}${shipment.trackingNumber ? `, tracking ${shipment.trackingNumber}` : ''}).`);
   };
   return (
     <form onSubmit={onSubmit} className="ship-form" aria-label={`Ship order ${number}`}>
@@ -26,7 +27,6 @@ function ShipForm({ orderId, number, onDone }: { orderId: string; number: string
         Ship<span className="sr-only"> order {number}</span>
       </button>
       <Errors errors={state.data?.createShipment.errors} error={state.error} />
-      {state.data?.createShipment.shipment ? <span role="status">Shipped</span> : null}
     </form>
   );
 }
@@ -35,6 +35,8 @@ export default function AdminPage() {
   const session = useSession();
   const [status, setStatus] = useState<OrderStatus | ''>('');
   const [threshold, setThreshold] = useState(5);
+  // The last shipment made here: the order may leave the filtered list as soon as it is refreshed.
+  const [notice, setNotice] = useState('');
   const isAdmin = session?.user.role === 'ADMIN';
   const orders = useQuery(AdminOrdersDocument, {
     variables: { first: 20, ...(status ? { filter: { status } } : {}) },
@@ -71,6 +73,9 @@ export default function AdminPage() {
         </button>
       </div>
       <Errors error={orders.error} />
+      <p role="status" aria-live="polite" data-testid="desk-notice">
+        {notice}
+      </p>
       {!conn && orders.loading ? <Loading /> : null}
       {conn ? (
         <table className="lines" aria-labelledby="orders-heading">
@@ -96,7 +101,14 @@ export default function AdminPage() {
                   <Status status={o.status} />
                 </td>
                 <td>{o.total.formatted}</td>
-                <td>{o.status === 'CONFIRMED' ? <ShipForm orderId={o.id} number={o.number} onDone={() => void orders.refetch()} /> : null}</td>
+                <td>{o.status === 'CONFIRMED' ? <ShipForm
+                      orderId={o.id}
+                      number={o.number}
+                      onDone={(message) => {
+                        setNotice(message);
+                        void orders.refetch();
+                      }}
+                    /> : null}</td>
               </tr>
             ))}
           </tbody>
