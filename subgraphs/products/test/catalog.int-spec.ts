@@ -45,7 +45,10 @@ describe('products subgraph: search, filters, sorting and pagination', () => {
   let category: { id: string; slug: string };
 
   beforeAll(async () => {
-    sg = await startProductsSubgraph();
+    // The cases set up 10-20 products at once; on a busy 2-core machine the Mongo-wire server
+    // queues them past the 2 s reply / 1.5 s pool-wait deadlines (SERVICE_UNAVAILABLE, as designed). What this file
+    // tests is listing, not deadlines (test/hung-stores.int-spec.ts does those): a roomier one.
+    sg = await startProductsSubgraph({ MONGO_SOCKET_TIMEOUT_MS: '20000', MONGO_SERVER_SELECTION_TIMEOUT_MS: '20000' });
     category = await createCategory(sg, 'Lighting');
   });
   afterAll(async () => {
