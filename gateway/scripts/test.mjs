@@ -16,8 +16,11 @@ const here = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const jest = path.join(here, 'node_modules', '.bin', 'jest');
 const jestBin = existsSync(jest) ? jest : path.join(here, '..', 'node_modules', '.bin', 'jest');
 
-/** Files whose assertions include a latency bound: never run next to another shop. */
-export const SOLO = ['partial-failure', 'saga', 'edge', 'edge-sockets', 'auth-limits'].map((n) => `test/${n}\\.e2e-spec\\.ts$`);
+/**
+ * Files whose assertions include a latency bound, or count store queries against background work
+ * (catalog's N+1 guard): never run next to another shop.
+ */
+export const SOLO = ['partial-failure', 'saga', 'edge', 'edge-sockets', 'auth-limits', 'catalog'].map((n) => `test/${n}\\.e2e-spec\\.ts$`);
 
 const args = process.argv.slice(2);
 const own = args.filter((a) => !a.startsWith('-'));
