@@ -251,14 +251,19 @@ async function test(extraArgs) {
   // Most test time is spent waiting on Kafka, timers and paused servers, not on the CPU: the fault
   // suite (its own private stack on its own ports, whose servers it freezes and kills, and a shop of
   // child processes per file) runs beside every workspace's tests. Files that assert a latency bound
-  // tight enough for a busy neighbour to matter (the gateway's partial-failure, saga, edge…) run
-  // last, alone.
+  // tight enough for a busy neighbour to matter (the gateway's partial-failure, saga, edge…, the
+  // subgraphs' hung-store tests) run last, alone, one workspace at a time.
   const results = await Promise.all([
-    turbo("every workspace's tests", ['run', 'test', '--only', '--concurrency=2', '--continue', '--output-logs=full', ...jestArgs('.jest-results.json')], { SG_GATEWAY_TESTS: 'shared' }),
+    turbo("every workspace's tests", ['run', 'test', '--only', '--concurrency=2', '--continue', '--output-logs=full', ...jestArgs('.jest-results.json')], { SG_GATEWAY_TESTS: 'shared', SG_TEST_GROUP: 'shared' }),
     turbo('the fault suite', ['run', 'test:fault', '--only', '--concurrency=1', '--continue', '--output-logs=full', ...jestArgs('.jest-results.json')]),
   ]);
   results.push(
-    await turbo('the latency-bound gateway files, alone', ['run', 'test', '--only', '--filter=@shopgraph/gateway', '--output-logs=full', ...jestArgs('.jest-results-alone.json')], { SG_GATEWAY_TESTS: 'alone' }),
+    await turbo(
+      'the latency-bound files, alone',
+      // The workspaces whose files the jest preset lists as latency-bound (packages/config/jest.preset.js ALONE), and the gateway's (gateway/scripts/test.mjs SOLO).
+      ['run', 'test', '--only', '--concurrency=1', ...['gateway', 'orders', 'products', 'users', 'payments'].map((w) => `--filter=@shopgraph/${w}`), '--output-logs=full', ...jestArgs('.jest-results-alone.json')],
+      { SG_GATEWAY_TESTS: 'alone', SG_TEST_GROUP: 'alone' },
+    ),
   );
   const res = results.find((r) => r.status !== 0) ?? results[0];
   const { passed, failed, skipped, suitesFailed, suites } = tally();
