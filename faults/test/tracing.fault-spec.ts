@@ -158,9 +158,16 @@ describe('one trace per order', () => {
     const placed = await placeOrderTraced('tok_visa');
     expect((await shop.orderToFinal(placed.orderId)).status).toBe('CONFIRMED');
 
+    // Every service exports its spans in its own batches: wait until each hop's pair has arrived.
+    const hops: [string, string, string][] = [
+      ['ReserveStock', 'orders', 'inventory'],
+      ['StockReserved', 'inventory', 'orders'],
+      ['AuthorizePayment', 'orders', 'payments'],
+      ['PaymentCaptured', 'payments', 'orders'],
+    ];
     const spans = await traceUntil(
       placed.traceId,
-      (s) => !!hop(s, 'orders', KIND.CONSUMER, 'PaymentCaptured') && s.some((x) => x.service === 'payment-provider'),
+      (s) => hops.every(([type, from, to]) => !!hop(s, from, KIND.PRODUCER, type) && !!hop(s, to, KIND.CONSUMER, type)) && s.some((x) => x.service === 'payment-provider'),
     );
     const services = new Set(spans.map((s) => s.service));
     for (const service of ['gateway', 'orders', 'inventory', 'payments', 'payment-provider']) expect(services).toContain(service);
@@ -173,13 +180,7 @@ describe('one trace per order', () => {
     expect(gatewayFetch).toMatchObject({ service: 'gateway', kind: KIND.CLIENT });
 
     // Each Kafka hop: a PRODUCER span and the CONSUMER span that is its child, across services.
-    const chain: [string, string, string][] = [
-      ['ReserveStock', 'orders', 'inventory'],
-      ['StockReserved', 'inventory', 'orders'],
-      ['AuthorizePayment', 'orders', 'payments'],
-      ['PaymentCaptured', 'payments', 'orders'],
-    ];
-    for (const [type, from, to] of chain) {
+    for (const [type, from, to] of hops) {
       const produced = hop(spans, from, KIND.PRODUCER, type);
       const consumed = hop(spans, to, KIND.CONSUMER, type);
       expect({ type, produced: !!produced, consumed: !!consumed }).toEqual({ type, produced: true, consumed: true });
@@ -221,7 +222,8 @@ describe('one trace per order', () => {
     expect(final.status).toBe('CANCELLED');
     const spans = await traceUntil(
       placed.traceId,
-      (s) => !!hop(s, 'payments', KIND.PRODUCER, 'PaymentDeclined') && s.some((x) => x.service === 'payment-provider'),
+      // orders' consumer span ends after its handler commits and is exported in its own batch, so wait for it too.
+      (s) => !!hop(s, 'payments', KIND.PRODUCER, 'PaymentDeclined') && !!hop(s, 'orders', KIND.CONSUMER, 'PaymentDeclined') && s.some((x) => x.service === 'payment-provider'),
     );
     const providerCall = spans.find(
       (s) => s.service === 'payments' && s.kind === KIND.CLIENT && String(s.attributes['url.full'] ?? '').startsWith(shop.sandboxUrl),
