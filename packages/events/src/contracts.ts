@@ -138,6 +138,13 @@ const productSnapshot = {
    * carrying the full list, so consumers replace their copy instead of applying deltas.
    */
   variants: z.array(productVariantSnapshot).min(1).optional(),
+  /**
+   * Added with checkout's category-limited promotions (issue 14), additively within v1: the slugs
+   * of the product's categories (one today). Absent in older events: a consumer keeps what it knew.
+   * Category slugs can change (updateCategory): products then republishes a ProductUpdated of each
+   * active product of that category with the new slug.
+   */
+  categorySlugs: z.array(z.string().min(1)).optional(),
 };
 
 /**
@@ -316,6 +323,12 @@ export const contracts = {
     version: 1,
     payload: z.object({ userId: id, email: emailAddress, name: z.string(), via: z.enum(['CHANGE', 'RESET']), at: isoDate }),
   },
+  /**
+   * The account proved it owns `email` (verifyEmail with a valid token), published once per
+   * successful verification. Orders links the guest orders placed with that email (case-insensitive)
+   * to the account then, never before.
+   */
+  EmailVerified: { topic: BASE_TOPICS.users, version: 1, payload: z.object({ userId: id, email: emailAddress, name: z.string(), verifiedAt: isoDate }) },
   // reviews.v1
   ReviewAdded: { topic: BASE_TOPICS.reviews, version: 1, payload: z.object({ reviewId: id, productId: id, authorId: id, rating: z.number().int().min(1).max(5) }) },
   ReviewDeleted: { topic: BASE_TOPICS.reviews, version: 1, payload: z.object({ reviewId: id, productId: id }) },

@@ -60,7 +60,7 @@ export async function seedProducts(db: Db): Promise<ProductSeedResult> {
       p.variants?.map((v) => v.key),
     );
     try {
-      const created = await products.insertIfAbsent(doc, [productCreated(doc, initialStockOf(input, doc), { source: EVENT_SOURCE })]);
+      const created = await products.insertIfAbsent(doc, [productCreated(doc, initialStockOf(input, doc), { source: EVENT_SOURCE }, [p.categorySlug])]);
       if (created) await skus.register(doc._id, skusOf(doc));
       (created ? result.productsCreated : result.productsExisting).push(p.id);
     } catch (error) {

@@ -9,6 +9,7 @@ import { ensureProductIndexes, PRODUCTS_COLLECTION } from './entities/product.do
 import { buildProductsSchema, PRODUCT_MULTILINE_INPUTS } from './schema';
 import { CatalogService } from './services/catalog.service';
 import { CategoryService } from './services/category.service';
+import { CategoryRepublisher } from './services/category-republisher';
 import { ProductService } from './services/product.service';
 import { CategoryStore } from './stores/category.store';
 import { ProductCache, productCacheCounter } from './stores/product.cache';
@@ -48,14 +49,18 @@ export const productsSubgraph = defineSubgraph({
     const optional = new OptionalCache({ name: 'products', ...cacheDeadlines(config), log, metrics });
     const cache = new ProductCache(redis, namespace.key(config.MONGO_DB), config.PRODUCT_CACHE_TTL_SECONDS, productCacheCounter(metrics), log, optional);
     const catalog = new CatalogService(products, categories);
+    const productService = new ProductService(products, categories, cache, relay, locks, new SkuStore(db));
+    const republisher = new CategoryRepublisher(categories, productService, log);
     const services: ProductsServices = {
       catalog,
-      products: new ProductService(products, categories, cache, relay, locks, new SkuStore(db)),
-      variants: new VariantService(products, cache, relay, locks, new SkuStore(db)),
-      categories: new CategoryService(categories),
+      products: productService,
+      variants: new VariantService(products, cache, relay, locks, new SkuStore(db), categories),
+      categories: new CategoryService(categories, republisher),
     };
-    return { services, loaderSources: { products, categories, cache, catalog } };
+    return { services, loaderSources: { products, categories, cache, catalog }, republisher };
   },
+  // Finishes category slug changes whose products' republish was interrupted (CategoryRepublisher).
+  tasks: ({ republisher }) => [{ name: 'category-republish', intervalMs: 60_000, runAtStart: true, run: () => republisher.drain() }],
   context: (base, { services, loaderSources }) => ({ ...base, services, loaders: createLoaders(loaderSources) }),
 });
 

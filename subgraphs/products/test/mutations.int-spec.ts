@@ -168,6 +168,7 @@ describe('products subgraph: mutations and events', () => {
       price: { amount: 5999, currency: 'USD' },
       active: true,
       variants: [defaultVariant],
+      categorySlugs: [category.slug],
     });
     expect((events[0].payload as { variants: unknown[] }).variants).toEqual([
       { ...defaultVariant, title: 'Event Speaker', price: { amount: 4999, currency: 'USD' }, initialStock: 42 },

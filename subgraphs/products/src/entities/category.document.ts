@@ -8,6 +8,12 @@ export interface CategoryDocument {
   slug: string;
   name: string;
   createdAt: Date;
+  /**
+   * Set (to the time of the change) in the same write as a new slug; cleared once every active
+   * product of the category was republished with it (ProductUpdated.categorySlugs). A category
+   * still marked after a crash is finished by the products' category-republish task.
+   */
+  republishPending?: Date;
 }
 
 export const CATEGORIES_COLLECTION = 'categories';

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { DocumentLocks, MongoOutboxRelay } from '@shopgraph/events';
+import type { DocumentLocks, EventOrigin, MongoOutboxRelay } from '@shopgraph/events';
 import { requireAdmin, UserError, UserErrorCode, type RequestContext } from '@shopgraph/kit';
 import type { ProductDocument, ProductRecord } from '../entities/product.document';
 import { activeVariantPrices, defaultVariantOf, variantIdFor, variantsOf, type VariantDoc } from '../domain/variants';
@@ -137,7 +137,7 @@ export class ProductService {
             : `${base}-${randomBytes(3).toString('hex')}`;
         const doc = newProductDocument(input, category._id, slug, new Date(), id);
         try {
-          await this.products.insert(doc, [productCreated(doc, initialStockOf(input, doc), origin(ctx))]);
+          await this.products.insert(doc, [productCreated(doc, initialStockOf(input, doc), origin(ctx), [category.slug])]);
         } catch (error) {
           if (!isDuplicateKeyError(error)) throw error;
           // FerretDB's 11000 does not say which index refused the write: look the sku up; if it
@@ -149,6 +149,9 @@ export class ProductService {
           }
           continue;
         }
+        // The category's slug changed between the lookup and the insert (after its republish listed
+        // the category's products): announce this product again with the slug it has now.
+        if ((await this.categories.slugsOf(category._id))[0] !== category.slug) await this.republish(id, origin(ctx));
         this.relay.wake();
         const { searchTerms: _terms, variantPrices: _prices, ...record } = doc;
         return ProductPayload.of(toProduct(record));
@@ -228,6 +231,8 @@ export class ProductService {
       ) {
         return ProductPayload.of(toProduct(current));
       }
+      // Read for every attempt: a slug change republishing this product in between must not be undone by an older slug.
+      const categorySlugs = await this.categories.slugsOf(next.categoryId);
       const updated = await this.products.updateAtVersion(
         id,
         current.version,
@@ -239,7 +244,7 @@ export class ProductService {
           variantPrices: activeVariantPrices(next.variants!),
           updatedAt: new Date(),
         },
-        [productUpdated(next, origin(ctx))],
+        [productUpdated(next, origin(ctx), undefined, categorySlugs)],
       );
       if (!updated) continue;
       await this.cache.invalidate(updated);
@@ -249,6 +254,33 @@ export class ProductService {
     return ProductPayload.of(null, [
       UserError.of(UserErrorCode.CONFLICT, 'The product was changed by someone else meanwhile; try again', ['id']),
     ]);
+  }
+
+  /**
+   * Publishes a ProductUpdated of every active product of the category with the category's current
+   * slug (after a slug change: orders prices category-limited promotions by slug). Each product is
+   * rewritten at the version read, under its lock, so no update's event with an older slug can
+   * come after it. Returns how many products were republished.
+   */
+  async republishCategory(categoryId: string, at: EventOrigin = { source: EVENT_SOURCE }): Promise<number> {
+    const ids = (await this.products.find({ categoryId, active: true }, { _id: 1 }, 0)).map((p) => p._id);
+    let n = 0;
+    for (const id of ids) if (await this.republish(id, at)) n++;
+    if (n > 0) this.relay.wake();
+    return n;
+  }
+
+  /** One product's ProductUpdated again with its category's current slug (nothing else changes); false when it is gone or archived. */
+  private republish(id: string, at: EventOrigin): Promise<boolean> {
+    return this.locks.run(id, async () => {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const current = await this.products.findById(id);
+        if (!current || !current.active) return false;
+        const categorySlugs = await this.categories.slugsOf(current.categoryId);
+        if (await this.products.updateAtVersion(id, current.version, {}, [productUpdated(current, at, undefined, categorySlugs)])) return true;
+      }
+      throw new Error(`product ${id}: could not republish after ${MAX_ATTEMPTS} conflicting writes`);
+    });
   }
 
   /** Archives a product (active = false), publishes ProductArchived and invalidates the cache. Archiving twice is a no-op. */

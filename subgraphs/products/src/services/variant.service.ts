@@ -16,6 +16,7 @@ import {
 } from '../domain/variants';
 import type { ProductRecord } from '../entities/product.document';
 import { EVENT_SOURCE, productUpdated } from '../events/product.events';
+import type { CategoryStore } from '../stores/category.store';
 import type { ProductCache } from '../stores/product.cache';
 import type { ProductStore } from '../stores/product.store';
 import type { SkuStore } from '../stores/sku.store';
@@ -46,6 +47,8 @@ export class VariantService {
     private readonly relay: Pick<MongoOutboxRelay, 'wake'>,
     private readonly locks: DocumentLocks,
     private readonly skus: SkuStore,
+    /** For the category slugs its ProductUpdated events carry (left out of them without it). */
+    private readonly categories?: CategoryStore,
   ) {}
 
   /** Adds a variant to a product with options: one value per option, a combination no active variant has, a free sku. */
@@ -160,6 +163,7 @@ export class VariantService {
           // A product without options: its sku is its default variant's.
           sku: optionsOf(current).length === 0 ? defaultVariant.sku : current.sku,
         };
+        const categorySlugs = this.categories ? await this.categories.slugsOf(current.categoryId) : undefined;
         const stock = planned.initialStock !== undefined ? new Map([[planned.variantId, planned.initialStock]]) : undefined;
         const updated = await this.products.updateAtVersion(
           productId,
@@ -172,7 +176,7 @@ export class VariantService {
             sku: next.sku,
             updatedAt: new Date(),
           },
-          [productUpdated(next, origin(ctx), stock)],
+          [productUpdated(next, origin(ctx), stock, categorySlugs)],
         );
         if (!updated) continue;
         await this.cache.invalidate(updated);
