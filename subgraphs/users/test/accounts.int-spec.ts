@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { decodeJwt } from 'jose';
 import type { Consumer } from 'kafkajs';
-import { createKafka, topicsIn, type EventEnvelope } from '@shopgraph/events';
+import { contracts, createKafka, topicsIn, type EventEnvelope } from '@shopgraph/events';
 import { createLogger } from '@shopgraph/kit';
 import { eventually, stackEnv, testGroupId, testNamespace, uniqueId } from '@shopgraph/testkit';
 import { registerCustomer, startUsersSubgraph, type TestUsersSubgraph } from './fixtures/users-subgraph';
@@ -210,6 +210,38 @@ describe('users subgraph: password reset, password change, email verification', 
         const before = (await outbox(account.user.id)).length;
         expect((await subgraph.call(REQUEST_VERIFICATION, {}, account.viewer)).body.data!.requestEmailVerification).toBe(true);
         expect(await outbox(account.user.id)).toHaveLength(before);
+      });
+
+      it('writes EmailVerified in the transaction that verifies the address, once; a reset verifies an unverified address with one too, a verified one without', async () => {
+        const account = await registerCustomer(subgraph, 'Vera');
+        expect((await outbox(account.user.id)).some((r) => r.type === 'EmailVerified')).toBe(false);
+        const { token } = (await lastOf(account.user.id, 'EmailVerificationRequested')).envelope.payload as { token: string };
+        expect((await subgraph.call(VERIFY, { token })).body.data!.verifyEmail.errors).toEqual([]);
+        const verified = await lastOf(account.user.id, 'EmailVerified');
+        expect(verified.envelope).toMatchObject({ type: 'EmailVerified', version: 1, aggregateId: account.user.id, source: 'users' });
+        expect(verified.envelope.payload).toEqual({ userId: account.user.id, email: account.email, name: 'Vera', verifiedAt: expect.any(String) });
+        expect(contracts.EmailVerified.payload.safeParse(verified.envelope.payload).success).toBe(true);
+        const [row] = await subgraph.service.dataSource.query(`SELECT u.email_verified_at, t.xmin::text AS xmin FROM account_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`, [sha256(token)]);
+        expect(new Date((verified.envelope.payload as { verifiedAt: string }).verifiedAt).getTime()).toBe(row.email_verified_at.getTime());
+        expect(verified.xmin).toBe(row.xmin);
+        // A reset link (asked from a client of its own: the per-client limit is other tests' subject), used.
+        const resetWith = async (email: string, client: string) => {
+          expect((await subgraph.call(REQUEST_RESET, { email }, null, { clientIp: client })).body).toEqual({ data: { requestPasswordReset: true } });
+          await subgraph.service.services.accounts.drain();
+          const [user] = await subgraph.service.dataSource.query(`SELECT id FROM users WHERE email = $1`, [email]);
+          const { token: resetToken } = (await lastOf(user.id, 'PasswordResetRequested')).envelope.payload as { token: string };
+          return subgraph.call(RESET, { token: resetToken, password: 'Other-pass-123' });
+        };
+        // A reset of the (verified) address announces no second verification.
+        expect((await resetWith(account.email, '203.0.113.71')).body.data!.resetPassword.errors).toEqual([]);
+        expect((await outbox(account.user.id)).filter((r) => r.type === 'EmailVerified')).toHaveLength(1);
+
+        // A reset proves the mailbox of an unverified account: EmailVerified with it.
+        const other = await registerCustomer(subgraph, 'Rhea');
+        expect((await resetWith(other.email, '203.0.113.72')).body.data!.resetPassword.errors).toEqual([]);
+        expect((await outbox(other.user.id)).filter((r) => r.type === 'EmailVerified').map((r) => r.envelope.payload)).toEqual([
+          { userId: other.user.id, email: other.email, name: 'Rhea', verifiedAt: expect.any(String) },
+        ]);
       });
 
       it('refuses an expired verification token and asks anonymous callers to sign in for a new link', async () => {

@@ -38,7 +38,7 @@ const invalidToken = (field = ['token']) =>
  *
  * Reset and verification tokens are random (256 bits), single use, stored only as sha256 hashes,
  * and expire. Every change and the users.v1 event announcing it (UserRegistered,
- * EmailVerificationRequested, PasswordResetRequested, PasswordChanged) are written in one
+ * EmailVerificationRequested, PasswordResetRequested, PasswordChanged, EmailVerified) are written in one
  * PostgreSQL transaction (the outbox): the event is published if and only if the change commits.
  * The reset and verification events carry the raw token (the notifications service mails it):
  * users.v1 must be ACL'd in production.
@@ -147,6 +147,8 @@ export class AccountService {
       if (!consumed) return null;
       const changed = await this.setPassword(manager, consumed.userId, passwordHash, at, consumed.email);
       if (!changed) return null;
+      // The reset verified the address just now (it was not before): announced as a verification.
+      if (changed.emailVerifiedAt?.getTime() === at.getTime()) await enqueueEvents(manager, [this.emailVerified(ctx, changed, at)]);
       await this.revokeRefreshTokens(manager, changed.id, at, null);
       await this.tokens.retireAll(manager, changed.id, 'PASSWORD_RESET', at);
       await enqueueEvents(manager, [
@@ -271,7 +273,10 @@ export class AccountService {
       );
       if (rows.length !== 1) return null;
       await this.tokens.retireAll(manager, consumed.userId, 'EMAIL_VERIFICATION', at);
-      return manager.getRepository(UserEntity).findOneByOrFail({ id: consumed.userId });
+      const verified = await manager.getRepository(UserEntity).findOneByOrFail({ id: consumed.userId });
+      // Orders links the guest orders placed with this address to the account (only now that it is proven).
+      await enqueueEvents(manager, [this.emailVerified(ctx, verified, at)]);
+      return verified;
     });
     if (!user) return UserPayload.of(null, [invalidToken()]);
     ctx.log.info({ userId: user.id }, 'email verified');
@@ -355,6 +360,11 @@ export class AccountService {
       [userId, keep],
     );
     return rows.map((r) => r.family_id);
+  }
+
+  /** EmailVerified: the account proved it reads mail at its address (orders links that address's guest orders). */
+  private emailVerified(ctx: UsersRequest, user: UserEntity, at: Date): EventEnvelope<'EmailVerified'> {
+    return this.event(ctx, 'EmailVerified', user.id, { userId: user.id, email: user.email, name: user.name, verifiedAt: at.toISOString() });
   }
 
   private event<T extends EventType>(ctx: UsersRequest, type: T, userId: string, payload: PayloadOf<T>): EventEnvelope<T> {
