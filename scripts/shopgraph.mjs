@@ -210,7 +210,11 @@ function tally() {
     skipped += r.numPendingTests + r.numTodoTests;
     suitesFailed += r.numRuntimeErrorTestSuites ?? 0;
     for (const suite of r.testResults ?? []) {
-      suites.push({ file: path.relative(root, suite.name), seconds: (suite.endTime - suite.startTime) / 1000, failed: suite.status === 'failed' });
+      const failures = (suite.assertionResults ?? [])
+        .filter((a) => a.status === 'failed')
+        .map((a) => `${a.fullName ?? a.title}: ${(a.failureMessages ?? []).join(' | ')}`);
+      if (suite.status === 'failed' && !failures.length && suite.message) failures.push(suite.message);
+      suites.push({ file: path.relative(root, suite.name), seconds: (suite.endTime - suite.startTime) / 1000, failed: suite.status === 'failed', failures });
     }
   }
   return { passed, failed, skipped, suitesFailed, suites };
@@ -273,6 +277,13 @@ async function test(extraArgs) {
   }
   const failedFiles = suites.filter((s) => s.failed);
   if (failedFiles.length) say(`failed test files: ${failedFiles.map((s) => s.file).join(', ')}`);
+  // The end of the output is what a CI page shows: repeat why each file failed, briefly (colour codes and stack frames cut).
+  for (const s of failedFiles) {
+    for (const f of s.failures) {
+      const text = f.replace(/\u001b\[[0-9;]*m/g, '').replace(/\n\s+at .*/g, '').replace(/\s*\n\s*/g, ' ⏎ ');
+      say(`  ✕ ${s.file} — ${text.slice(0, 1200)}`);
+    }
+  }
   for (const p of phases) say(`${p.label}: ${p.seconds.toFixed(0)}s`);
   say(`all tests finished in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
   if (process.env.CI) spawnSync(process.execPath, ['infra/stack/stack.mjs', 'down'], { cwd: root, stdio: 'inherit' });

@@ -6,7 +6,7 @@ import Redis from 'ioredis';
 import { MongoClient, type Db } from 'mongodb';
 import { Client, Pool } from 'pg';
 import { demoProducts } from '@shopgraph/demo-data';
-import type { GraphQLResponse } from '@shopgraph/testkit';
+import { CONTENDED_DEADLINES_ENV, type GraphQLResponse } from '@shopgraph/testkit';
 import { freePort, REPO_ROOT, type FaultStack } from './stack';
 
 // The whole shop as REAL CHILD PROCESSES on the private fault stack: every subgraph that declares
@@ -89,6 +89,13 @@ export interface FaultShopOptions {
   env?: Partial<Record<ServiceName, Env>>;
   /** LOG_LEVEL of the children (their log files); default 'warn'. */
   logLevel?: string;
+  /**
+   * Store deadlines fit for a busy test machine (testkit's CONTENDED_DEADLINES_ENV) instead of the
+   * kit's production defaults, for files whose faults are not about a store's deadline (the broker
+   * pause or outage): beside the workspace tests a healthy Redis or pool can miss a 250 ms or 1 s
+   * deadline for want of CPU. Default false: frozen stores, restarts and kills see the real deadlines.
+   */
+  contendedDeadlines?: boolean;
   /** Wait until every demo product is in stock and orderable before resolving (default true). */
   waitForCatalog?: boolean;
 }
@@ -412,7 +419,8 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
       ...Object.fromEntries(SUBGRAPHS.map((s) => [`${s.toUpperCase()}_SUBGRAPH_URL`, `${urlOf(s)}/graphql`])),
     },
   };
-  const envOf = (name: ServiceName): Env => ({ ...common, ...own[name], ...(options.env?.[name] ?? {}) });
+  const deadlines: Env = options.contendedDeadlines ? CONTENDED_DEADLINES_ENV : {};
+  const envOf = (name: ServiceName): Env => ({ ...common, ...deadlines, ...own[name], ...(options.env?.[name] ?? {}) });
 
   const specs: Record<ServiceName, ProcSpec> = {
     sandbox: { name: 'sandbox', cwd: path.join(REPO_ROOT, 'tools/payment-sandbox'), entry: 'dist/index.js', readyPath: '/health/live' },

@@ -23,6 +23,7 @@ const aProduct = () => plentiful[nextProduct++ % plentiful.length];
 beforeAll(async () => {
   stack = faultStack();
   shop = await startFaultShop(stack, {
+    contendedDeadlines: true,
     env: { orders: { RESERVATION_TIMEOUT_SECONDS: String(STEP_TIMEOUT_S), PAYMENT_TIMEOUT_SECONDS: String(STEP_TIMEOUT_S), SAGA_SWEEP_INTERVAL_MS: '1000' } },
   });
   alice = await shop.login(DEMO_CUSTOMER.email, DEMO_CUSTOMER.password);

@@ -18,7 +18,7 @@ let alice: string;
 
 beforeAll(async () => {
   stack = faultStack();
-  shop = await startFaultShop(stack);
+  shop = await startFaultShop(stack, { contendedDeadlines: true });
   alice = await shop.login(DEMO_CUSTOMER.email, DEMO_CUSTOMER.password);
 }, 240_000);
 

@@ -1,6 +1,15 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { DEV_INTERNAL_TOKEN_PRIVATE_KEY, DEV_INTERNAL_TOKEN_PUBLIC_KEY, INTERNAL_TOKEN_HEADER, Namespace, signInternalToken, type InternalTokenExtras, type Viewer } from '@shopgraph/kit';
+import {
+  datastoreConfigShape,
+  DEV_INTERNAL_TOKEN_PRIVATE_KEY,
+  DEV_INTERNAL_TOKEN_PUBLIC_KEY,
+  INTERNAL_TOKEN_HEADER,
+  Namespace,
+  signInternalToken,
+  type InternalTokenExtras,
+  type Viewer,
+} from '@shopgraph/kit';
 
 /** Connection settings of the local stack (infra/stack), overridable like the services' own. */
 export const stackEnv = {
@@ -53,6 +62,30 @@ export function testNamespace(): Namespace {
   fileNamespace ??= new Namespace(process.env.SG_TEST_NAMESPACE || `t${RUN_ID}_${randomBytes(3).toString('hex')}`);
   return fileNamespace;
 }
+
+/**
+ * Store deadlines for services a test starts on a busy machine. The kit's defaults (a Redis
+ * command 250 ms, a pooled PostgreSQL connection 1 s, …) are production's answer to a HUNG store;
+ * on the 2-core machines that run `npm test`, dozens of test processes share the CPU, and a
+ * healthy store's answer can wait longer than that for a turn (a clean-clone run saw 20
+ * concurrent placeOrders get SERVICE_UNAVAILABLE from the pool wait). Such an answer says nothing
+ * about what those tests check, so fixtures start services with these; the files that test the
+ * deadlines themselves (hung-stores, hung-redis) pass `KIT_DEADLINES_ENV`, the kit's own defaults.
+ * The gateway's 3 s subgraph deadline still bounds what a client waits.
+ */
+export const CONTENDED_DEADLINES_ENV: Record<string, string> = {
+  REDIS_COMMAND_TIMEOUT_MS: '3000',
+  REDIS_SOCKET_TIMEOUT_MS: '10000',
+  PG_CONNECT_TIMEOUT_MS: '15000',
+  PG_STATEMENT_TIMEOUT_MS: '10000',
+  MONGO_SERVER_SELECTION_TIMEOUT_MS: '10000',
+  MONGO_SOCKET_TIMEOUT_MS: '10000',
+};
+
+/** The kit's default value of every setting `CONTENDED_DEADLINES_ENV` raises, as env strings. */
+export const KIT_DEADLINES_ENV: Record<string, string> = Object.fromEntries(
+  Object.keys(CONTENDED_DEADLINES_ENV).map((key) => [key, String(datastoreConfigShape[key as keyof typeof datastoreConfigShape].parse(undefined))]),
+);
 
 /** The config entry that puts a service into this test file's namespace. */
 export function namespaceEnv(): { SG_NAMESPACE: string } {

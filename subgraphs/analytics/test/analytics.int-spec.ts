@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import { createKafka, createProducer, ensureTopics, publish, topicsIn, type EventEnvelope } from '@shopgraph/events';
 import { createLogger, type Viewer } from '@shopgraph/kit';
-import { createTestDatabase, eventually, gql, internalHeaders, namespaceEnv, stackEnv, testGroupId, testNamespace, TEST_INTERNAL_PUBLIC_KEYS, type GraphQLResponse } from '@shopgraph/testkit';
+import { createTestDatabase, eventually, gql, internalHeaders, CONTENDED_DEADLINES_ENV, namespaceEnv, stackEnv, testGroupId, testNamespace, TEST_INTERNAL_PUBLIC_KEYS, type GraphQLResponse } from '@shopgraph/testkit';
 import { createAnalyticsService, loadAnalyticsConfig, type AnalyticsService } from '../src/server';
 import { envelope, orderStory, shuffle } from './synthetic';
 
@@ -32,6 +32,7 @@ async function startAnalytics(): Promise<{ service: AnalyticsService; url: strin
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     ...namespaceEnv(),
+    ...CONTENDED_DEADLINES_ENV,
     PORT: '0',
     DATABASE_URL: db.url,
     KAFKA_BROKERS: stackEnv.kafkaBrokers.join(','),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, eventually, freezableProxy, stackEnv, type FreezableProxy } from '@shopgraph/testkit';
+import { KIT_DEADLINES_ENV, createTestDatabase, eventually, freezableProxy, stackEnv, type FreezableProxy } from '@shopgraph/testkit';
 import { address, customer, PLACE_ORDER, startOrdersSubgraph, type TestOrdersSubgraph } from './fixtures/orders-subgraph';
 
 // Issue 22: every datastore call has a deadline. Redis (carts) and PostgreSQL (orders) are reached
@@ -29,7 +29,7 @@ describe('orders with a hung Redis or PostgreSQL', () => {
     db = await createTestDatabase('orders_hung');
     const viaProxy = new URL(db.url);
     viaProxy.host = `127.0.0.1:${pg.port}`;
-    orders = await startOrdersSubgraph({ REDIS_URL: redis.url('redis'), DATABASE_URL: viaProxy.toString(), CONSUMERS: '' });
+    orders = await startOrdersSubgraph({ ...KIT_DEADLINES_ENV, REDIS_URL: redis.url('redis'), DATABASE_URL: viaProxy.toString(), CONSUMERS: '' });
   });
   afterAll(async () => {
     redis?.thaw();

@@ -1,5 +1,5 @@
 import type { Counter, Gauge } from 'prom-client';
-import { eventually, freezableProxy, stackEnv, type FreezableProxy } from '@shopgraph/testkit';
+import { KIT_DEADLINES_ENV, eventually, freezableProxy, stackEnv, type FreezableProxy } from '@shopgraph/testkit';
 import { createCategory, createProduct, startProductsSubgraph, type TestProductsSubgraph } from './fixtures/products-subgraph';
 
 // Issue 22: a cache is optional by construction and every store call has a deadline. Redis and
@@ -25,7 +25,7 @@ describe('products with a hung Redis (its cache) or a hung Mongo-wire server', (
     const mongoTarget = new URL(stackEnv.mongoUrl);
     redis = await freezableProxy({ host: redisTarget.hostname, port: Number(redisTarget.port || 6379) });
     mongo = await freezableProxy({ host: mongoTarget.hostname, port: Number(mongoTarget.port || 27017) });
-    sg = await startProductsSubgraph({ REDIS_URL: redis.url('redis'), MONGO_URL: mongo.url('mongodb'), CACHE_COOLDOWN_MS: '1000' });
+    sg = await startProductsSubgraph({ ...KIT_DEADLINES_ENV, REDIS_URL: redis.url('redis'), MONGO_URL: mongo.url('mongodb'), CACHE_COOLDOWN_MS: '1000' });
   });
   afterAll(async () => {
     redis?.thaw();

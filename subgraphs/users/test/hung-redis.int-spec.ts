@@ -1,4 +1,4 @@
-import { freezableProxy, stackEnv, eventually, type FreezableProxy } from '@shopgraph/testkit';
+import { KIT_DEADLINES_ENV, freezableProxy, stackEnv, eventually, type FreezableProxy } from '@shopgraph/testkit';
 import { registerCustomer, startUsersSubgraph, type TestUsersSubgraph } from './fixtures/users-subgraph';
 
 // Issue 22: the login rate limit counts attempts in Redis. When Redis hangs (a TCP proxy this test
@@ -15,7 +15,7 @@ describe('users with a hung Redis (login rate limit)', () => {
   beforeAll(async () => {
     const target = new URL(stackEnv.redisUrl);
     redis = await freezableProxy({ host: target.hostname, port: Number(target.port || 6379) });
-    users = await startUsersSubgraph({ REDIS_URL: redis.url('redis') });
+    users = await startUsersSubgraph({ ...KIT_DEADLINES_ENV, REDIS_URL: redis.url('redis') });
   });
   afterAll(async () => {
     redis?.thaw();
