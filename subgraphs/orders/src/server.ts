@@ -19,6 +19,7 @@ import { ConsumerActivity, SagaSweeper } from './services/saga.sweeper';
 import { CartStore } from './stores/cart.store';
 import { GuestStore } from './stores/guest.store';
 import { ACCOUNT_EMAIL_EVENTS, handleAccountEmailEvent, type AccountEmailEvent } from './events/account-email.handler';
+import { handleEmailVerified } from './events/email-verified.handler';
 import { OrderStore } from './stores/order.store';
 import { ReturnStore } from './stores/return.store';
 import { ReturnService } from './services/return.service';
@@ -130,7 +131,13 @@ export const ordersSubgraph = defineSubgraph({
       users: {
         topics: ['users'],
         fromBeginning: true,
-        handlers: Object.fromEntries(ACCOUNT_EMAIL_EVENTS.map((type) => [type, (event: AccountEmailEvent) => handleAccountEmailEvent(dataSource, guests, event)])),
+        handlers: {
+          ...Object.fromEntries(ACCOUNT_EMAIL_EVENTS.map((type) => [type, (event: AccountEmailEvent) => handleAccountEmailEvent(dataSource, guests, event)])),
+          // A verified email links its guest orders to the account (issue 14).
+          EmailVerified: async (event: EventEnvelope<'EmailVerified'>) => {
+            await handleEmailVerified(dataSource, guests, event);
+          },
+        },
       },
     };
   },

@@ -91,6 +91,8 @@ describe('pricing an order', () => {
           unitPrice: 1250,
           lineTotal: 2500,
           currency: 'USD',
+          // The replica knows no categories of it.
+          categorySlugs: [],
         },
       ],
       subtotal: 2500,

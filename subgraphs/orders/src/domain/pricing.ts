@@ -16,6 +16,8 @@ export interface ReplicaProduct {
   priceAmount: number;
   currency: string;
   active: boolean;
+  /** The product's category slugs (products.v1 categorySlugs; [] while unknown): category-limited promotions. */
+  categorySlugs?: string[];
 }
 
 /**
@@ -42,6 +44,8 @@ export interface PricedLine extends Line {
   unitPrice: number;
   lineTotal: number;
   currency: string;
+  /** The product's category slugs as the replica knows them. */
+  categorySlugs: string[];
 }
 
 const invalid = (message: string, field: string[]) => UserError.of(UserErrorCode.INVALID_INPUT, message, field);
@@ -100,6 +104,7 @@ export function priceLines(
       unitPrice: product.priceAmount,
       lineTotal: product.priceAmount * line.quantity,
       currency: product.currency,
+      categorySlugs: product.categorySlugs ?? [],
     });
   });
   if (errors.length > 0) return { ok: false, errors };

@@ -26,7 +26,7 @@ export async function handleProductEvent(dataSource: DataSource, replica: Produc
     const p = (event as EventEnvelope<'ProductCreated'> | EventEnvelope<'ProductUpdated'>).payload;
     changed = await replica.upsert(
       manager,
-      { productId: p.productId, sku: p.sku, name: p.name, priceAmount: p.price.amount, currency: p.price.currency, active: p.active },
+      { productId: p.productId, sku: p.sku, name: p.name, priceAmount: p.price.amount, currency: p.price.currency, active: p.active, categorySlugs: p.categorySlugs },
       occurredAt,
     );
     // An event from before variants names none: the product is its default variant (same id, sku, price).

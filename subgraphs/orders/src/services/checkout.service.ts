@@ -29,6 +29,8 @@ export interface CheckoutLineSource {
   variantId?: string;
   quantity: number;
   unitPrice: number;
+  /** The product's category slugs (the replica's): which category-limited promotions apply to the line. */
+  categorySlugs?: string[];
 }
 
 export interface QuoteArgs {
@@ -108,7 +110,7 @@ export class CheckoutService {
   async quote(args: QuoteArgs, now = new Date()): Promise<{ pricing: CheckoutPricing; promotions: PromotionRule[] }> {
     const [promotions, shippingMethods, taxRates] = await Promise.all([this.store.promotionsForPricing(args.promotionCodes), this.store.shippingMethods(), this.store.taxRates()]);
     const customerUses = args.customerId ? await this.store.customerUses(args.customerId, promotions.filter((p) => p.perCustomerLimit != null).map((p) => p.id)) : new Map<string, number>();
-    const lines: PricingLine[] = args.lines.map((l) => ({ key: keyOf(l), productId: l.productId, variantId: l.variantId, quantity: l.quantity, unitPrice: l.unitPrice, categorySlugs: [] }));
+    const lines: PricingLine[] = args.lines.map((l) => ({ key: keyOf(l), productId: l.productId, variantId: l.variantId, quantity: l.quantity, unitPrice: l.unitPrice, categorySlugs: l.categorySlugs ?? [] }));
     const pricing = priceCheckout({
       lines,
       currency: args.currency,
@@ -414,7 +416,7 @@ export function cartSource(
     const priced = priceLines(lines, products, ['cart', 'items']);
     if (!priced.ok) return { lines: [], currency: defaultCurrency, errors: priced.errors, promotionCodes, exists };
     return {
-      lines: priced.lines.map((l) => ({ productId: l.productId, variantId: l.variantId, quantity: l.quantity, unitPrice: l.unitPrice })),
+      lines: priced.lines.map((l) => ({ productId: l.productId, variantId: l.variantId, quantity: l.quantity, unitPrice: l.unitPrice, categorySlugs: l.categorySlugs })),
       currency: priced.currency,
       errors: [],
       promotionCodes,

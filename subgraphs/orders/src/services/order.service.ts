@@ -164,6 +164,8 @@ export class OrderService {
       if (!inserted) return null;
       // Promotion uses (atomic against their limits; a refusal rolls the order back) and the breakdown, total included.
       if (quoted) await this.checkout!.recordOnOrder(manager, orderId, customerId!, quoted.pricing, { email, guest, orderTokenHash: token?.hash ?? null });
+      // A guest record linked to an account meanwhile (EmailVerified): the order goes with it.
+      if (guest) await this.guests!.followLink(manager, orderId, customerId!);
       const order = (await this.orders.findById(orderId, manager))!;
       await enqueueEvents(manager, [
         reserveStock,

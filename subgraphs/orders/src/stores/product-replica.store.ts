@@ -9,6 +9,8 @@ export interface ProductState {
   priceAmount: number;
   currency: string;
   active: boolean;
+  /** The product's category slugs; undefined: the event carried none (an older producer), the replica keeps what it had. */
+  categorySlugs?: string[];
 }
 
 /** The state a products.v1 event carries about one variant. */
@@ -36,7 +38,7 @@ export class ProductReplicaStore {
     if (ids.length === 0) return new Map();
     const rows: (Omit<ReplicaProduct, 'active'> & { variantActive: boolean; productActive: boolean })[] = await this.dataSource.query(
       `SELECT v.variant_id AS "variantId", v.product_id AS "productId", p.name, v.sku, v.title, v.options, v.price_amount AS "priceAmount", v.currency,
-              v.active AS "variantActive", p.active AS "productActive"
+              v.active AS "variantActive", p.active AS "productActive", coalesce(p.category_slugs, '{}') AS "categorySlugs"
          FROM variant_replica v JOIN product_replica p ON p.product_id = v.product_id
         WHERE v.variant_id = ANY($1::text[]) AND p.name IS NOT NULL`,
       [ids],
@@ -59,7 +61,8 @@ export class ProductReplicaStore {
     if (wanted.size === 0 && products.length === 0) return { variants, activeOf };
     const rows: (Omit<ReplicaProduct, 'active'> & { variantActive: boolean; productActive: boolean; productKnown: boolean })[] = await this.dataSource.query(
       `SELECT v.variant_id AS "variantId", v.product_id AS "productId", p.name, v.sku, v.title, v.options, v.price_amount AS "priceAmount", v.currency,
-              v.active AS "variantActive", coalesce(p.active, false) AS "productActive", p.name IS NOT NULL AS "productKnown"
+              v.active AS "variantActive", coalesce(p.active, false) AS "productActive", p.name IS NOT NULL AS "productKnown",
+              coalesce(p.category_slugs, '{}') AS "categorySlugs"
          FROM variant_replica v LEFT JOIN product_replica p ON p.product_id = v.product_id
         WHERE v.variant_id = ANY($1::text[]) OR v.product_id = ANY($2::text[])
         ORDER BY v.variant_id`,
@@ -116,14 +119,15 @@ export class ProductReplicaStore {
    */
   async upsert(manager: EntityManager, state: ProductState, occurredAt: Date): Promise<boolean> {
     const rows: unknown[] = await manager.query(
-      `INSERT INTO product_replica AS r (product_id, sku, name, price_amount, currency, active, source_occurred_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO product_replica AS r (product_id, sku, name, price_amount, currency, active, source_occurred_at, category_slugs)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[])
        ON CONFLICT (product_id) DO UPDATE
          SET sku = EXCLUDED.sku, name = EXCLUDED.name, price_amount = EXCLUDED.price_amount, currency = EXCLUDED.currency,
-             active = EXCLUDED.active, source_occurred_at = EXCLUDED.source_occurred_at, updated_at = now()
+             active = EXCLUDED.active, source_occurred_at = EXCLUDED.source_occurred_at, updated_at = now(),
+             category_slugs = coalesce(EXCLUDED.category_slugs, r.category_slugs)
          WHERE r.source_occurred_at <= EXCLUDED.source_occurred_at
        RETURNING product_id`,
-      [state.productId, state.sku, state.name, state.priceAmount, state.currency, state.active, occurredAt],
+      [state.productId, state.sku, state.name, state.priceAmount, state.currency, state.active, occurredAt, state.categorySlugs ?? null],
     );
     return rows.length > 0;
   }
