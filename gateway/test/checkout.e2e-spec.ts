@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
 import { createClient, type Client, type ExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 import { eventually, gql, uniqueId, type GraphQLResponse } from '@shopgraph/testkit';
@@ -10,7 +11,8 @@ import { addShipping } from './fixtures/shipping';
 // 7.25 %), places the order with an email, tracks it live with the one-time orderToken over
 // graphql-ws until CONFIRMED, and reads it with orderByToken; the payment charged is the preview's
 // total. A signed-in user merges a guest cart. A wrong token gets nothing, and says no more than
-// "not found".
+// "not found". A category-limited code applies to the product as products.v1 told orders its
+// category; a guest's orders join the account that registers with the email once it verified it.
 
 jest.setTimeout(300_000);
 
@@ -227,5 +229,58 @@ describe('signed-in customers and guest carts', () => {
       return res.body.data?.order?.email ?? undefined;
     }, 30_000);
     expect(withEmail).toBe(email);
+  });
+});
+
+describe('promotions by category, and guest orders after email verification', () => {
+  it('a code limited to the product\'s category (books) discounts it; one limited to another category is refused, saying why', async () => {
+    const create = async (categorySlugs: string[]) => {
+      const c = uniqueId('CAT').replace(/[^A-Za-z0-9]/g, '').slice(0, 20).toUpperCase();
+      const res = ok(
+        await call('mutation($input: PromotionInput!) { createPromotion(input: $input) { errors { code message } } }', { input: { name: `Only ${categorySlugs}`, code: c, kind: 'PERCENTAGE', value: 2000, categorySlugs } }, admin),
+        'createPromotion',
+      );
+      expect(res.createPromotion.errors).toEqual([]);
+      return c;
+    };
+    const [books, other] = await Promise.all([create(['books']), create(['garden-tools'])]);
+    const cartId = ok(await call(ADD, { p: product, q: 1 }), 'addToCart').addToCart.cart.id;
+    const previewWith = async (c: string) => ok(await call(PREVIEW, { input: { cartId, shippingAddress: california, promotionCodes: [c] } }), 'checkoutPreview').checkoutPreview;
+    const discounted = await previewWith(books);
+    expect(discounted.errors).toEqual([]);
+    // 20 % of 24.99 = 4.998 → 5.00
+    expect(discounted).toMatchObject({ discounts: [{ code: books, amount: { amount: 500 } }], lines: [{ product: { id: product }, discount: { amount: 500 } }] });
+    const refused = await previewWith(other);
+    expect(refused.discountTotal.amount).toBe(0);
+    expect(refused.errors).toEqual([{ code: 'PROMOTION_INVALID', message: expect.stringContaining('garden-tools') }]);
+  });
+
+  it("a guest's order joins the account registered with its email only once the account verified it", async () => {
+    const email = `${uniqueId('linked')}@example.com`;
+    const placed = ok(
+      await call(PLACE, { input: { idempotencyKey: randomUUID(), items: [{ productId: product, quantity: 1 }], email: email.toUpperCase(), shippingAddress: california, paymentToken: 'tok_visa' } }),
+      'placeOrder',
+    ).placeOrder;
+    expect(placed.errors).toEqual([]);
+    const registered = ok(
+      await call('mutation($i: RegisterInput!) { register(input: $i) { accessToken user { id } errors { code } } }', { i: { email, password: 'Buyer123!secret', name: 'Gus Guest' } }),
+      'register',
+    ).register;
+    const myOrders = async () => ok(await call('{ me { emailVerified orders(first: 10) { totalCount edges { node { id guest } } } } }', {}, registered.accessToken), 'me').me;
+    // The mailed verification link's token (users.v1 EmailVerificationRequested, read from the users outbox).
+    const users = (shop.services.users!.instance as { dataSource: DataSource }).dataSource;
+    const [row] = await users.query(`SELECT envelope FROM outbox WHERE key = $1 AND envelope->>'type' = 'EmailVerificationRequested'`, [registered.user.id]);
+    // Registered, not verified: orders has heard of the account (Order.email of its orders) and still shows it none of the guest's.
+    const orders = (shop.services.orders!.instance as { dataSource: DataSource }).dataSource;
+    await eventually(async () => ((await orders.query('SELECT 1 FROM customer_emails WHERE customer_id = $1', [registered.user.id])).length === 1 ? true : undefined), 30_000);
+    expect(await myOrders()).toEqual({ emailVerified: false, orders: { totalCount: 0, edges: [] } });
+
+    const verified = ok(await call('mutation($t: String!) { verifyEmail(token: $t) { user { emailVerified } errors { code } } }', { t: row.envelope.payload.token }), 'verifyEmail').verifyEmail;
+    expect(verified).toEqual({ user: { emailVerified: true }, errors: [] });
+    const linked = await eventually(async () => {
+      const me = await myOrders();
+      return me.orders.totalCount === 1 ? me.orders : undefined;
+    }, 30_000);
+    expect(linked.edges).toEqual([{ node: { id: placed.order.id, guest: true } }]);
   });
 });
