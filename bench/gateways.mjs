@@ -92,6 +92,9 @@ function post(url, body, headers = {}) {
     req.end(body);
   });
 }
+/** post(), once more on a reset keep-alive socket (a server closed it idle just as it was reused). */
+const send = (url, body, headers) =>
+  post(url, body, headers).catch((error) => (error.code === 'ECONNRESET' ? post(url, body, headers) : Promise.reject(error)));
 const failed = (res) => res.status !== 200 || res.text.includes('"errors"');
 
 // ── processes: RSS and CPU of a process tree ──
@@ -292,7 +295,7 @@ async function load(gw, body, duration, conc = concurrency) {
     Array.from({ length: conc }, async () => {
       while (performance.now() < end) {
         const s = performance.now();
-        const res = await post(gw.url, body).catch((error) => ({ status: 0, text: String(error) }));
+        const res = await send(gw.url, body).catch((error) => ({ status: 0, text: String(error) }));
         latencies.push(performance.now() - s);
         if (failed(res)) {
           errors++;
@@ -313,7 +316,7 @@ async function sequential(url, body, n, headers) {
   let errors = 0;
   for (let i = 0; i < n; i++) {
     const s = performance.now();
-    const res = await post(url, body, typeof headers === 'function' ? await headers() : headers);
+    const res = await send(url, body, headers).catch((error) => ({ status: 0, text: String(error) }));
     latencies.push(performance.now() - s);
     if (failed(res)) errors++;
   }

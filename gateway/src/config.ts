@@ -107,6 +107,11 @@ export const gatewayConfigSchema = baseConfigSchema.omit({ INTERNAL_TOKEN_PUBLIC
   SUBSCRIPTION_QUERY_CONCURRENCY: z.coerce.number().int().positive().default(64),
   /** Deadline of one gateway -> subgraph call (ms); `<NAME>_SUBGRAPH_TIMEOUT_MS` overrides it for one subgraph. */
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
+  /** `true`: identical subgraph queries in flight at once (same subgraph, operation, variables and viewer/client/session) share one call; never mutations. */
+  SUBGRAPH_DEDUPLICATION: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   /** Consecutive failed or timed-out calls to one subgraph that open its circuit breaker. */
   SUBGRAPH_BREAKER_FAILURES: z.coerce.number().int().positive().default(5),
   /** How long an open circuit answers SUBGRAPH_UNAVAILABLE at once before one probe call goes through (ms). */

@@ -10,6 +10,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource, type SupergraphSdlHook } from '@apollo/gateway';
+import { Counter } from 'prom-client';
 import {
   createLogger,
   createMetricsRegistry,
@@ -19,7 +20,6 @@ import {
   jsonFallbacks,
   maskErrors,
   namespaceOf,
-  signInternalToken,
   type Logger,
   type Viewer,
 } from '@shopgraph/kit';
@@ -31,6 +31,10 @@ import { loadTrustedDocuments, RedisDocumentCache, trustedDocumentsPlugin } from
 import { createLiveOrderTracking } from './subscriptions';
 import { createSubgraphGuardMetrics, SubgraphGuard, type SubgraphGuardMetrics } from './subgraph-guard';
 import { forwardedTraceparent, requestIds, requestLogPlugin } from './request-log';
+import { InternalTokenCache } from './internal-tokens';
+import { InFlightDeduplicator } from './subgraph-dedup';
+
+type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
 
 /** What the gateway knows about a request; forwarded to subgraphs as an internal token. */
 export interface GatewayContext {
@@ -54,13 +58,16 @@ class InternalTokenDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     private readonly subgraph: string,
     url: string,
-    private readonly privateKey: string,
+    private readonly tokens: InternalTokenCache,
     private readonly guard: SubgraphGuard,
+    deduplicate: ((fetch: Fetch) => Fetch) | null,
   ) {
     // Node's fetch (undici) honours the subgraph's `Keep-Alive: timeout` hint and drops idle
     // sockets before the server closes them; the default fetcher keeps them forever and then
-    // trips over a server-side close (ECONNRESET surfacing as a 500).
-    super({ url, fetcher: guard.fetcher(fetch) as unknown as RemoteGraphQLDataSource['fetcher'] });
+    // trips over a server-side close (ECONNRESET surfacing as a 500). Identical queries in flight
+    // share one guarded call (SUBGRAPH_DEDUPLICATION).
+    const guarded = guard.fetcher(fetch);
+    super({ url, fetcher: (deduplicate ? deduplicate(guarded) : guarded) as unknown as RemoteGraphQLDataSource['fetcher'] });
   }
 
   override process(options: Parameters<RemoteGraphQLDataSource<GatewayContext>['process']>[0]) {
@@ -70,7 +77,8 @@ class InternalTokenDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override async willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
     const headers = request.http!.headers;
     const extras = { clientIp: context.clientIp, sessionId: context.sessionId };
-    headers.set(INTERNAL_TOKEN_HEADER, await signInternalToken(this.privateKey, this.subgraph, context.viewer ?? null, 60, extras));
+    // One token per (subgraph, viewer, client, session) for most of its 60 s lifetime, not a signature per call.
+    headers.set(INTERNAL_TOKEN_HEADER, await this.tokens.get(this.subgraph, context.viewer ?? null, extras));
     if (context.requestId) headers.set('x-request-id', context.requestId);
     // With tracing on, the fetch instrumentation sends the gateway's own span as traceparent.
     const traceparent = forwardedTraceparent(context.traceparent);
@@ -165,9 +173,21 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
     return guard;
   };
 
+  const tokens = new InternalTokenCache(config.INTERNAL_TOKEN_PRIVATE_KEY);
+  const deduplicated = new Counter({
+    name: 'gateway_subgraph_deduplicated_total',
+    help: 'Subgraph queries answered by an identical call already in flight (SUBGRAPH_DEDUPLICATION)',
+    labelNames: ['subgraph'],
+    registers: [metrics],
+  });
+  const deduplicate = (name: string) =>
+    config.SUBGRAPH_DEDUPLICATION
+      ? (base: Fetch) => new InFlightDeduplicator(base, { onDeduplicated: () => deduplicated.inc({ subgraph: name }) }).fetch
+      : null;
+
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH, !production, log),
-    buildService: ({ name, url }) => new InternalTokenDataSource(name, config.subgraphUrls[name] ?? url!, config.INTERNAL_TOKEN_PRIVATE_KEY, guardOf(name)),
+    buildService: ({ name, url }) => new InternalTokenDataSource(name, config.subgraphUrls[name] ?? url!, tokens, guardOf(name), deduplicate(name)),
     logger: log,
   });
 
