@@ -3,7 +3,7 @@
 // Plain Node with no dependencies: it runs on a fresh clone before `npm install` has.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import registry from './subgraph-registry.cjs';
@@ -234,6 +234,14 @@ async function test(extraArgs) {
   const stack = stackUp();
   Object.assign(process.env, stack);
   clearReports();
+  // The fault suite's tracing test reads its trace back from Jaeger, which is built with Go on a
+  // fresh machine (a few minutes, mostly module downloads): start that now, beside the build and the
+  // tests, so the test finds it ready (it waits on the build's lock if not).
+  mkdirSync(path.join(root, '.stack', 'logs'), { recursive: true });
+  const jaegerLog = path.join(root, '.stack', 'logs', 'jaeger-prepare.out');
+  const prepare = spawn(process.execPath, ['infra/stack/stack.mjs', 'prepare', 'jaeger'], { cwd: root, stdio: ['ignore', openSync(jaegerLog, 'a'), openSync(jaegerLog, 'a')] });
+  prepare.on('exit', (code) => code && say(`preparing Jaeger failed (exit ${code}); see ${path.relative(root, jaegerLog)}`));
+  process.on('exit', () => prepare.exitCode === null && prepare.kill());
   const phases = [];
   const turbo = (label, args, env = {}) =>
     new Promise((resolve) => {

@@ -1,12 +1,11 @@
-import http from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { demoProducts } from '@shopgraph/demo-data';
 import { faultStack, startFaultShop, DEMO_CUSTOMER, ORDER_FIELDS, type FaultShop, type FaultStack } from '../src';
 
 // Issue 11: one order's saga is one trace. The whole shop runs as real processes with tracing
 // switched on the documented way (the kit's preload + OTEL_EXPORTER_OTLP_ENDPOINT); their OTLP/HTTP
-// exporters send to a receiver in this test. A client's traceparent on placeOrder must lead to
+// exporters send to the stack's Jaeger (the fault stack's own, on its private ports), and the test
+// reads each trace back from Jaeger's query API. A client's traceparent on placeOrder must lead to
 // spans from the gateway, orders, inventory and payments (and the provider call) under the
 // client's trace id, the Kafka hops as PRODUCER/CONSUMER pairs whose parents chain, and a declined
 // payment must show the error on the provider call's span. The gateway logs one JSON line for the
@@ -25,57 +24,50 @@ interface Span {
 const KIND = { SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 } as const;
 
 const product = demoProducts.find((p) => p.initialStock >= 20) ?? demoProducts[0];
-const received: Span[] = [];
-let receiver: http.Server;
+let jaegerUrl: string;
 let stack: FaultStack;
 let shop: FaultShop;
 let alice: string;
 
-/** OTLP JSON ids are hex (the JS exporter) or base64 (the protobuf JSON mapping): both read as hex. */
-const hexId = (id: unknown): string => {
-  const s = typeof id === 'string' ? id : '';
-  return /^[0-9a-f]*$/i.test(s) ? s.toLowerCase() : Buffer.from(s, 'base64').toString('hex');
-};
-const anyValue = (v: Record<string, unknown>): unknown => v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue;
+const KINDS: Record<string, number> = { internal: 1, server: KIND.SERVER, client: KIND.CLIENT, producer: KIND.PRODUCER, consumer: KIND.CONSUMER };
 
-function collect(body: any): void {
-  for (const rs of body.resourceSpans ?? []) {
-    const service = String(anyValue(rs.resource?.attributes?.find((a: any) => a.key === 'service.name')?.value ?? {}) ?? '');
-    for (const ss of rs.scopeSpans ?? []) {
-      for (const s of ss.spans ?? []) {
-        received.push({
-          service,
-          traceId: hexId(s.traceId),
-          spanId: hexId(s.spanId),
-          parentSpanId: hexId(s.parentSpanId ?? ''),
-          name: s.name,
-          kind: s.kind,
-          status: s.status ?? {},
-          attributes: Object.fromEntries((s.attributes ?? []).map((a: any) => [a.key, anyValue(a.value)])),
-        });
-      }
-    }
-  }
+/** One trace as Jaeger's query API returns it (GET /api/traces/:id), as spans; [] while Jaeger has none of it. */
+async function jaegerTrace(traceId: string): Promise<Span[]> {
+  const res = await fetch(`${jaegerUrl}/api/traces/${traceId}`);
+  if (res.status === 404) return [];
+  if (!res.ok) throw new Error(`Jaeger answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+  const body = (await res.json()) as { data?: any[] };
+  const trace = body.data?.[0];
+  if (!trace) return [];
+  return (trace.spans as any[]).map((s) => {
+    const tags: Record<string, unknown> = Object.fromEntries((s.tags ?? []).map((t: { key: string; value: unknown }) => [t.key, t.value]));
+    const parent = (s.references ?? []).find((r: { refType: string }) => r.refType === 'CHILD_OF');
+    return {
+      service: String(trace.processes?.[s.processID]?.serviceName ?? ''),
+      traceId: String(s.traceID).padStart(32, '0'),
+      spanId: String(s.spanID).padStart(16, '0'),
+      parentSpanId: parent ? String(parent.spanID).padStart(16, '0') : '',
+      name: s.operationName,
+      kind: KINDS[String(tags['span.kind'] ?? 'internal')] ?? 1,
+      // OTLP status code 2 (ERROR) is the otel.status_code tag in Jaeger's model.
+      status: tags['otel.status_code'] === 'ERROR' ? { code: 2, message: String(tags['otel.status_description'] ?? '') } : {},
+      attributes: tags,
+    };
+  });
 }
 
 beforeAll(async () => {
-  receiver = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      if (req.url === '/v1/traces' && String(req.headers['content-type']).includes('json'))
-        collect(JSON.parse(Buffer.concat(chunks).toString() || '{}'));
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  stack = faultStack();
+  // Jaeger of the private stack; on a fresh machine npm test has been building it in the background
+  // since it began (stack.mjs prepare jaeger), and starting it waits for that build if need be.
+  await stack.start('jaeger');
+  jaegerUrl = stack.env.JAEGER_URL as string;
+  const endpoint = stack.env.JAEGER_OTLP_ENDPOINT as string;
   const tracing = {
     NODE_OPTIONS: '--require @shopgraph/kit/dist/tracing-preload.js',
     OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
     OTEL_BSP_SCHEDULE_DELAY: '200',
   };
-  stack = faultStack();
   shop = await startFaultShop(stack, {
     logLevel: 'info',
     // Only the ordered product must be ready (below), not the whole demo catalog.
@@ -93,11 +85,11 @@ beforeAll(async () => {
   });
   alice = await shop.login(DEMO_CUSTOMER.email, DEMO_CUSTOMER.password);
   await shop.waitUntilOrderable(product.id, 120_000);
-}, 480_000); // eight traced processes start on a loaded 2-core machine
+}, 15 * 60_000); // eight traced processes start on a loaded 2-core machine, after Jaeger's first build
 
 afterAll(async () => {
   await shop?.stop();
-  await new Promise((r) => receiver?.close(r));
+  await stack?.stop('jaeger');
 });
 
 
@@ -140,7 +132,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function traceUntil(traceId: string, done: (spans: Span[]) => boolean, timeoutMs = 30_000): Promise<Span[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const spans = received.filter((s) => s.traceId === traceId);
+    const spans = await jaegerTrace(traceId);
     if (done(spans)) return spans;
     if (Date.now() > deadline) {
       const summary = spans.map((s) => `${s.service} ${s.kind} ${s.name}`).join('\n');

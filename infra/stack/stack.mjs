@@ -8,6 +8,7 @@
 //   node infra/stack/stack.mjs status          one line per service
 //   node infra/stack/stack.mjs env             connection settings as KEY=VALUE
 //   node infra/stack/stack.mjs describe        servers, their port/setting variables and resolved ports as JSON
+//   node infra/stack/stack.mjs prepare svc...  build/download what a server needs, start nothing (jaeger)
 //
 // As a module: import { up, down, status, stackEnv } from '../infra/stack/stack.mjs'.
 // This file is the CLI and the supervision (start in parallel, pid files, stop); each server is a
@@ -227,7 +228,7 @@ function usage() {
     'SG_CACHE_DIR',
   ];
   return (
-    'usage: node infra/stack/stack.mjs up [svc…] | down [--purge] [svc…] | status [svc…] | env | describe | chromium\n' +
+    'usage: node infra/stack/stack.mjs up [svc…] | down [--purge] [svc…] | status [svc…] | env | describe | prepare svc… | chromium\n' +
     `services: ${NAMES.join(', ')}\n` +
     `env: ${vars.join(' ')}\n`
   );
@@ -252,6 +253,16 @@ async function main(argv) {
       break;
     case 'describe':
       process.stdout.write(`${JSON.stringify(describe(), null, 2)}\n`);
+      break;
+    case 'prepare':
+      // Builds or downloads what the named servers need, without starting them or taking the stack's
+      // lock (npm test prepares Jaeger in the background for the tracing test).
+      for (const name of pickServices(svcs)) {
+        const cfg = stackConfig();
+        const log = makeLog(cfg);
+        fs.mkdirSync(cfg.logs, { recursive: true });
+        if (DEFS[name].prepare) await DEFS[name].prepare(cfg, { log, logFile: path.join(cfg.logs, `${name}-prepare.log`) });
+      }
       break;
     case 'chromium':
       // not a server: Debian's Chromium for the storefront's browser tests (installed with apt once)

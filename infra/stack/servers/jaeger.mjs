@@ -7,7 +7,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { fail, runOk, secs, spawnDetached, tcpExchange, waitFor, which } from '../core.mjs';
+import { fail, runOk, secs, spawnDetached, tcpExchange, waitFor, which, withLock } from '../core.mjs';
 
 export const JAEGER_VERSION = 'v1.76.0';
 const PACKAGE = 'github.com/jaegertracing/jaeger/cmd/jaeger';
@@ -21,6 +21,12 @@ export function jaegerBinary(c) {
 export async function ensureJaeger(c, { log, logFile }) {
   const bin = jaegerBinary(c);
   if (fs.existsSync(bin)) return bin;
+  // One build at a time per cache: `npm test` starts one in the background (stack.mjs prepare
+  // jaeger) and a test that needs Jaeger waits for it here instead of building it twice.
+  return withLock({ dataDir: path.dirname(path.dirname(bin)), quiet: true }, () => (fs.existsSync(bin) ? bin : buildJaeger(c, bin, { log, logFile })));
+}
+
+async function buildJaeger(c, bin, { log, logFile }) {
   const go = which('go', ['/usr/local/go/bin']);
   if (!go) throw fail('jaeger', 'Jaeger is not cached and Go is needed to build it (install golang-go or /usr/local/go)', null);
   const home = path.dirname(path.dirname(bin));
@@ -110,6 +116,7 @@ export default {
   env: (c) => ({ JAEGER_URL: `http://127.0.0.1:${c.ports.jaegerUi}`, JAEGER_OTLP_ENDPOINT: `http://127.0.0.1:${c.ports.jaegerOtlp}` }),
   cmdline: 'jaeger',
   probe: (c) => queryLive(c.ports.jaegerUi),
+  prepare: (c, ctx) => ensureJaeger(c, ctx),
   portBusyMessage: async (c) => `port ${c.ports.jaegerUi} is taken by something that is not Jaeger's query API; free it or set SG_JAEGER_UI_PORT`,
   async start(c, ctx) {
     const { log, logFile } = ctx;
