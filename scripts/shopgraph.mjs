@@ -116,8 +116,9 @@ const storefrontPort = process.env.STOREFRONT_PORT ?? '5173';
 async function start(args = []) {
   ensureInstalled();
   const stack = stackUp();
-  // --tracing (or SG_TRACING=1): Jaeger joins the stack and every service exports its spans there.
-  const tracing = args.includes('--tracing') || process.env.SG_TRACING === '1';
+  // Tracing is on by default: Jaeger joins the stack (idle: ~0.03 % of a core, 64 MB) and every
+  // service exports its spans there. Opt out with --no-tracing (or SG_TRACING=0).
+  const tracing = !args.includes('--no-tracing') && process.env.SG_TRACING !== '0';
   if (tracing) {
     run(process.execPath, ['infra/stack/stack.mjs', 'up', 'jaeger']);
     Object.assign(stack, stackUp());
