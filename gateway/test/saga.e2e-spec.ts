@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { uniqueId, type GraphQLResponse } from '@shopgraph/testkit';
 import { startShop, waitUntilOrderable, type Shop } from './fixtures/shop';
 import { startKafkaTap, type KafkaTap } from './fixtures/kafka-tap';
+import { finalOrders as finalOrdersOf, ok, ordersById as ordersByIdOf } from './fixtures/orders';
 
 // The order saga end to end, through the gateway over HTTP as a client would: users, products,
 // inventory, reviews and orders on their real stores, payments against the payment provider
@@ -63,10 +64,6 @@ interface Stock {
   available: number;
 }
 
-function ok(res: GraphQLResponse, what: string): Record<string, any> {
-  if (res.body.errors || !res.body.data) throw new Error(`${what} failed: ${res.text.slice(0, 800)}`);
-  return res.body.data;
-}
 
 /** A product of its own for one test: created as ADMIN with `stock` units, visible in stock and orderable. */
 async function newProduct(stock: number, price = 2500): Promise<{ id: string; price: number }> {
@@ -127,39 +124,11 @@ async function placeOrder(token: string, options: PlaceOptions): Promise<OrderVi
   return payload.order;
 }
 
-/** The orders (as ADMIN), 20 per request (the gateway refuses more than 20 root fields in one operation). */
-async function ordersById(ids: string[]): Promise<Map<string, OrderView>> {
-  const found = new Map<string, OrderView>();
-  for (let i = 0; i < ids.length; i += 20) {
-    const batch = ids.slice(i, i + 20);
-    const query = `query(${batch.map((_, j) => `$i${j}: ID!`).join(', ')}) { ${batch.map((_, j) => `o${j}: order(id: $i${j}) { ...F }`).join(' ')} }
-      fragment F on Order { ${ORDER_FIELDS} }`;
-    const data = ok(await shop.call(query, Object.fromEntries(batch.map((id, j) => [`i${j}`, id])), admin), 'order');
-    batch.forEach((id, j) => found.set(id, data[`o${j}`]));
-  }
-  return found;
-}
-
-const FINAL = new Set(['CONFIRMED', 'CANCELLED']);
+/** The orders (as ADMIN), 20 per request. */
+const ordersById = (ids: string[]) => ordersByIdOf<OrderView>(shop, admin, ids, ORDER_FIELDS);
 
 /** Polls until every order has a final status (bounded); returns them. */
-async function finalOrders(ids: string[], timeoutMs = 60_000): Promise<Map<string, OrderView>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let orders: Map<string, OrderView> | null = null;
-    try {
-      orders = await ordersById(ids);
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    if (orders && [...orders.values()].every((o) => o && FINAL.has(o.status))) return orders;
-    if (Date.now() > deadline) {
-      const pending = orders ? [...orders.values()].filter((o) => !o || !FINAL.has(o.status)) : ids;
-      throw new Error(`${pending.length} orders not final within ${timeoutMs} ms: ${JSON.stringify(pending.slice(0, 3))}`);
-    }
-    await sleep(50);
-  }
-}
+const finalOrders = (ids: string[], timeoutMs = 60_000) => finalOrdersOf<OrderView>(shop, admin, ids, ORDER_FIELDS, { timeoutMs, intervalMs: 50 });
 
 async function finalOrder(id: string, timeoutMs?: number): Promise<OrderView> {
   return (await finalOrders([id], timeoutMs)).get(id)!;

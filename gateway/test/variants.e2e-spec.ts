@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { demoProducts } from '@shopgraph/demo-data';
 import type { CommandStartedEvent, MongoClient } from 'mongodb';
-import { uniqueId, type GraphQLResponse } from '@shopgraph/testkit';
+import { uniqueId } from '@shopgraph/testkit';
 import type { InventoryService } from '@shopgraph/inventory';
 import type { OrdersService } from '@shopgraph/orders';
 import { startShop, type Shop } from './fixtures/shop';
+import { finalOrders as finalOrdersOf, ok } from './fixtures/orders';
 
 // Product variants end to end (issue 13), through the gateway over HTTP as a client would, with
 // the order saga on: products, inventory, orders, payments and the payment provider sandbox on
@@ -98,10 +99,6 @@ interface Variant {
   price: number;
 }
 
-function ok(res: GraphQLResponse, what: string): Record<string, any> {
-  if (res.body.errors || !res.body.data) throw new Error(`${what} failed: ${res.text.slice(0, 800)}`);
-  return res.body.data;
-}
 
 async function until<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -225,18 +222,6 @@ async function placeOrder(token: string, items?: { productId: string; variantId:
   return payload.order;
 }
 
-/** The orders (as ADMIN), 20 per request (the gateway refuses more than 20 root fields in one operation). */
-async function ordersById(ids: string[]): Promise<Map<string, OrderView>> {
-  const found = new Map<string, OrderView>();
-  for (let i = 0; i < ids.length; i += 20) {
-    const batch = ids.slice(i, i + 20);
-    const query = `query(${batch.map((_, j) => `$i${j}: ID!`).join(', ')}) { ${batch.map((_, j) => `o${j}: order(id: $i${j}) { ...F }`).join(' ')} }
-      fragment F on Order { ${STATUS_FIELDS} }`;
-    const data = ok(await shop.call(query, Object.fromEntries(batch.map((id, j) => [`i${j}`, id])), admin), 'order');
-    batch.forEach((id, j) => found.set(id, data[`o${j}`]));
-  }
-  return found;
-}
 
 /** One order with its lines (as ADMIN), asked again while products cannot answer for the lines' variant and product. */
 async function orderWithItems(id: string): Promise<Required<OrderView>> {
@@ -250,26 +235,8 @@ async function orderWithItems(id: string): Promise<Required<OrderView>> {
   );
 }
 
-const FINAL = new Set(['CONFIRMED', 'CANCELLED']);
-
 /** Polls until every order has a final status (bounded); returns them. */
-async function finalOrders(ids: string[], timeoutMs = 90_000): Promise<Map<string, OrderView>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let orders: Map<string, OrderView> | null = null;
-    try {
-      orders = await ordersById(ids);
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    if (orders && [...orders.values()].every((o) => o && FINAL.has(o.status))) return orders;
-    if (Date.now() > deadline) {
-      const pending = orders ? [...orders.values()].filter((o) => !o || !FINAL.has(o.status)) : ids;
-      throw new Error(`${pending.length} orders not final within ${timeoutMs} ms: ${JSON.stringify(pending.slice(0, 3))}`);
-    }
-    await sleep(200);
-  }
-}
+const finalOrders = (ids: string[], timeoutMs = 90_000) => finalOrdersOf<OrderView>(shop, admin, ids, STATUS_FIELDS, { timeoutMs, intervalMs: 200 });
 
 /** Lines in sku order (an order keeps one line per variant; the test does not rely on their order). */
 const bySku = <T extends { sku: string }>(lines: T[]): T[] => [...lines].sort((a, b) => a.sku.localeCompare(b.sku));
