@@ -27,8 +27,11 @@ export function createKafka(brokers: string[], clientId: string, log: Logger): K
   });
 }
 
+/** Partitions of a topic ensureTopics creates. */
+export const TOPIC_PARTITIONS = 3;
+
 /** Creates the topics this service uses (full, namespaced names: `topicsIn(ns)`) if they do not exist (3 partitions each locally). */
-export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions = 3): Promise<void> {
+export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions = TOPIC_PARTITIONS): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -125,6 +128,16 @@ export interface ConsumerOptions {
   /** Runs the effect of one event; throwing leaves the offset uncommitted so it is redelivered. */
   handle: (event: EventEnvelope) => Promise<void>;
   /**
+   * The event types `handle` acts on (default: every type). Messages of other types are skipped
+   * on their `event-type` header without being parsed, traced or handed to `handle`.
+   */
+  handles?: (type: string) => boolean;
+  /**
+   * Partitions handled at the same time (default: 3 per topic, the partition count of
+   * ensureTopics, at least 4). Within a partition messages are handled one after the other.
+   */
+  partitionsConsumedConcurrently?: number;
+  /**
    * Where a group with no committed offset starts: true = the oldest message of every topic, false
    * (default) = the newest, a list = the oldest for these topics only (replicas that need the
    * history) and the newest for the rest (commands and saga replies, which must never be replayed
@@ -133,7 +146,7 @@ export interface ConsumerOptions {
   fromBeginning?: boolean | readonly string[];
   /** Resolve only after the first fetch (default true): offsets are then fixed, so nothing produced afterwards is missed. */
   awaitFirstFetch?: boolean;
-  /** Commit offsets after each handled message (default true); a reader that always starts at the newest offset needs none. */
+  /** Commit offsets after each handled batch (default true); a reader that always starts at the newest offset needs none. */
   commitOffsets?: boolean;
   /** Registry for `kafka_consumer_up{group}`, `kafka_consumer_restarts_total{group}` and `kafka_consumer_lag{group,topic}`. */
   metrics?: Registry;
@@ -228,12 +241,20 @@ export function isLostMembership(error: unknown): boolean {
   return false;
 }
 
+/** A header's text (kafkajs gives a Buffer, a string or a list). */
+const headerText = (value: string | Buffer | (string | Buffer)[] | undefined): string | undefined => {
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+};
+
 const errorText = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
 /**
- * Consumes `topics` in a consumer group and commits each offset only after `handle` has made
- * its effect durable. Malformed messages (contract violations) are logged and skipped;
- * unknown event types are skipped. Handlers must be idempotent: delivery is at least once.
+ * Consumes `topics` in a consumer group, a fetched batch per partition at a time (every assigned
+ * partition concurrently, each in order), and commits a batch's offset once, after `handle` has
+ * made the effect of each of its messages durable. Malformed messages (contract violations) are
+ * logged and skipped; unknown event types, and types `handles` declines, are skipped. Handlers
+ * must be idempotent: delivery is at least once (a crash before a batch's commit redelivers it).
  *
  * Survives the broker: kafkajs rejoins after rebalances; a commit refused because the group
  * moved on (UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS, …) is logged and skipped, as redelivery
@@ -249,6 +270,8 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   const staleAfterMs = options.staleAfterMs ?? 30_000;
   const stallRestartMs = options.stallRestartMs ?? 60_000;
   const deadAfterMs = options.deadAfterMs ?? 300_000;
+  const handles = options.handles;
+  const concurrency = options.partitionsConsumedConcurrently ?? Math.max(4, options.topics.length * TOPIC_PARTITIONS);
 
   let current: Consumer;
   let state: ConsumerState = 'starting';
@@ -359,40 +382,70 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
       if (fromEnd.length > 0) await consumer.subscribe({ topics: fromEnd, fromBeginning: false });
       await consumer.run({
         autoCommit: false,
-        partitionsConsumedConcurrently: 3,
-        eachMessage: async ({ topic, partition, message }) => {
+        // Every assigned partition at once: kafkajs hands a fetch's batches to these workers and
+        // fetches again only when all of them are done, so fewer workers than partitions would
+        // queue one partition's batch behind another's. Order holds within a partition.
+        partitionsConsumedConcurrently: concurrency,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          const { topic, partition } = batch;
           handling++;
-          try {
-            let event: EventEnvelope | null = null;
+          // The offset after the last message handled (or skipped) in this batch: committed once,
+          // at the end of the batch or when a handler fails (what came before it is done; the
+          // failed message and the rest are fetched again). A crash before the commit redelivers
+          // the batch, which the handlers' inbox makes harmless (delivery is at least once).
+          let done: string | null = null;
+          const commit = async () => {
+            if (done === null || options.commitOffsets === false) return;
+            const offset = done;
+            done = null;
             try {
-              event = parseEvent(message.value);
+              await consumer.commitOffsets([{ topic, partition, offset }]);
             } catch (error) {
-              if (!(error instanceof ContractViolation)) throw error;
-              log.error({ topic, partition, offset: message.offset, reason: error.message }, 'skipping a message that breaks the event contract');
+              if (!isLostMembership(error)) throw error;
+              // The group moved on (broker pause, session expiry): the partition's uncommitted
+              // messages come again after the rejoin, and the inbox makes the repeat harmless.
+              if (!commitWarned) log.warn({ groupId, topic, partition, offset, reason: errorText(error) }, 'offset commit refused after a lost group membership; redelivery will follow');
+              commitWarned = true;
             }
-            // The handler runs in a CONSUMER span continuing the message's trace, and every log
-            // line it writes carries the event's correlation id (the request that started the flow).
-            if (event) {
-              const handled = event;
-              await inConsumerSpan(topic, partition, message.offset, groupId, messageContext(message.headers, handled), handled, () =>
-                runWithLogFields({ requestId: handled.correlationId, eventId: handled.id, eventType: handled.type }, () => options.handle(handled)),
-              );
-            }
-            if (options.commitOffsets !== false) {
-              try {
-                await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
-              } catch (error) {
-                if (!isLostMembership(error)) throw error;
-                // The group moved on (broker pause, session expiry): the partition's uncommitted
-                // messages come again after the rejoin, and the inbox makes the repeat harmless.
-                if (!commitWarned) log.warn({ groupId, topic, partition, offset: message.offset, reason: errorText(error) }, 'offset commit refused after a lost group membership; redelivery will follow');
-                commitWarned = true;
+          };
+          try {
+            for (const message of batch.messages) {
+              if (!isRunning() || isStale()) break;
+              // A type this group has no handler for is skipped on its header alone: no parsing,
+              // no span, no database work; its offset goes with the batch's one commit.
+              const type = handles ? headerText(message.headers?.['event-type']) : undefined;
+              if (type === undefined || handles!(type)) {
+                let event: EventEnvelope | null = null;
+                try {
+                  event = parseEvent(message.value);
+                } catch (error) {
+                  if (!(error instanceof ContractViolation)) throw error;
+                  log.error({ topic, partition, offset: message.offset, reason: error.message }, 'skipping a message that breaks the event contract');
+                }
+                // The handler runs in a CONSUMER span continuing the message's trace, and every log
+                // line it writes carries the event's correlation id (the request that started the flow).
+                if (event && (!handles || handles(event.type))) {
+                  const handled = event;
+                  await inConsumerSpan(topic, partition, message.offset, groupId, messageContext(message.headers, handled), handled, () =>
+                    runWithLogFields({ requestId: handled.correlationId, eventId: handled.id, eventType: handled.type }, () => options.handle(handled)),
+                  );
+                }
               }
+              resolveOffset(message.offset);
+              done = (BigInt(message.offset) + 1n).toString();
+              lastFetchAt = Date.now();
+              // kafkajs sends it only when the heartbeat interval has passed.
+              await heartbeat();
             }
+          } catch (error) {
+            await commit().catch(() => undefined);
+            throw error;
           } finally {
             handling--;
             lastFetchAt = Date.now();
           }
+          await commit();
         },
       });
     } catch (error) {

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
+import type { DataSource, EntityManager, EntitySubscriberInterface, MigrationInterface, QueryRunner, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
 import type { Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@shopgraph/kit';
@@ -49,20 +50,54 @@ export class CreateOutboxAndInbox1767225500000 implements MigrationInterface {
   }
 }
 
+/** Marks a transaction (its QueryRunner's `data`) that wrote outbox rows: its relay is woken after the commit. */
+const ENQUEUED = 'shopgraphOutboxEnqueued';
+
+/** The relay of each DataSource in this process: the tag of its NOTIFYs, and how to wake it. */
+const localRelays = new WeakMap<DataSource, { tag: string; wake: () => void }>();
+
 /**
  * Writes events to the outbox inside the caller's transaction. They are published only if
- * that transaction commits; the NOTIFY (delivered on commit) wakes the relay at once.
+ * that transaction commits. After the commit the relay of the same DataSource in this process
+ * is woken directly; the NOTIFY sent with the insert (delivered on commit, in the same statement)
+ * wakes the relays of other processes (replicas), and carries the local relay's tag so that
+ * one does not wake twice.
  */
 export async function enqueueEvents(manager: EntityManager, events: EventEnvelope[]): Promise<void> {
   if (events.length === 0) return;
-  if (!manager.queryRunner?.isTransactionActive) throw new Error('enqueueEvents must run inside a transaction');
-  const values: unknown[] = [];
+  const runner = manager.queryRunner;
+  if (!runner?.isTransactionActive) throw new Error('enqueueEvents must run inside a transaction');
+  const values: unknown[] = [localRelays.get(manager.connection)?.tag ?? ''];
   const rows = events.map((e, i) => {
     values.push(e.id, topicFor(e), e.aggregateId, JSON.stringify(e));
-    return `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4}::jsonb)`;
+    return `($${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4}, $${i * 4 + 5}::jsonb)`;
   });
-  await manager.query(`INSERT INTO outbox (id, topic, key, envelope) VALUES ${rows.join(', ')}`, values);
-  await manager.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`);
+  // One round trip: the data-modifying CTE runs whether or not the SELECT reads it.
+  await manager.query(
+    `WITH written AS (INSERT INTO outbox (id, topic, key, envelope) VALUES ${rows.join(', ')}) SELECT pg_notify('${NOTIFY_CHANNEL}', $1::text)`,
+    values,
+  );
+  runner.data = { ...(runner.data ?? {}), [ENQUEUED]: true };
+}
+
+/** Wakes the local relay after a transaction that wrote outbox rows commits (not after a savepoint's release). */
+class WakeAfterCommit implements EntitySubscriberInterface {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly wake: () => void,
+  ) {}
+
+  afterTransactionCommit(event: TransactionCommitEvent): void {
+    const data = event.queryRunner.data as Record<string, unknown> | undefined;
+    if (!data?.[ENQUEUED] || event.queryRunner.isTransactionActive || event.connection !== this.dataSource) return;
+    data[ENQUEUED] = false;
+    this.wake();
+  }
+
+  afterTransactionRollback(event: TransactionRollbackEvent): void {
+    const data = event.queryRunner.data as Record<string, unknown> | undefined;
+    if (data?.[ENQUEUED] && !event.queryRunner.isTransactionActive) data[ENQUEUED] = false;
+  }
 }
 
 // The row records the base topic; the relay adds its namespace when it publishes.
@@ -133,8 +168,12 @@ export class PostgresOutboxRelay {
   private readonly publishOutage: OutageLog;
   private readonly reconnectsTotal: { inc(): void } | null;
   private readonly removeGauges: Array<() => void> = [];
+  /** Payload of the NOTIFYs of this process's writes through `dataSource` (this relay is woken in-process for those). */
+  private readonly tag = randomUUID();
+  private readonly afterCommit: WakeAfterCommit;
 
   constructor(private readonly options: RelayOptions) {
+    this.afterCommit = new WakeAfterCommit(options.dataSource, () => this.wake());
     this.listenerOutage = new OutageLog(options.log, 'outbox LISTEN connection');
     this.publishOutage = new OutageLog(options.log, 'outbox relay');
     const registry = options.metrics;
@@ -177,6 +216,11 @@ export class PostgresOutboxRelay {
   async start(): Promise<void> {
     this.running = true;
     this.abort = new AbortController();
+    // Writes through this DataSource wake this relay right after their commit (no NOTIFY round trip).
+    if (!localRelays.has(this.options.dataSource)) {
+      localRelays.set(this.options.dataSource, { tag: this.tag, wake: () => this.wake() });
+      this.options.dataSource.subscribers.push(this.afterCommit);
+    }
     // The first connection must work (the service is starting against a live database); later
     // losses are reconnected by the loop below.
     const client = await this.connectListener();
@@ -187,6 +231,12 @@ export class PostgresOutboxRelay {
   async stop(): Promise<void> {
     this.running = false;
     this.abort.abort();
+    if (localRelays.get(this.options.dataSource)?.tag === this.tag) {
+      localRelays.delete(this.options.dataSource);
+      const subscribers = this.options.dataSource.subscribers;
+      const at = subscribers.indexOf(this.afterCommit);
+      if (at >= 0) subscribers.splice(at, 1);
+    }
     this.wake();
     this.listenerLost?.();
     await this.loop;
@@ -257,7 +307,10 @@ export class PostgresOutboxRelay {
   private async connectListener(): Promise<Client> {
     // Named, so an operator (and pg_stat_activity) can tell the relay's LISTEN connection apart.
     const client = new Client({ connectionString: this.options.url, application_name: LISTENER_APPLICATION_NAME });
-    client.on('notification', () => this.wake());
+    // Writes of this process through this relay's DataSource woke it already, after their commit.
+    client.on('notification', (message) => {
+      if (message.payload !== this.tag || !this.running) this.wake();
+    });
     // Errors after connect end in the 'end' event handled by keepListening; this keeps them from being unhandled.
     client.on('error', () => undefined);
     try {
@@ -335,11 +388,11 @@ export class PostgresOutboxRelay {
   /** Publishes one batch; returns how many rows it published. */
   async drainOnce(batch = 200): Promise<number> {
     return this.options.dataSource.transaction(async (m) => {
-      const [{ locked }] = await m.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK_KEY]);
-      if (!locked) return 0;
+      // The lock and the batch in one round trip: no rows when another relay holds the lock.
       const rows: { id: string; envelope: EventEnvelope }[] = await m.query(
-        'SELECT id, envelope FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT $1',
-        [batch],
+        `SELECT o.id, o.envelope FROM (SELECT pg_try_advisory_xact_lock($1) AS locked) l,
+                LATERAL (SELECT id, envelope FROM outbox WHERE l.locked AND sent_at IS NULL ORDER BY seq LIMIT $2) o`,
+        [RELAY_LOCK_KEY, batch],
       );
       if (rows.length === 0) return 0;
       await publish(this.options.producer, rows.map((r) => r.envelope), this.options.namespace);

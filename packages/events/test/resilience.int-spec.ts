@@ -207,6 +207,8 @@ describe('startConsumer supervision', () => {
 describe('PostgresOutboxRelay LISTEN connection', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let ds: DataSource;
+  /** Another writer of the same database (as another replica would be): only its NOTIFY can wake the relay. */
+  let writer: DataSource;
   let relay: PostgresOutboxRelay;
   let admin: Client;
   const registry = new Registry();
@@ -220,6 +222,8 @@ describe('PostgresOutboxRelay LISTEN connection', () => {
     // A minute-long poll: anything published within seconds was woken by NOTIFY.
     relay = new PostgresOutboxRelay({ dataSource: ds, url: db.url, producer, namespace: ns, log, pollIntervalMs: 60_000, metrics: registry });
     await relay.start();
+    writer = new DataSource({ type: 'postgres', url: db.url, logging: false, extra: { max: 1 } });
+    await writer.initialize();
     admin = new Client({ connectionString: `${stackEnv.pgUrl}/postgres` });
     await admin.connect();
   }, 60000);
@@ -228,6 +232,7 @@ describe('PostgresOutboxRelay LISTEN connection', () => {
     await admin?.query(`ALTER DATABASE "${db.name}" ALLOW_CONNECTIONS true`).catch(() => undefined);
     await relay?.stop();
     await ds?.destroy();
+    await writer?.destroy();
     await admin?.end();
     await db?.drop();
   });
@@ -240,11 +245,15 @@ describe('PostgresOutboxRelay LISTEN connection', () => {
     return rows.rows[0]?.pid;
   };
 
-  /** Commits one event and resolves with the ms until the relay marked it sent. */
-  const publishLatency = async (): Promise<number> => {
+  /**
+   * Commits one event through `via` and resolves with the ms until the relay marked it sent. Through
+   * `writer` only the NOTIFY can wake it; through the relay's own DataSource only the in-process
+   * wake after the commit can (the relay ignores the NOTIFYs tagged as its own writes).
+   */
+  const publishLatency = async (via: DataSource = writer): Promise<number> => {
     const event = marker(uniqueId('outbox'));
     const started = Date.now();
-    await ds.transaction((m) => enqueueEvents(m, [event]));
+    await via.transaction((m) => enqueueEvents(m, [event]));
     await eventually(async () => {
       const [row] = await ds.query('SELECT sent_at FROM outbox WHERE id = $1', [event.id]);
       return row?.sent_at ? true : undefined;
@@ -265,6 +274,10 @@ describe('PostgresOutboxRelay LISTEN connection', () => {
     const after = await publishLatency();
     console.log(`outbox publish latency (poll 60 s): ${before} ms before, ${after} ms after the LISTEN backend was terminated`);
     expect(after).toBeLessThan(2000);
+    // A commit through the relay's own DataSource wakes it in-process (its NOTIFY is ignored).
+    const local = await publishLatency(ds);
+    console.log(`outbox publish latency of a commit through the relay's own DataSource (woken in-process): ${local} ms`);
+    expect(local).toBeLessThan(2000);
     expect(await metricValue(registry, 'outbox_listener_connected')).toBe(1);
     expect(await metricValue(registry, 'outbox_listener_reconnects_total')).toBe(1);
   }, 30000);

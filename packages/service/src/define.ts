@@ -551,6 +551,8 @@ async function createService(spec: SubgraphSpec<any, StoresSpec, OutboxSpec<any>
           topics: group.topics.map((key) => topics[key]),
           log,
           handle: dispatcher(group.handlers),
+          // Types without a handler are skipped on their header: no parsing, no span.
+          handles: (type) => group.handlers.has(type),
           fromBeginning: history,
           metrics,
           ...group.tuning,

@@ -61,13 +61,15 @@ export class ReservationService {
       const expiresAt = await this.reservations.insertIfAbsent(manager, orderId, wanted, ttlSeconds);
       if (!expiresAt) return this.replay(await this.reservations.find(manager, orderId));
 
-      // Everything the lines change is undone together if one of them is short.
-      await manager.query('SAVEPOINT reserve_lines');
+      // Everything the lines change is undone together if one of them is short (a single line
+      // that is short changed nothing: no savepoint needed).
+      const several = wanted.length > 1;
+      if (several) await manager.query('SAVEPOINT reserve_lines');
       const changed: StockRow[] = [];
       for (const line of wanted) {
         const row = await this.stock.reserve(manager, line.productId, line.quantity);
         if (!row) {
-          await manager.query('ROLLBACK TO SAVEPOINT reserve_lines');
+          if (several) await manager.query('ROLLBACK TO SAVEPOINT reserve_lines');
           const { reason, productIds } = await this.shortLines(manager, wanted, line.productId);
           await this.reservations.markFailed(manager, orderId, reason, productIds);
           const outcome: ReserveOutcome = { ok: false, orderId, reason, productIds, replayed: false };
@@ -76,7 +78,7 @@ export class ReservationService {
         }
         changed.push(row);
       }
-      await manager.query('RELEASE SAVEPOINT reserve_lines');
+      if (several) await manager.query('RELEASE SAVEPOINT reserve_lines');
       const outcome: ReserveOutcome = { ok: true, orderId, lines: wanted, expiresAt, status: 'ACTIVE', replayed: false };
       await enqueueEvents(manager, [reserveOutcomeEvent(outcome, origin), ...changed.map((row) => stockChanged(row, `reserved for order ${orderId}`, origin))]);
       return outcome;
@@ -179,14 +181,15 @@ export class ReservationService {
   }
 
   private async finish(manager: EntityManager, orderId: string, to: 'RELEASED' | 'COMMITTED', origin: EventOrigin, why = ''): Promise<FinishOutcome> {
-    if (!(await this.reservations.finish(manager, orderId, to))) {
+    const lines = await this.reservations.finish(manager, orderId, to);
+    if (!lines) {
       const current = await this.reservations.find(manager, orderId);
       return { orderId, changed: false, status: current?.status ?? null };
     }
     const sold = to === 'COMMITTED';
     const events: EventEnvelope[] = [];
     // Lines come sorted by product id: the same lock order as reserve.
-    for (const line of await this.reservations.lines(manager, orderId)) {
+    for (const line of lines) {
       const row = await this.stock.unreserve(manager, line.productId, line.quantity, sold);
       // The reservation's units are counted in `reserved` until now; anything else is a broken invariant.
       if (!row) throw new Error(`stock of ${line.productId} does not hold the ${line.quantity} units reserved for order ${orderId}`);

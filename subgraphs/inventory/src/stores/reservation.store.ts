@@ -22,17 +22,18 @@ export class ReservationStore {
    * A concurrent insert for the same order waits for the other transaction, then sees its row.
    */
   async insertIfAbsent(manager: EntityManager, orderId: string, lines: StockLine[], ttlSeconds: number): Promise<Date | null> {
+    // The reservation and its lines in one statement (the lines only when the reservation is new).
     const rows: { expiresAt: Date }[] = await manager.query(
-      `INSERT INTO reservations (order_id, status, expires_at) VALUES ($1, 'ACTIVE', now() + make_interval(secs => $2))
-       ON CONFLICT (order_id) DO NOTHING RETURNING expires_at AS "expiresAt"`,
-      [orderId, ttlSeconds],
+      `WITH r AS (
+         INSERT INTO reservations (order_id, status, expires_at) VALUES ($1, 'ACTIVE', now() + make_interval(secs => $2))
+         ON CONFLICT (order_id) DO NOTHING RETURNING order_id, expires_at
+       ), l AS (
+         INSERT INTO reservation_lines (order_id, product_id, quantity) SELECT r.order_id, u.product_id, u.quantity FROM r, unnest($3::text[], $4::int[]) AS u(product_id, quantity)
+       )
+       SELECT expires_at AS "expiresAt" FROM r`,
+      [orderId, ttlSeconds, lines.map((l) => l.productId), lines.map((l) => l.quantity)],
     );
-    if (rows.length === 0) return null;
-    await manager.query(
-      `INSERT INTO reservation_lines (order_id, product_id, quantity) SELECT $1::text, * FROM unnest($2::text[], $3::int[])`,
-      [orderId, lines.map((l) => l.productId), lines.map((l) => l.quantity)],
-    );
-    return rows[0].expiresAt;
+    return rows[0]?.expiresAt ?? null;
   }
 
   async find(manager: EntityManager, orderId: string): Promise<StoredReservation | null> {
@@ -52,14 +53,18 @@ export class ReservationStore {
     );
   }
 
-  /** Moves an ACTIVE reservation to `to`; false when it was not ACTIVE (already final, or none). */
-  async finish(manager: EntityManager, orderId: string, to: 'RELEASED' | 'COMMITTED'): Promise<boolean> {
-    const rows = await updateReturning<{ order_id: string }>(
-      manager,
-      `UPDATE reservations SET status = $2, updated_at = now() WHERE order_id = $1 AND status = 'ACTIVE' RETURNING order_id`,
+  /**
+   * Moves an ACTIVE reservation to `to` and returns its lines (sorted by product id); null when it
+   * was not ACTIVE (already final, or none). One statement.
+   */
+  async finish(manager: EntityManager, orderId: string, to: 'RELEASED' | 'COMMITTED'): Promise<StockLine[] | null> {
+    const rows: { productId: string | null; quantity: number | null }[] = await manager.query(
+      `WITH f AS (UPDATE reservations SET status = $2, updated_at = now() WHERE order_id = $1 AND status = 'ACTIVE' RETURNING order_id)
+       SELECT l.product_id AS "productId", l.quantity FROM f LEFT JOIN reservation_lines l ON l.order_id = f.order_id ORDER BY l.product_id`,
       [orderId, to],
     );
-    return rows.length === 1;
+    if (rows.length === 0) return null;
+    return rows.filter((r): r is StockLine => r.productId !== null);
   }
 
   /** COMMITTED → RETURNED (a sold order was cancelled); true when this call made the change. */

@@ -38,18 +38,19 @@ export async function handleSagaEvent(
   return saga.retrying(async () => {
     let applied: Applied | null = null;
     await processOnce(dataSource, CONSUMER, event, async (manager) => {
-      const order = await orders.findById(orderId, manager);
-      if (!order) {
+      const found = await orders.findWithItems(orderId, manager);
+      if (!found) {
         log.debug({ orderId, type: event.type }, 'saga event for an unknown order; ignoring it');
         return;
       }
+      const { order, items } = found;
       if (event.type === 'PaymentCaptured') {
         const { amount } = (event as EventEnvelope<'PaymentCaptured'>).payload;
         if (amount.amount !== order.total || amount.currency !== order.currency) {
           log.warn({ orderId, captured: amount, total: order.total, currency: order.currency }, 'captured amount differs from the order total');
         }
       }
-      applied = await saga.apply(manager, order, input, causedBy(event, SOURCE));
+      applied = await saga.apply(manager, order, input, causedBy(event, SOURCE), items);
     });
     return applied;
   });

@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '@shopgraph/kit';
 import { createEvent, enqueueEvents, type EventEnvelope, type EventOrigin } from '@shopgraph/events';
 import type { OrderEntity } from '../entities/order.entity';
+import type { OrderItemEntity } from '../entities/order-item.entity';
 import type { OrderStore } from '../stores/order.store';
 import { decide, isSettled, type SagaCommand, type SagaDecision, type SagaInput } from '../domain/order-saga';
 import type { CommittedChange, SagaMetrics } from './saga.metrics';
@@ -56,8 +57,11 @@ export class SagaService {
     return new Date(now.getTime() + this.timeoutSeconds(step) * 1000);
   }
 
-  /** Decides `input` for `order` (as read in this transaction) and writes the outcome; throws VersionConflict on a race. */
-  async apply(manager: EntityManager, order: OrderEntity, input: SagaInput, origin: EventOrigin): Promise<Applied> {
+  /**
+   * Decides `input` for `order` (as read in this transaction) and writes the outcome; throws
+   * VersionConflict on a race. `items`: the order's lines when the caller read them with it.
+   */
+  async apply(manager: EntityManager, order: OrderEntity, input: SagaInput, origin: EventOrigin, items?: readonly OrderItemEntity[]): Promise<Applied> {
     const decision = decide({ status: order.status }, input);
     if (decision.rejection) return { decision, order, change: null };
     if (decision.ignored) this.log.info({ orderId: order.id, input: input.type, status: order.status, why: decision.ignored }, 'saga input changed no status');
@@ -93,7 +97,7 @@ export class SagaService {
         throw new VersionConflict(`order ${order.id} changed after version ${order.version}`);
       }
     }
-    if (change) events.push(await this.statusChanged(manager, updated, change, origin));
+    if (change) events.push(await this.statusChanged(manager, updated, change, origin, items));
     await enqueueEvents(manager, events);
     return { decision, order: updated, change };
   }
@@ -126,8 +130,15 @@ export class SagaService {
   }
 
   /** OrderStatusChanged for the order as it is after the change. */
-  async statusChanged(manager: EntityManager, order: OrderEntity, change: Pick<CommittedChange, 'from' | 'to' | 'reason' | 'at'> | null, origin: EventOrigin): Promise<EventEnvelope> {
-    const items = await this.orders.itemsOf([order.id], manager);
+  async statusChanged(
+    manager: EntityManager,
+    order: OrderEntity,
+    change: Pick<CommittedChange, 'from' | 'to' | 'reason' | 'at'> | null,
+    origin: EventOrigin,
+    known?: readonly OrderItemEntity[],
+  ): Promise<EventEnvelope> {
+    // An order's lines never change after it is placed: the ones read with the order will do.
+    const items = known ?? (await this.orders.itemsOf([order.id], manager));
     return createEvent(
       'OrderStatusChanged',
       order.id,

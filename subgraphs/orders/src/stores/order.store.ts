@@ -8,6 +8,18 @@ import type { ShippingAddressFields } from '../domain/order-input';
 import type { PricedLine } from '../domain/pricing';
 import { isUuid, updateReturning } from './sql';
 
+/** An entity from a raw row (column names as stored), converted as TypeORM would (dates, json). */
+function hydrate<T>(manager: EntityManager, entity: new () => T, row: Record<string, unknown>): T {
+  const metadata = manager.connection.getMetadata(entity);
+  const driver = manager.connection.driver;
+  const out = new entity() as Record<string, unknown>;
+  for (const column of metadata.columns) {
+    const value = row[column.databaseName];
+    out[column.propertyName] = value === undefined ? undefined : driver.prepareHydratedValue(value, column);
+  }
+  return out as T;
+}
+
 /** A new order as placeOrder builds it. */
 export interface NewOrder {
   id: string;
@@ -137,22 +149,52 @@ export class OrderStore {
   }
 
   /**
-   * Applies a status change if the order is still at `expectedVersion`: version + 1, history row.
-   * Returns the updated order, or null when another writer got there first (the caller retries).
+   * The order and its lines (in line order) in one round trip, for the saga's handlers; null for
+   * an unknown (or malformed) id.
    */
-  async changeStatus(manager: EntityManager, change: StatusChange, now: Date): Promise<OrderEntity | null> {
-    const [row] = await updateReturning<{ id: string }>(
-      manager,
-      `UPDATE orders SET status = $3, cancellation_reason = $4, deadline_at = $5, payment_captured = payment_captured OR $6,
-              payment_token = CASE WHEN $7 THEN NULL ELSE payment_token END,
-              version = version + 1, status_changed_at = $8, updated_at = $8, step_command_id = $9
-        WHERE id = $1 AND version = $2
-        RETURNING id`,
-      [change.orderId, change.expectedVersion, change.status, change.reason, change.deadlineAt, change.paymentCaptured, change.clearPaymentToken, now, change.stepCommandId],
+  async findWithItems(id: string, manager: EntityManager = this.dataSource.manager): Promise<{ order: OrderEntity; items: OrderItemEntity[] } | null> {
+    if (!isUuid(id)) return null;
+    const [row]: Record<string, unknown>[] = await manager.query(
+      `SELECT o.*, COALESCE((SELECT json_agg(i ORDER BY i.position) FROM order_items i WHERE i.order_id = o.id), '[]'::json) AS "__items"
+         FROM orders o WHERE o.id = $1`,
+      [id],
     );
     if (!row) return null;
-    await this.addHistory(manager, change.orderId, change.expectedVersion + 1, change.status, change.historyReason ?? change.reason, now);
-    return this.findById(change.orderId, manager);
+    const items = (row.__items as Record<string, unknown>[]).map((i) => hydrate(manager, OrderItemEntity, i));
+    return { order: hydrate(manager, OrderEntity, row), items };
+  }
+
+  /**
+   * Applies a status change if the order is still at `expectedVersion`: version + 1, history row,
+   * in one statement. Returns the updated order, or null when another writer got there first (the
+   * caller retries).
+   */
+  async changeStatus(manager: EntityManager, change: StatusChange, now: Date): Promise<OrderEntity | null> {
+    const [row]: Record<string, unknown>[] = await manager.query(
+      `WITH changed AS (
+         UPDATE orders SET status = $3, cancellation_reason = $4, deadline_at = $5, payment_captured = payment_captured OR $6,
+                payment_token = CASE WHEN $7 THEN NULL ELSE payment_token END,
+                version = version + 1, status_changed_at = $8, updated_at = $8, step_command_id = $9
+          WHERE id = $1 AND version = $2
+          RETURNING *
+       ), history AS (
+         INSERT INTO order_status_history (order_id, version, status, reason, at) SELECT id, version, status, $10, $8 FROM changed
+       )
+       SELECT * FROM changed`,
+      [
+        change.orderId,
+        change.expectedVersion,
+        change.status,
+        change.reason,
+        change.deadlineAt,
+        change.paymentCaptured,
+        change.clearPaymentToken,
+        now,
+        change.stepCommandId,
+        change.historyReason ?? change.reason,
+      ],
+    );
+    return row ? hydrate(manager, OrderEntity, row) : null;
   }
 
   /** Records a capture without a status change (a late capture on a cancelled order); false on a version race. */
