@@ -180,9 +180,11 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
     labelNames: ['subgraph'],
     registers: [metrics],
   });
+  // One for every subgraph: a query started after any mutation's answer never joins an older call.
+  const mutationEpoch = { value: 0 };
   const deduplicate = (name: string) =>
     config.SUBGRAPH_DEDUPLICATION
-      ? (base: Fetch) => new InFlightDeduplicator(base, { onDeduplicated: () => deduplicated.inc({ subgraph: name }) }).fetch
+      ? (base: Fetch) => new InFlightDeduplicator(base, { onDeduplicated: () => deduplicated.inc({ subgraph: name }) }, mutationEpoch).fetch
       : null;
 
   const gateway = new ApolloGateway({

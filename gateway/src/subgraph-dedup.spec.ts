@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
 import { parse } from 'graphql';
-import { deduplicationKey, InFlightDeduplicator, isDeduplicable } from './subgraph-dedup';
+import { deduplicationKey, InFlightDeduplicator, isDeduplicable, isMutation } from './subgraph-dedup';
 
 const body = (query: string, variables: Record<string, unknown> = {}) => JSON.stringify({ query, variables });
 const post = (b: string, headers: Record<string, string> = {}): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: b });
@@ -22,6 +22,8 @@ describe('isDeduplicable', () => {
     // The keyword decides, not a name that starts with "query".
     expect(isDeduplicable(post(body('mutation queryThing{x}')))).toBe(false);
     expect(isDeduplicable(post(body('queryX{x}')))).toBe(false);
+    expect(isMutation(post(body('mutation PlaceOrder__orders__0($input:PlaceOrderInput!){placeOrder(input:$input){id}}')))).toBe(true);
+    expect(isMutation(post(body('{me{id}}')))).toBe(false);
     expect(isDeduplicable(post(JSON.stringify({ variables: {}, query: '{me{id}}' })))).toBe(false);
     expect(isDeduplicable({ method: 'GET' })).toBe(false);
     expect(isDeduplicable({ method: 'POST', body: new Uint8Array([1]) })).toBe(false);
@@ -89,6 +91,28 @@ describe('InFlightDeduplicator', () => {
     expect(calls).toHaveLength(4);
     calls.forEach((c, i) => c.resolve(new Response(`{"data":${i}}`)));
     expect(await Promise.all(pending.map(async (p) => (await p).json()))).toEqual([{ data: 0 }, { data: 1 }, { data: 2 }, { data: 3 }]);
+  });
+
+  it('a query that starts after a mutation (on any subgraph) answered never joins a call from before it', async () => {
+    const { calls, fetch } = controllable();
+    const epoch = { value: 0 };
+    const products = new InFlightDeduplicator(fetch, {}, epoch);
+    const orders = new InFlightDeduplicator(fetch, {}, epoch);
+    const read = post(body('query Cart__products__0{cart{lines{id}}}'), { 'x-gateway-token': 'alice' });
+    const before = products.fetch(url, read);
+    const during = orders.fetch('http://orders/graphql', post(body('mutation AddToCart__orders__0{addToCart{ok}}'), { 'x-gateway-token': 'alice' }));
+    const joined = products.fetch(url, read); // while the mutation is under way: may share the earlier read
+    expect(calls).toHaveLength(2);
+    calls[1].resolve(new Response('{"data":{"addToCart":{"ok":true}}}'));
+    await during;
+    const after = products.fetch(url, read);
+    expect(calls).toHaveLength(3);
+    calls[0].resolve(new Response('{"data":"old"}'));
+    calls[2].resolve(new Response('{"data":"new"}'));
+    expect(await (await before).json()).toEqual({ data: 'old' });
+    expect(await (await joined).json()).toEqual({ data: 'old' });
+    expect(await (await after).json()).toEqual({ data: 'new' });
+    expect(products.size).toBe(0);
   });
 
   it('hands a failed call to every waiter and lets the next one try again', async () => {

@@ -25,6 +25,11 @@ export function isDeduplicable(init: RequestInit | undefined): boolean {
   return body.startsWith('{', i) || /^query[\s({\\]/.test(body.slice(i, i + 7));
 }
 
+/** A subgraph mutation as the gateway sends it (the body's operation text starts with `mutation`). */
+export function isMutation(init: RequestInit | undefined): boolean {
+  return typeof init?.body === 'string' && /^\{"query":"(\s|\\n)*mutation\b/.test(init.body);
+}
+
 function headerEntries(headers: RequestInit['headers']): [string, string][] {
   if (!headers) return [];
   if (headers instanceof Headers) return [...headers.entries()];
@@ -52,33 +57,49 @@ export interface DeduplicationStats {
 }
 
 /**
+ * Shared by the deduplicators of every subgraph of one gateway: bumped whenever a mutation call
+ * ends, so a query that starts after a mutation's answer never joins a call that started before
+ * it (read-your-writes across requests: a client that changed something and reads it back gets a
+ * fresh read, not one in flight since before the change).
+ */
+export interface MutationEpoch {
+  value: number;
+}
+
+/**
  * In-flight deduplication of identical subgraph queries: while one call is on its way, an
  * identical one (same URL, body, viewer/auth headers) waits for the same answer instead of
  * making its own; each gets its own copy of the response. Only queries, only while in flight —
  * nothing is kept once the answer is in, so no answer is ever older than the request waiting for it.
  */
 export class InFlightDeduplicator {
-  private readonly inFlight = new Map<string, Promise<Answer>>();
+  private readonly inFlight = new Map<string, { answer: Promise<Answer>; epoch: number }>();
 
   constructor(
     private readonly base: Fetch,
     private readonly stats: DeduplicationStats = {},
+    private readonly epoch: MutationEpoch = { value: 0 },
   ) {}
 
   readonly fetch: Fetch = async (url, init) => {
-    if (!init || !isDeduplicable(init)) return this.base(url, init);
-    const key = deduplicationKey(url, init);
-    let answer = this.inFlight.get(key);
-    if (answer) this.stats.onDeduplicated?.();
-    else {
-      answer = this.call(url, init);
-      this.inFlight.set(key, answer);
-      const done = () => {
-        if (this.inFlight.get(key) === answer) this.inFlight.delete(key);
-      };
-      answer.then(done, done);
+    if (!init || !isDeduplicable(init)) {
+      if (!isMutation(init)) return this.base(url, init);
+      const bump = () => void this.epoch.value++;
+      return this.base(url, init).finally(bump);
     }
-    const { status, statusText, headers, body } = await answer;
+    const key = deduplicationKey(url, init);
+    let entry = this.inFlight.get(key);
+    if (entry && entry.epoch === this.epoch.value) this.stats.onDeduplicated?.();
+    else {
+      const started = { answer: this.call(url, init), epoch: this.epoch.value };
+      this.inFlight.set(key, started);
+      const done = () => {
+        if (this.inFlight.get(key) === started) this.inFlight.delete(key);
+      };
+      started.answer.then(done, done);
+      entry = started;
+    }
+    const { status, statusText, headers, body } = await entry.answer;
     return new Response(body, { status, statusText, headers });
   };
 
