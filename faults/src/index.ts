@@ -1,2 +1,4 @@
 export * from './stack';
 export * from './shop';
+export * from './round-robin';
+export * from './books';

@@ -8,6 +8,7 @@ import { Client, Pool } from 'pg';
 import { demoProducts } from '@shopgraph/demo-data';
 import { CONTENDED_DEADLINES_ENV, type GraphQLResponse } from '@shopgraph/testkit';
 import { freePort, REPO_ROOT, type FaultStack } from './stack';
+import { startRoundRobin, type RoundRobin } from './round-robin';
 
 // The whole shop as REAL CHILD PROCESSES on the private fault stack: every subgraph that declares
 // itself in its package.json (`node subgraphs/<name>/dist/index.js`; its datastores from the
@@ -98,6 +99,14 @@ export interface FaultShopOptions {
   contendedDeadlines?: boolean;
   /** Wait until every demo product is in stock and orderable before resolving (default true). */
   waitForCatalog?: boolean;
+  /**
+   * Replicas per service (default 1), e.g. `{ orders: 2, inventory: 2, payments: 2, gateway: 2 }`:
+   * each on its own port with the same databases, consumer group and namespace, as two pods would
+   * run. The gateway reaches a subgraph with several replicas through a round-robin proxy on one
+   * port (src/round-robin.ts: a Kubernetes Service's shape); gateway replicas are separate entry
+   * points (`replicas.gateway[i].url`), each with its own order-feed group as in production.
+   */
+  replicas?: Partial<Record<ServiceName, number>>;
 }
 
 export interface SandboxCharge {
@@ -172,6 +181,12 @@ export interface FaultShop {
   adminToken(): Promise<string>;
   /** Waits until orders can price `productId` (its replica learned it over Kafka). */
   waitUntilOrderable(productId: string, timeoutMs?: number): Promise<void>;
+  /** Every replica of each service, started or killed (`replicas.orders[0] === services.orders`). */
+  readonly replicas: Record<ServiceName, ProcService[]>;
+  /** The round-robin proxy in front of a subgraph's replicas (only for a subgraph started with more than one). */
+  readonly balancers: Partial<Record<SubgraphName, RoundRobin>>;
+  /** Starts a fresh replica of `name` on a new port (same databases and group), registered with its round-robin once ready. */
+  addReplica(name: ServiceName, env?: Env): Promise<ProcService>;
   /** Stops every child (gracefully, gateway first), closes the assertion clients, drops the shop's databases. */
   stop(): Promise<void>;
 }
@@ -395,6 +410,18 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
     ports[name] = port;
   }
   const urlOf = (name: ServiceName) => `http://127.0.0.1:${ports[name]}`;
+  const newPort = async () => {
+    let port = await freePort();
+    while (taken.has(port)) port = await freePort();
+    taken.add(port);
+    return port;
+  };
+  // Replicas (options.replicas): a subgraph with more than one is reached through a round-robin on a port of its own.
+  const replicaCount = (name: ServiceName) => Math.max(1, Math.floor(options.replicas?.[name] ?? 1));
+  const routePorts: Partial<Record<SubgraphName, number>> = {};
+  for (const s of SUBGRAPHS) if (replicaCount(s) > 1) routePorts[s] = await newPort();
+  /** Where others reach a subgraph: its round-robin when it has replicas, else the process itself. */
+  const routeOf = (name: SubgraphName) => (routePorts[name] ? `http://127.0.0.1:${routePorts[name]}` : urlOf(name));
 
   /** A subgraph's environment from its declaration: its databases, Redis, consumer group. */
   const declaredEnv = (s: SubgraphDeclaration): Env => ({
@@ -412,11 +439,11 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
     ...(Object.fromEntries(SUBGRAPH_DECLARATIONS.map((s) => [s.name, { ...declaredEnv(s), ...(extra[s.name] ?? {}) }])) as Record<SubgraphName, Env>),
     sandbox: { SANDBOX_PORT: String(ports.sandbox), SANDBOX_HOST: '127.0.0.1' },
     gateway: {
-      JWKS_URL: `${urlOf('users')}/.well-known/jwks.json`,
+      JWKS_URL: `${routeOf('users')}/.well-known/jwks.json`,
       ADMIN_PORT: String(ports.gatewayAdmin),
       REDIS_URL: redisUrl,
       ...group('gateway'),
-      ...Object.fromEntries(SUBGRAPHS.map((s) => [`${s.toUpperCase()}_SUBGRAPH_URL`, `${urlOf(s)}/graphql`])),
+      ...Object.fromEntries(SUBGRAPHS.map((s) => [`${s.toUpperCase()}_SUBGRAPH_URL`, `${routeOf(s)}/graphql`])),
     },
   };
   const deadlines: Env = options.contendedDeadlines ? CONTENDED_DEADLINES_ENV : {};
@@ -432,6 +459,24 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
   const services = Object.fromEntries(
     (Object.keys(specs) as ServiceName[]).map((name) => [name, procService(specs[name], ports[name], envOf(name), path.join(dir, `${name}.log`), name === 'gateway' ? ports.gatewayAdmin : ports[name])]),
   ) as Record<ServiceName, ProcService>;
+  const replicas = Object.fromEntries((Object.keys(services) as ServiceName[]).map((name) => [name, [services[name]]])) as Record<ServiceName, ProcService[]>;
+  const balancers: Partial<Record<SubgraphName, RoundRobin>> = {};
+  /** A new replica of `name` (not started): own port (and admin port), same databases and consumer group; a gateway gets an order-feed group of its own. */
+  const makeReplica = async (name: ServiceName): Promise<ProcService> => {
+    const n = replicas[name].length + 1;
+    const port = await newPort();
+    const adminPort = name === 'gateway' ? await newPort() : port;
+    const extraEnv: Env = name === 'gateway' ? { ADMIN_PORT: String(adminPort), KAFKA_GROUP_ID: `${id}-gateway-${n}` } : {};
+    const replica = procService(specs[name], port, { ...envOf(name), ...extraEnv }, path.join(dir, `${name}-${n}.log`), adminPort);
+    replicas[name].push(replica);
+    return replica;
+  };
+  const addReplica = async (name: ServiceName, env?: Env): Promise<ProcService> => {
+    const replica = await makeReplica(name);
+    await replica.start(env);
+    balancers[name]?.add(replica);
+    return replica;
+  };
 
   // assertion clients, opened lazily
   let mongoClient: MongoClient | null = null;
@@ -459,10 +504,11 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
     stopped = true;
     // Thaw anything a test left frozen, so everything can stop and be dropped.
     await stack.resumeAll();
-    for (const s of Object.values(services)) s.resume();
-    await services.gateway.stop();
-    await Promise.all(SUBGRAPHS.map((s) => services[s].stop()));
+    for (const s of Object.values(replicas).flat()) s.resume();
+    await Promise.all(replicas.gateway.map((g) => g.stop()));
+    await Promise.all(SUBGRAPHS.flatMap((s) => replicas[s].map((r) => r.stop())));
     await services.sandbox.stop();
+    await Promise.all(Object.values(balancers).map((b) => b!.close()));
     await mongoClient?.close().catch(() => undefined);
     for (const r of redisClients) r.disconnect();
     await dropDatabases().catch((error: Error) => console.warn(`[faults] dropping the databases of shop ${id}: ${error.message}`));
@@ -495,8 +541,16 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
     lap('seed', tSeed);
     const tStart = Date.now();
     await services.sandbox.start();
+    for (const s of Object.keys(routePorts)) balancers[s] = await startRoundRobin(routePorts[s]!);
     await Promise.all(SUBGRAPHS.map((s) => services[s].start()));
+    for (const s of Object.keys(balancers)) balancers[s]!.add(services[s]);
+    // Further replicas once the first of each ran its migrations.
+    const more = async (name: ServiceName) => {
+      while (replicas[name].length < replicaCount(name)) await addReplica(name);
+    };
+    await Promise.all(SUBGRAPHS.map(more));
     await services.gateway.start();
+    await more('gateway');
     lap('services', tStart);
   } catch (error) {
     await stop().catch(() => undefined);
@@ -646,6 +700,9 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
     },
     adminToken,
     waitUntilOrderable,
+    replicas,
+    balancers,
+    addReplica,
     stop,
   };
 
