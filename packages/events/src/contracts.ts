@@ -273,6 +273,11 @@ export const contracts = {
        * calls orders back. Added additively within v1: older events lack it.
        */
       summary: orderSummary.optional(),
+      /**
+       * Guest orders only (issue 14, additive within v1): the address the guest placed the order
+       * with (its customerId is a guest record users does not know), where notifications mails it.
+       */
+      email: emailAddress.optional(),
     }),
   },
   /**

@@ -166,6 +166,18 @@ describe('order emails', () => {
     expect((await h.waitForStatus(confirmed.id, 'SENT')).recipient).toBe(user.email);
   });
 
+  it("mails a guest order's confirmation to the address it was placed with (its customer is a guest record no users.v1 event names)", async () => {
+    const guest = newUser('Gail Guest');
+    const orderId = randomUUID();
+    const summary = orderSummary();
+    const confirmed = { ...orderStatus(orderId, guest.userId, 'CONFIRMED', 'AWAITING_PAYMENT', 3, summary) };
+    confirmed.payload = { ...confirmed.payload, email: guest.email };
+    await h.publish(confirmed);
+    const [mail] = await waitForMails(guest.email, 1);
+    expect(mail.Subject).toBe(`Your order ${summary.number} is confirmed`);
+    expect((await h.waitForStatus(confirmed.id, 'SENT')).recipient).toBe(guest.email);
+  });
+
   it('escapes markup in names and addresses: it shows as text, never as HTML', async () => {
     const user = newUser('<script>alert("name")</script>');
     await register(user);

@@ -63,6 +63,9 @@ describe('checkout: category-limited promotions and guest orders linked after em
       const placed = placedRes.body.data!.placeOrder;
       expect(placed.errors).toEqual([]);
       expect(placed.order).toMatchObject({ total: { amount: preview.total.amount }, discountTotal: { amount: 1000 } });
+      // A signed-in customer's order: no guest address in its events.
+      const [placedEvent] = await orders.sql<{ envelope: any }>(`SELECT envelope FROM outbox WHERE envelope->>'type' = 'OrderStatusChanged' AND envelope->>'aggregateId' = $1`, [placed.order.id]);
+      expect(placedEvent.envelope.payload).not.toHaveProperty('email');
       const discounts = await orders.sql<{ product_id: string; discount: number }>('SELECT product_id, discount FROM order_items WHERE order_id = $1', [placed.order.id]);
       expect(Object.fromEntries(discounts.map((d) => [d.product_id, d.discount]))).toEqual({ [shoe]: 1000, [hat]: 0 });
 
@@ -131,6 +134,9 @@ describe('checkout: category-limited promotions and guest orders linked after em
       const stranger = await guestOrder(`someone.${tag}@example.com`, p);
       const guestId = first.order.customer.id;
       expect(second.order.customer.id).toBe(guestId);
+      // Its OrderStatusChanged names the guest's address (notifications mails it there).
+      const [placedEvent] = await orders.sql<{ envelope: any }>(`SELECT envelope FROM outbox WHERE envelope->>'type' = 'OrderStatusChanged' AND envelope->>'aggregateId' = $1`, [first.order.id]);
+      expect(placedEvent.envelope.payload).toMatchObject({ customerId: guestId, status: 'PENDING', email });
 
       // Registered with that email, not verified: none of them.
       const ann = customer();

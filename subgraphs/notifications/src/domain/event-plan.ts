@@ -67,7 +67,8 @@ export function planFor(event: EventEnvelope, knownOrder: KnownOrder | null): No
         at: p.at,
         summary: p.summary ?? knownOrder?.summary ?? null,
       };
-      return { kind, userId: p.customerId, orderId: p.orderId, recipient: null, data: data as AnyData } as NotificationPlan;
+      // A guest order names its address (its customer is a guest record no users.v1 event tells of).
+      return { kind, userId: p.customerId, orderId: p.orderId, recipient: p.email ?? null, data: data as AnyData } as NotificationPlan;
     }
     case 'PaymentRefunded': {
       const p = (event as EventEnvelope<'PaymentRefunded'>).payload;

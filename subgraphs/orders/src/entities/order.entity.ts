@@ -41,6 +41,14 @@ export class OrderEntity {
   @Column({ name: 'tax_total', type: 'int', default: 0 })
   taxTotal!: number;
 
+  /** A guest order's email (the guest's), or a signed-in customer's account email as checkout found it. */
+  @Column({ type: 'text', nullable: true })
+  email?: string | null;
+
+  /** Placed without a sign-in (stays true once linked to an account). */
+  @Column({ type: 'boolean', default: false })
+  guest?: boolean;
+
   @Column({ name: 'shipping_address', type: 'jsonb' })
   shippingAddress!: ShippingAddressFields;
 

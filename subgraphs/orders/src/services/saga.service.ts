@@ -162,6 +162,8 @@ export class SagaService {
           lines: items.map((i) => ({ productId: i.productId, name: i.productName, unitPrice: i.unitPrice, quantity: i.quantity })),
           shippingAddress: order.shippingAddress,
         },
+        // A guest order's mails go to the address it was placed with.
+        ...(order.guest && order.email ? { email: order.email } : {}),
       },
       origin,
     );
