@@ -3,7 +3,7 @@
 // internal token per subgraph call) on the same supergraph and the same running subgraphs.
 // Prints figures; asserts nothing.
 //
-//   node bench/gateways.mjs [--rounds 5] [--seconds 5] [--concurrency 20] [--sequential 400]
+//   node bench/gateways.mjs [--rounds 5] [--seconds 5] [--concurrency 20] [--sequential 1000]
 //                           [--only listing,page,me] [--record] [--gateway-env env.json]
 //
 // Subgraphs: those of `npm start` when a gateway answers at --url (default
@@ -40,7 +40,7 @@ const require = createRequire(path.join(root, 'gateway', 'package.json'));
 const rounds = Number(args.rounds ?? 5);
 const seconds = Number(args.seconds ?? 5);
 const concurrency = Number(args.concurrency ?? 20);
-const sequentialN = Number(args.sequential ?? 400);
+const sequentialN = Number(args.sequential ?? 1000);
 const record = process.argv.includes('--record');
 const npmStartUrl = args.url ?? 'http://localhost:4000/graphql';
 const only = args.only ? String(args.only).split(',') : null;
