@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { MongoClient, type Db } from 'mongodb';
@@ -209,6 +210,24 @@ function tailOf(file: string, chars = 3000): string {
   }
 }
 
+/**
+ * A port free right now for a child to listen on later, below the kernel's ephemeral range (32768+
+ * here): a port the OS hands out for port 0 is one it also gives outgoing connections, and the
+ * seeding between picking and listening opens many (a child once failed to start with EADDRINUSE).
+ */
+async function servicePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 12000 + Math.floor(Math.random() * 20000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  return freePort();
+}
+
 /** The next Redis database number (1..15) for a shop of this stack run; db 0 is left alone. */
 function nextRedisDb(stack: FaultStack): number {
   const file = path.join(stack.dataDir, 'shop-counter');
@@ -404,15 +423,15 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
   const ports = {} as Record<ServiceName | 'gatewayAdmin', number>;
   const taken = new Set<number>();
   for (const name of ['sandbox', ...SUBGRAPHS, 'gateway', 'gatewayAdmin'] as const) {
-    let port = await freePort();
-    while (taken.has(port)) port = await freePort();
+    let port = await servicePort();
+    while (taken.has(port)) port = await servicePort();
     taken.add(port);
     ports[name] = port;
   }
   const urlOf = (name: ServiceName) => `http://127.0.0.1:${ports[name]}`;
   const newPort = async () => {
-    let port = await freePort();
-    while (taken.has(port)) port = await freePort();
+    let port = await servicePort();
+    while (taken.has(port)) port = await servicePort();
     taken.add(port);
     return port;
   };
