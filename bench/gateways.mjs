@@ -318,7 +318,7 @@ async function sequential(url, body, n, headers) {
     const s = performance.now();
     const res = await send(url, body, headers).catch((error) => ({ status: 0, text: String(error) }));
     latencies.push(performance.now() - s);
-    if (failed(res)) errors++;
+    if (failed(res) && errors++ === 0) console.error(`[bench] sequential ${url}: ${res.text.slice(0, 300)}`);
   }
   latencies.sort((a, b) => a - b);
   return { p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), errors };

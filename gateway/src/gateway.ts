@@ -9,13 +9,12 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloGateway, RemoteGraphQLDataSource, type SupergraphSdlHook } from '@apollo/gateway';
+import { ApolloGateway, type SupergraphSdlHook } from '@apollo/gateway';
 import { Counter } from 'prom-client';
 import {
   createLogger,
   createMetricsRegistry,
   graphqlMetricsPlugin,
-  INTERNAL_TOKEN_HEADER,
   jsonBody,
   jsonFallbacks,
   maskErrors,
@@ -29,12 +28,11 @@ import { createAdminServer, createEdge, mountPublicHealth } from './edge';
 import { RevocationList } from './edge/revocation';
 import { loadTrustedDocuments, RedisDocumentCache, trustedDocumentsPlugin } from './edge/trusted-documents';
 import { createLiveOrderTracking } from './subscriptions';
-import { createSubgraphGuardMetrics, SubgraphGuard, type SubgraphGuardMetrics } from './subgraph-guard';
-import { forwardedTraceparent, requestIds, requestLogPlugin } from './request-log';
+import { createSubgraphGuardMetrics, SubgraphGuard, type SubgraphAnswer, type SubgraphGuardMetrics } from './subgraph-guard';
+import { requestIds, requestLogPlugin } from './request-log';
 import { InternalTokenCache } from './internal-tokens';
-import { InFlightDeduplicator } from './subgraph-dedup';
-
-type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
+import { InFlightDeduplicator, type SubgraphCall } from './subgraph-dedup';
+import { SubgraphDataSource } from './subgraph-source';
 
 /** What the gateway knows about a request; forwarded to subgraphs as an internal token. */
 export interface GatewayContext {
@@ -45,45 +43,6 @@ export interface GatewayContext {
   clientIp?: string;
   /** The access token's session (`sid`): users keeps it signed in when the viewer changes their password. */
   sessionId?: string;
-}
-
-/**
- * Calls one subgraph with a fresh internal token for it (audience = subgraph name), under its
- * guard: a deadline on every call and a circuit breaker. A call that fails answers with
- * SUBGRAPH_UNAVAILABLE errors at the fields it was to resolve instead of throwing, so the
- * gateway nulls those fields (all nullable when contributed to another subgraph's entity) and
- * serves the rest of the operation.
- */
-class InternalTokenDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(
-    private readonly subgraph: string,
-    url: string,
-    private readonly tokens: InternalTokenCache,
-    private readonly guard: SubgraphGuard,
-    deduplicate: ((fetch: Fetch) => Fetch) | null,
-  ) {
-    // Node's fetch (undici) honours the subgraph's `Keep-Alive: timeout` hint and drops idle
-    // sockets before the server closes them; the default fetcher keeps them forever and then
-    // trips over a server-side close (ECONNRESET surfacing as a 500). Identical queries in flight
-    // share one guarded call (SUBGRAPH_DEDUPLICATION).
-    const guarded = guard.fetcher(fetch);
-    super({ url, fetcher: (deduplicate ? deduplicate(guarded) : guarded) as unknown as RemoteGraphQLDataSource['fetcher'] });
-  }
-
-  override process(options: Parameters<RemoteGraphQLDataSource<GatewayContext>['process']>[0]) {
-    return this.guard.run(options, () => super.process(options)) as ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>;
-  }
-
-  override async willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
-    const headers = request.http!.headers;
-    const extras = { clientIp: context.clientIp, sessionId: context.sessionId };
-    // One token per (subgraph, viewer, client, session) for most of its 60 s lifetime, not a signature per call.
-    headers.set(INTERNAL_TOKEN_HEADER, await this.tokens.get(this.subgraph, context.viewer ?? null, extras));
-    if (context.requestId) headers.set('x-request-id', context.requestId);
-    // With tracing on, the fetch instrumentation sends the gateway's own span as traceparent.
-    const traceparent = forwardedTraceparent(context.traceparent);
-    if (traceparent) headers.set('traceparent', traceparent);
-  }
 }
 
 /** Supergraph from a file; outside production, a changed file is loaded without a restart. */
@@ -184,12 +143,12 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
   const mutationEpoch = { value: 0 };
   const deduplicate = (name: string) =>
     config.SUBGRAPH_DEDUPLICATION
-      ? (base: Fetch) => new InFlightDeduplicator(base, { onDeduplicated: () => deduplicated.inc({ subgraph: name }) }, mutationEpoch).fetch
+      ? (call: SubgraphCall<SubgraphAnswer>) => new InFlightDeduplicator(call, { onDeduplicated: () => deduplicated.inc({ subgraph: name }) }, mutationEpoch).call
       : null;
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH, !production, log),
-    buildService: ({ name, url }) => new InternalTokenDataSource(name, config.subgraphUrls[name] ?? url!, tokens, guardOf(name), deduplicate(name)),
+    buildService: ({ name, url }) => new SubgraphDataSource<GatewayContext>(name, config.subgraphUrls[name] ?? url!, tokens, guardOf(name), deduplicate(name)),
     logger: log,
   });
 

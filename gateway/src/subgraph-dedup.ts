@@ -1,14 +1,8 @@
-type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
+/** One subgraph call: what the guard's answerer (or a plain fetch) is. */
+export type SubgraphCall<T> = (url: string, init?: RequestInit) => Promise<T>;
 
 /** Headers that differ per client request but not in what the subgraph answers: left out of the key. */
 const PER_REQUEST_HEADERS = new Set(['x-request-id', 'traceparent', 'tracestate', 'baggage', 'content-length']);
-
-interface Answer {
-  status: number;
-  statusText: string;
-  headers: Headers;
-  body: string;
-}
 
 /**
  * A subgraph request that may share another's answer: a query (the operation text the gateway
@@ -69,44 +63,40 @@ export interface MutationEpoch {
 /**
  * In-flight deduplication of identical subgraph queries: while one call is on its way, an
  * identical one (same URL, body, viewer/auth headers) waits for the same answer instead of
- * making its own; each gets its own copy of the response. Only queries, only while in flight —
- * nothing is kept once the answer is in, so no answer is ever older than the request waiting for it.
+ * making its own. Waiters share the answer object (the gateway's answers are read-only: status,
+ * headers and the body text, which each waiter parses into its own objects). Only queries, only
+ * while in flight — nothing is kept once the answer is in, so no answer is ever older than the
+ * request waiting for it.
  */
-export class InFlightDeduplicator {
-  private readonly inFlight = new Map<string, { answer: Promise<Answer>; epoch: number }>();
+export class InFlightDeduplicator<T> {
+  private readonly inFlight = new Map<string, { answer: Promise<T>; epoch: number }>();
 
   constructor(
-    private readonly base: Fetch,
+    private readonly base: SubgraphCall<T>,
     private readonly stats: DeduplicationStats = {},
     private readonly epoch: MutationEpoch = { value: 0 },
   ) {}
 
-  readonly fetch: Fetch = async (url, init) => {
+  readonly call: SubgraphCall<T> = (url, init) => {
     if (!init || !isDeduplicable(init)) {
       if (!isMutation(init)) return this.base(url, init);
       const bump = () => void this.epoch.value++;
       return this.base(url, init).finally(bump);
     }
     const key = deduplicationKey(url, init);
-    let entry = this.inFlight.get(key);
-    if (entry && entry.epoch === this.epoch.value) this.stats.onDeduplicated?.();
-    else {
-      const started = { answer: this.call(url, init), epoch: this.epoch.value };
-      this.inFlight.set(key, started);
-      const done = () => {
-        if (this.inFlight.get(key) === started) this.inFlight.delete(key);
-      };
-      started.answer.then(done, done);
-      entry = started;
+    const entry = this.inFlight.get(key);
+    if (entry && entry.epoch === this.epoch.value) {
+      this.stats.onDeduplicated?.();
+      return entry.answer;
     }
-    const { status, statusText, headers, body } = await entry.answer;
-    return new Response(body, { status, statusText, headers });
+    const started = { answer: this.base(url, init), epoch: this.epoch.value };
+    this.inFlight.set(key, started);
+    const done = () => {
+      if (this.inFlight.get(key) === started) this.inFlight.delete(key);
+    };
+    started.answer.then(done, done);
+    return started.answer;
   };
-
-  private async call(url: string, init: RequestInit): Promise<Answer> {
-    const response = await this.base(url, init);
-    return { status: response.status, statusText: response.statusText, headers: response.headers, body: await response.text() };
-  }
 
   /** Calls in flight now (for tests). */
   get size(): number {

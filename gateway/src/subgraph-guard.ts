@@ -92,6 +92,14 @@ class DeadlineExceeded extends Error {
 
 type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
 
+/** A subgraph's HTTP answer with its body read (shared by deduplicated calls: read-only). */
+export interface SubgraphAnswer {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  body: string;
+}
+
 /**
  * Everything that stands between the gateway and one subgraph: a deadline on every call and a
  * circuit breaker. A call that fails, times out or is refused by the open circuit does not
@@ -126,20 +134,31 @@ export class SubgraphGuard {
     });
   }
 
-  /** A fetch with this subgraph's deadline on the whole exchange (headers and body). */
-  fetcher(base: Fetch = fetch): Fetch {
+  /**
+   * A call with this subgraph's deadline on the whole exchange (headers and body): the answer
+   * with its body read as text, so a subgraph that stalls mid-body is cut off too.
+   */
+  answerer(base: Fetch = fetch): (url: string, init?: RequestInit) => Promise<SubgraphAnswer> {
     const { timeoutMs } = this.options;
     return async (url, init) => {
       const signal = AbortSignal.timeout(timeoutMs);
       try {
         const response = await base(url, { ...init, signal });
-        // Read the body under the same deadline, so a subgraph that stalls mid-body is cut off too.
-        const body = await response.arrayBuffer();
-        return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+        const body = await response.text();
+        return { status: response.status, statusText: response.statusText, headers: response.headers, body };
       } catch (error) {
         if (signal.aborted) throw new DeadlineExceeded(`no answer within ${timeoutMs} ms`);
         throw error;
       }
+    };
+  }
+
+  /** A fetch with this subgraph's deadline on the whole exchange (headers and body). */
+  fetcher(base: Fetch = fetch): Fetch {
+    const answer = this.answerer(base);
+    return async (url, init) => {
+      const { status, statusText, headers, body } = await answer(url, init);
+      return new Response(body, { status, statusText, headers });
     };
   }
 
