@@ -172,7 +172,9 @@ async function main() {
   }
 }
 
-main().catch((error) => {
+// --replicas N: one vs N replicas of orders, inventory and payments (bench/saga-replicas.mjs: each
+// on a shop of the fault harness's private stack, measured by this script against its gateway).
+(args.replicas ? import('./saga-replicas.mjs').then((m) => m.run(args)) : main()).catch((error) => {
   console.error(`[bench] ${error.message}`);
   process.exit(1);
 });
