@@ -2,26 +2,65 @@
 // The order saga under load: placeOrder → CONFIRMED latency (p50/p95/p99) and the highest
 // sustained rate of confirmed orders, against a running gateway (`npm start` in another terminal,
 // or started here the way bench/run.mjs does). Loopback only; prints figures, asserts nothing.
-//   node bench/saga.mjs [--url http://localhost:4000/graphql] [--levels 1,4,16] [--orders 400] [--seconds 20]
+//   node bench/saga.mjs [--url http://localhost:4000/graphql | --own-shop] [--levels 1,4,16] [--orders 400] [--seconds 20] [--record]
+// --own-shop: a shop of its own on the shared local stack (every subgraph, the sandbox and a gateway
+// as child processes, in a namespace of their own: own databases, topics, groups, Redis db 10),
+// stopped and dropped at the end; otherwise the gateway at --url, or `npm start` when none answers.
 // How: one fresh customer (registered per run) places orders for one product created for the run
 // with enough stock (tok_visa, a new idempotency key each). CONFIRMED is observed through the
 // gateway's graphql-ws subscription `myOrderUpdates` (no polling): latency = from sending
 // placeOrder to receiving the CONFIRMED event. Concurrency is ramped (closed loop: each of N
 // workers places an order, waits for CONFIRMED, places the next); each level is bounded by an
 // order count (its share of --orders) and by --seconds, and reports confirmed orders per second.
+// --record appends the run's table (with date, commit, machine and load average) to the
+// "Throughput (issue 10)" section of bench/RESULTS.md.
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
-import { args, ensureGateway, gatewayUrl as url, gql, report, root } from './lib.mjs';
+import { args, ensureGateway, gatewayUrl, gql as gqlAt, report, root } from './lib.mjs';
 
 const require = createRequire(path.join(root, 'gateway', 'package.json'));
 const { createClient } = require('graphql-ws');
 const WebSocket = require('ws');
 
+let url = gatewayUrl;
+const ownShop = process.argv.includes('--own-shop');
+// lib.mjs's gql posts to --url; an own shop's gateway is elsewhere.
+const gql = async (query, variables = {}, token) => {
+  if (url === gatewayUrl) return gqlAt(query, variables, token);
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await res.json();
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+};
+
+/** A namespaced shop on the shared stack (faults' harness), for --own-shop. */
+async function startOwnShop() {
+  const { attachFaultStack, startFaultShop } = require('@shopgraph/faults');
+  const { mkdtempSync } = await import('node:fs');
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'shopgraph-bench-saga-'));
+  writeFileSync(path.join(dataDir, 'shop-counter'), '9');
+  const env = { PG_URL: 'postgres://shopgraph:shopgraph@127.0.0.1:5432', REDIS_URL: 'redis://127.0.0.1:6379', KAFKA_BROKERS: '127.0.0.1:9092', MONGO_URL: 'mongodb://127.0.0.1:27017' };
+  for (const key of Object.keys(env)) if (process.env[key]) env[key] = process.env[key];
+  const stack = attachFaultStack({ dataDir, servers: [], ports: {}, portEnv: {}, env, keep: true });
+  console.log('[bench] starting a shop of its own on the shared stack (every subgraph, demo data)…');
+  return startFaultShop(stack, { logLevel: 'warn' });
+}
+
 const levels = String(args.levels ?? '1,4,16').split(',').map(Number);
 const totalOrders = Number(args.orders ?? 400);
 const secondsPerLevel = Number(args.seconds ?? 20);
 const ORDER_TIMEOUT_MS = 30_000;
+const record = process.argv.includes('--record');
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const load = () => os.loadavg()[0].toFixed(1);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const address = { recipient: 'Bench Buyer', line1: '1 Bench Street', city: 'London', postalCode: 'N1 1AA', country: 'GB' };
@@ -79,7 +118,9 @@ function watchOrders(token) {
 }
 
 async function main() {
-  const child = await ensureGateway();
+  const shop = ownShop ? await startOwnShop() : null;
+  if (shop) url = shop.gatewayUrl;
+  const child = shop ? null : await ensureGateway();
   let watcher = null;
   try {
     const admin = (await gql('mutation { login(input: { email: "admin@shopgraph.local", password: "Admin123!shop" }) { accessToken } }')).login.accessToken;
@@ -132,6 +173,9 @@ async function main() {
     const weight = levels.reduce((a, b) => a + b, 0);
     const all = [];
     const rates = [];
+    const rows = [];
+    const startedAt = new Date();
+    const loadBefore = load();
     for (const inFlight of levels) {
       const cap = Math.max(inFlight * 5, Math.floor((totalOrders * inFlight) / weight));
       const samples = [];
@@ -156,6 +200,10 @@ async function main() {
       const rate = samples.length / seconds;
       rates.push([inFlight, rate]);
       all.push(...samples);
+      const sorted = [...samples].sort((a, b) => a - b);
+      rows.push(
+        `| ${inFlight} | ${samples.length} | ${seconds.toFixed(1)} | ${rate.toFixed(1)} | ${sorted.length ? pct(sorted, 50).toFixed(1) : '–'} | ${sorted.length ? pct(sorted, 95).toFixed(1) : '–'} | ${sorted.length ? pct(sorted, 99).toFixed(1) : '–'} | ${other.length} |`,
+      );
       report(`${inFlight} in flight: placeOrder → CONFIRMED`, samples);
       report(`${inFlight} in flight: placeOrder response`, placed);
       console.log(
@@ -165,10 +213,39 @@ async function main() {
     report('all levels: placeOrder → CONFIRMED', all);
     const [bestLevel, bestRate] = rates.reduce((best, r) => (r[1] > best[1] ? r : best));
     console.log(`[bench] highest sustained rate: ${bestRate.toFixed(1)} confirmed orders/s at ${bestLevel} in flight`);
+    if (record) {
+      const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+      const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages', 'subgraphs', 'gateway/src', 'bench'], { cwd: root, encoding: 'utf8' }).trim() ? '+uncommitted' : '';
+      const block = [
+        '',
+        `### Saga: placeOrder → CONFIRMED — ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit ${commit}${dirty}`,
+        '',
+        `**Command:** \`node bench/saga.mjs ${process.argv.slice(2).join(' ')}\`${shop ? ' (a namespaced shop of its own on the shared local stack)' : ''}. **Machine:** ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}; load average ${loadBefore} → ${load()}.`,
+        '',
+        '| in flight | confirmed | seconds | confirmed orders/s | p50 ms | p95 ms | p99 ms | not confirmed |',
+        '|---:|---:|---:|---:|---:|---:|---:|---:|',
+        ...rows,
+        '',
+        `highest sustained rate: ${bestRate.toFixed(1)} confirmed orders/s at ${bestLevel} in flight`,
+        '',
+      ].join('\n');
+      const file = path.join(root, 'bench/RESULTS.md');
+      const text = readFileSync(file, 'utf8');
+      const section = '## Throughput (issue 10)';
+      const at = text.indexOf(section);
+      if (at < 0) writeFileSync(file, `${text.trimEnd()}\n\n${section}\n${block}`);
+      else {
+        const next = text.indexOf('\n## ', at + section.length);
+        const cut = next < 0 ? text.length : next;
+        writeFileSync(file, `${text.slice(0, cut).trimEnd()}\n${block}${text.slice(cut)}`);
+      }
+      console.log('[bench] recorded in bench/RESULTS.md');
+    }
     await gql('mutation($id: ID!) { archiveProduct(id: $id) { errors { message } } }', { id: productId }, admin);
   } finally {
     await watcher?.close().catch(() => undefined);
     child?.kill('SIGINT');
+    await shop?.stop();
   }
 }
 
