@@ -85,7 +85,9 @@ describe('reviews subgraph: reviews, ratings and entities', () => {
     expect(results.every((r) => r.body.data!.addReview.errors.length === 0)).toBe(true);
     // FerretDB applies updates without isolation: without the per-product lock some $inc would be lost.
     expect(await ratingOf(productId)).toMatchObject({ count: 40, histogram: [8, 8, 8, 8, 8] });
-  });
+    // Forty writes one at a time behind the product's lock, each several Mongo-wire round trips: on a
+    // busy 2-core machine that has taken over a minute (a correctness case, not a latency one).
+  }, 180_000);
 
   it('validates rating, title, body and product id with INVALID_INPUT and field paths, storing nothing', async () => {
     const author = customer();
