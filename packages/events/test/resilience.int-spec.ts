@@ -5,6 +5,7 @@ import type { Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, eventually, stackEnv, testGroupId, testNamespace, uniqueId } from '@shopgraph/testkit';
 import {
+
   createEvent,
   createKafka,
   createProducer,
@@ -18,6 +19,9 @@ import {
   type EventEnvelope,
   type RunningConsumer,
 } from '../src';
+
+/** A relay woken by NOTIFY (or in-process) publishes within this; without a wake-up it would wait for its 60 s poll. Roomy: a busy CI machine has been seen at 2.4 s. */
+const WOKEN_WITHIN_MS = 10_000;
 
 // Everything this file publishes or consumes lives in its own namespace, never the live shop's topics.
 const ns = testNamespace();
@@ -273,11 +277,11 @@ describe('PostgresOutboxRelay LISTEN connection', () => {
     expect(newPid).not.toBe(pid);
     const after = await publishLatency();
     console.log(`outbox publish latency (poll 60 s): ${before} ms before, ${after} ms after the LISTEN backend was terminated`);
-    expect(after).toBeLessThan(2000);
+    expect(after).toBeLessThan(WOKEN_WITHIN_MS);
     // A commit through the relay's own DataSource wakes it in-process (its NOTIFY is ignored).
     const local = await publishLatency(ds);
     console.log(`outbox publish latency of a commit through the relay's own DataSource (woken in-process): ${local} ms`);
-    expect(local).toBeLessThan(2000);
+    expect(local).toBeLessThan(WOKEN_WITHIN_MS);
     expect(await metricValue(registry, 'outbox_listener_connected')).toBe(1);
     expect(await metricValue(registry, 'outbox_listener_reconnects_total')).toBe(1);
   }, 30000);
@@ -288,23 +292,23 @@ describe('PostgresOutboxRelay LISTEN connection', () => {
     await admin.query('SELECT pg_terminate_backend($1)', [await listenerPid()]);
     await eventually(async () => (!relay.listening ? true : undefined), 5000);
     await expect(relay.checkListening()).rejects.toThrow(/not listening/);
-    // Several failed attempts (250 ms doubling): the old code gave up after the first.
-    await new Promise((r) => setTimeout(r, 4000));
+    // Several failed attempts (250 ms doubling, ~4 in 4 s; bounded wait, as a busy machine slows each
+    // attempt): the old code gave up after the first.
+    const failedAttempts = () => lines.filter((l) => /LISTEN connection reconnect failed/.test(l.msg)).length;
+    await eventually(async () => (failedAttempts() >= 3 ? true : undefined), 20_000);
     expect(relay.listening).toBe(false);
     expect(await metricValue(registry, 'outbox_listener_connected')).toBe(0);
-    const failedAttempts = lines.filter((l) => /LISTEN connection reconnect failed/.test(l.msg)).length;
-    expect(failedAttempts).toBeGreaterThanOrEqual(3);
 
     await admin.query(`ALTER DATABASE "${db.name}" ALLOW_CONNECTIONS true`);
     await eventually(async () => (relay.listening ? true : undefined), 15000);
     await expect(relay.checkListening()).resolves.toBeUndefined();
     const after = await publishLatency();
-    console.log(`outbox LISTEN: ${failedAttempts} failed reconnects while refused; publish latency after recovery ${after} ms`);
-    expect(after).toBeLessThan(2000);
+    console.log(`outbox LISTEN: ${failedAttempts()} failed reconnects while refused; publish latency after recovery ${after} ms`);
+    expect(after).toBeLessThan(WOKEN_WITHIN_MS);
     // One error line for the outage (the later attempts are debug), one info line for the recovery.
     const errors = lines.filter((l) => l.level >= 50 && /LISTEN connection/.test(l.msg)).length - errorsBefore;
     expect(errors).toBe(1);
     expect(lines.filter((l) => /LISTEN connection recovered/.test(l.msg)).length).toBe(2);
     expect(relay.listenerReconnects).toBe(2);
-  }, 40000);
+  }, 60000);
 });
