@@ -190,7 +190,7 @@ describe('inventory reservations (ReservationService against PostgreSQL)', () =>
     // (SKIP LOCKED): wait (bounded) for its commit on a busy machine, then count.
     const stock = await eventually(async () => {
       const now = await inv.stockOf(productId);
-      return now.reserved === 0 ? now : undefined;
+      return now?.reserved === 0 ? now : undefined;
     }, 10_000).catch(() => inv.stockOf(productId));
     expect(stock).toEqual({ onHand: 50, reserved: 0, available: 50 });
     const released = await inv.sql(
