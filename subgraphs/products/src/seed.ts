@@ -38,7 +38,7 @@ export async function seedProducts(db: Db): Promise<ProductSeedResult> {
 
   for (const c of demoCategories) {
     try {
-      if (await categories.insertIfAbsent({ _id: c.id, slug: c.slug, name: c.name, createdAt: new Date() })) result.categoriesCreated.push(c.id);
+      if (await categories.insertIfAbsent({ _id: c.id, slug: c.slug, name: c.name, createdAt: new Date(), slugsAnnounced: true })) result.categoriesCreated.push(c.id);
     } catch (error) {
       // Another category already uses this slug: the products below go into that one.
       if (!isDuplicateKeyError(error)) throw error;

@@ -17,6 +17,7 @@ import { ProductStore } from './stores/product.store';
 import { SkuStore } from './stores/sku.store';
 import { VariantService } from './services/variant.service';
 import { migrateProductVariants } from './migrations/product-variants.migration';
+import { announceCategorySlugs } from './migrations/category-slugs.migration';
 
 export { loadProductsConfig, productsConfigSchema, type ProductsConfig } from './config';
 export { seedProducts, type ProductSeedResult } from './seed';
@@ -26,6 +27,8 @@ async function prepareCatalog(db: Db): Promise<void> {
   await ensureProductIndexes(db);
   await migrateProductVariants(db);
   await ensureCategoryIndexes(db);
+  // Once: products announced before events carried category slugs are announced again with them.
+  await announceCategorySlugs(db);
 }
 
 /**

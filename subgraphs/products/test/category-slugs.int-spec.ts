@@ -11,6 +11,7 @@ import {
   type EventRecorder,
   type TestProductsSubgraph,
 } from './fixtures/products-subgraph';
+import { announceCategorySlugs } from '../src/migrations/category-slugs.migration';
 
 // products.v1 snapshots carry the product's category slugs (orders prices category-limited
 // promotions with them), and a category's new slug is republished on each of its active products.
@@ -105,5 +106,21 @@ describe('products subgraph: category slugs in products.v1', () => {
     const events = await recorder.waitFor(product.id, 2);
     expect(events[1]).toMatchObject({ type: 'ProductUpdated', payload: { categorySlugs: [renamed] } });
     expect((await sg.service.db.collection('categories').findOne({ _id: category.id as never }))!.republishPending).toBeUndefined();
+  });
+  it('announces, once, the slugs of categories from before events carried them (a republish of their products at start)', async () => {
+    const category = await createCategory(sg, 'Clogs');
+    const product = await createProduct(sg, category.slug, { name: 'Clog' });
+    await recorder.waitFor(product.id, 1);
+    const categories = sg.service.db.collection('categories');
+    expect((await categories.findOne({ _id: category.id as never }))!.slugsAnnounced).toBe(true);
+    // As stored before: no flag.
+    await categories.updateOne({ _id: category.id as never }, { $unset: { slugsAnnounced: '' } });
+    expect(await announceCategorySlugs(sg.service.db)).toBeGreaterThanOrEqual(1);
+    expect(await announceCategorySlugs(sg.service.db)).toBe(0);
+    await sg.service.republisher.drain();
+    const events = await recorder.waitFor(product.id, 2);
+    expect(events[1]).toMatchObject({ type: 'ProductUpdated', payload: { productId: product.id, categorySlugs: [category.slug] } });
+    expect(await categories.findOne({ _id: category.id as never })).toMatchObject({ slugsAnnounced: true });
+    expect((await categories.findOne({ _id: category.id as never }))!.republishPending).toBeUndefined();
   });
 });

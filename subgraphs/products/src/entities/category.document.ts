@@ -14,6 +14,8 @@ export interface CategoryDocument {
    * still marked after a crash is finished by the products' category-republish task.
    */
   republishPending?: Date;
+  /** Its products' events carry its slug (set at creation; announceCategorySlugs marks older categories for one republish). */
+  slugsAnnounced?: boolean;
 }
 
 export const CATEGORIES_COLLECTION = 'categories';

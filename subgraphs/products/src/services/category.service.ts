@@ -25,7 +25,7 @@ export class CategoryService {
     const slug = given ?? slugify(name);
     const slugField = given !== null ? ['slug'] : ['name'];
     if (!slug) return CategoryPayload.of(null, [UserError.of(UserErrorCode.INVALID_INPUT, 'name must contain letters or digits to derive a slug from', ['name'])]);
-    const doc = { _id: randomUUID(), slug, name, createdAt: new Date() };
+    const doc = { _id: randomUUID(), slug, name, createdAt: new Date(), slugsAnnounced: true };
     try {
       await this.categories.insert(doc);
     } catch (error) {
