@@ -2,7 +2,7 @@
 // The order saga under load: placeOrder → CONFIRMED latency (p50/p95/p99) and the highest
 // sustained rate of confirmed orders, against a running gateway (`npm start` in another terminal,
 // or started here the way bench/run.mjs does). Loopback only; prints figures, asserts nothing.
-//   node bench/saga.mjs [--url http://localhost:4000/graphql | --own-shop] [--levels 1,4,16] [--orders 400] [--seconds 20] [--record]
+//   node bench/saga.mjs [--url http://localhost:4000/graphql | --own-shop [--tracing]] [--levels 1,4,16] [--orders 400] [--seconds 20] [--record]
 // --own-shop: a shop of its own on the shared local stack (every subgraph, the sandbox and a gateway
 // as child processes, in a namespace of their own: own databases, topics, groups, Redis db 10),
 // stopped and dropped at the end; otherwise the gateway at --url, or `npm start` when none answers.
@@ -12,6 +12,10 @@
 // placeOrder to receiving the CONFIRMED event. Concurrency is ramped (closed loop: each of N
 // workers places an order, waits for CONFIRMED, places the next); each level is bounded by an
 // order count (its share of --orders) and by --seconds, and reports confirmed orders per second.
+// --tracing (with --own-shop): every process of the shop starts with the kit's tracing preload and
+// 100 % sampling, exporting OTLP/HTTP to a receiver in this script that drops the spans (issue 11's
+// overhead bound). With --own-shop each level also reports the CPU the shop's processes spent per
+// confirmed order (utime+stime of every child, /proc), the figure load moves least.
 // --record appends the run's table (with date, commit, machine and load average) to the
 // "Throughput (issue 10)" section of bench/RESULTS.md.
 import { execFileSync } from 'node:child_process';
@@ -28,6 +32,7 @@ const WebSocket = require('ws');
 
 let url = gatewayUrl;
 const ownShop = process.argv.includes('--own-shop');
+const tracing = process.argv.includes('--tracing');
 // lib.mjs's gql posts to --url; an own shop's gateway is elsewhere.
 const gql = async (query, variables = {}, token) => {
   if (url === gatewayUrl) return gqlAt(query, variables, token);
@@ -50,8 +55,46 @@ async function startOwnShop() {
   const env = { PG_URL: 'postgres://shopgraph:shopgraph@127.0.0.1:5432', REDIS_URL: 'redis://127.0.0.1:6379', KAFKA_BROKERS: '127.0.0.1:9092', MONGO_URL: 'mongodb://127.0.0.1:27017' };
   for (const key of Object.keys(env)) if (process.env[key]) env[key] = process.env[key];
   const stack = attachFaultStack({ dataDir, servers: [], ports: {}, portEnv: {}, env, keep: true });
-  console.log('[bench] starting a shop of its own on the shared stack (every subgraph, demo data)…');
-  return startFaultShop(stack, { logLevel: 'warn' });
+  console.log(`[bench] starting a shop of its own on the shared stack (every subgraph, demo data)${tracing ? ', tracing on' : ''}…`);
+  let serviceEnv;
+  if (tracing) {
+    const http = await import('node:http');
+    spanExports = 0;
+    const receiver = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        spanExports++;
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiver.unref();
+    const traced = {
+      NODE_OPTIONS: '--require @shopgraph/kit/dist/tracing-preload.js',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.address().port}`,
+      OTEL_TRACES_SAMPLER: 'parentbased_always_on',
+    };
+    serviceEnv = Object.fromEntries(['gateway', 'users', 'products', 'inventory', 'orders', 'payments', 'reviews', 'notifications', 'shipping', 'analytics', 'sandbox'].map((n) => [n, traced]));
+  }
+  return startFaultShop(stack, { logLevel: 'warn', env: serviceEnv });
+}
+
+let spanExports = null;
+
+/** CPU seconds (utime+stime) the shop's running children have used so far. */
+function shopCpuSeconds(shop) {
+  const tick = 100; // CLK_TCK on Linux
+  let total = 0;
+  for (const service of Object.values(shop.services)) {
+    if (!service.pid) continue;
+    try {
+      const fields = readFileSync(`/proc/${service.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / tick;
+    } catch {
+      // gone
+    }
+  }
+  return total;
 }
 
 const levels = String(args.levels ?? '1,4,16').split(',').map(Number);
@@ -182,6 +225,7 @@ async function main() {
       const placed = [];
       const other = [];
       let started = 0;
+      const cpu0 = shop ? shopCpuSeconds(shop) : 0;
       const t0 = performance.now();
       const stopAt = t0 + secondsPerLevel * 1000;
       await Promise.all(
@@ -206,13 +250,15 @@ async function main() {
       );
       report(`${inFlight} in flight: placeOrder → CONFIRMED`, samples);
       report(`${inFlight} in flight: placeOrder response`, placed);
+      const cpuPerOrder = shop && samples.length ? ((shopCpuSeconds(shop) - cpu0) * 1000) / samples.length : null;
       console.log(
-        `${''.padEnd(40)} ${samples.length} confirmed in ${seconds.toFixed(1)}s = ${rate.toFixed(1)} confirmed orders/s${other.length ? `; not confirmed: ${other.join(', ')}` : ''}`,
+        `${''.padEnd(40)} ${samples.length} confirmed in ${seconds.toFixed(1)}s = ${rate.toFixed(1)} confirmed orders/s${cpuPerOrder !== null ? `; shop CPU ${cpuPerOrder.toFixed(0)} ms per confirmed order` : ''}${other.length ? `; not confirmed: ${other.join(', ')}` : ''}`,
       );
     }
     report('all levels: placeOrder → CONFIRMED', all);
     const [bestLevel, bestRate] = rates.reduce((best, r) => (r[1] > best[1] ? r : best));
     console.log(`[bench] highest sustained rate: ${bestRate.toFixed(1)} confirmed orders/s at ${bestLevel} in flight`);
+    if (spanExports !== null) console.log(`[bench] tracing on: ${spanExports} OTLP export requests received (and dropped)`);
     if (record) {
       const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
       const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages', 'subgraphs', 'gateway/src', 'bench'], { cwd: root, encoding: 'utf8' }).trim() ? '+uncommitted' : '';
