@@ -24,7 +24,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { args, ensureGateway, root } from './lib.mjs';
+import { args, ensureGateway, freePort, root } from './lib.mjs';
 
 const require = createRequire(path.join(root, 'gateway', 'package.json'));
 const WebSocket = require('ws');
@@ -54,14 +54,6 @@ const variants = {
 };
 variants.trusted = { ...variants.on, TRUSTED_DOCUMENTS: 'enforce' };
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 
 async function startGateway(env) {
   const [port, adminPort] = [await freePort(), await freePort()];

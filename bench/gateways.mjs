@@ -34,7 +34,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { args, root } from './lib.mjs';
+import { args, freePort, recordInResults, root } from './lib.mjs';
 
 const require = createRequire(path.join(root, 'gateway', 'package.json'));
 const rounds = Number(args.rounds ?? 5);
@@ -65,14 +65,6 @@ const median = (xs) => {
 };
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 
 // ── HTTP client: node:http with keep-alive (lighter than fetch, so the load generator steals less CPU) ──
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -415,8 +407,6 @@ try {
   );
 
   if (record) {
-    const file = path.join(root, 'bench/RESULTS.md');
-    const text = readFileSync(file, 'utf8');
     const section = '## Throughput (issue 10)';
     const block = [
       '',
@@ -427,13 +417,7 @@ try {
       ...lines,
       '',
     ].join('\n');
-    const at = text.indexOf(section);
-    if (at < 0) writeFileSync(file, `${text.trimEnd()}\n\n${section}\n${block}`);
-    else {
-      const next = text.indexOf('\n## ', at + section.length);
-      const cut = next < 0 ? text.length : next;
-      writeFileSync(file, `${text.slice(0, cut).trimEnd()}\n${block}${text.slice(cut)}`);
-    }
+    recordInResults(section, block);
     console.log('[bench] recorded in bench/RESULTS.md');
   }
 } finally {

@@ -1,5 +1,7 @@
 // Shared by the bench scripts: arguments, a GraphQL client, percentiles, and a gateway to talk to.
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,9 +14,9 @@ export const args = Object.fromEntries(
 
 export const gatewayUrl = args.url ?? 'http://localhost:4000/graphql';
 
-/** POSTs one operation to the gateway; returns `data`, throws on GraphQL errors. */
-export async function gql(query, variables = {}, token) {
-  const res = await fetch(gatewayUrl, {
+/** POSTs one operation to the gateway (or `url`); returns `data`, throws on GraphQL errors. */
+export async function gql(query, variables = {}, token, url = gatewayUrl) {
+  const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
@@ -56,4 +58,27 @@ export async function ensureGateway() {
     await new Promise((r) => setTimeout(r, 1000));
   }
   return child;
+}
+
+/** A port that is free right now (the OS picks it). */
+export const freePort = () =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+
+/** Appends `block` at the end of `section` (a `## …` heading) of bench/RESULTS.md, creating the section if missing. */
+export function recordInResults(section, block) {
+  const file = path.join(root, 'bench/RESULTS.md');
+  const text = readFileSync(file, 'utf8');
+  const at = text.indexOf(section);
+  if (at < 0) writeFileSync(file, `${text.trimEnd()}\n\n${section}\n${block}`);
+  else {
+    const next = text.indexOf('\n## ', at + section.length);
+    const cut = next < 0 ? text.length : next;
+    writeFileSync(file, `${text.slice(0, cut).trimEnd()}\n${block}${text.slice(cut)}`);
+  }
 }

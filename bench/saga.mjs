@@ -24,7 +24,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { args, ensureGateway, gatewayUrl, gql as gqlAt, report, root } from './lib.mjs';
+import { args, ensureGateway, gatewayUrl, gql as gqlAt, recordInResults, report, root } from './lib.mjs';
 
 const require = createRequire(path.join(root, 'gateway', 'package.json'));
 const { createClient } = require('graphql-ws');
@@ -33,18 +33,8 @@ const WebSocket = require('ws');
 let url = gatewayUrl;
 const ownShop = process.argv.includes('--own-shop');
 const tracing = process.argv.includes('--tracing');
-// lib.mjs's gql posts to --url; an own shop's gateway is elsewhere.
-const gql = async (query, variables = {}, token) => {
-  if (url === gatewayUrl) return gqlAt(query, variables, token);
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await res.json();
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-};
+// lib.mjs's gql posts to --url by default; an own shop's gateway is elsewhere.
+const gql = (query, variables = {}, token) => gqlAt(query, variables, token, url);
 
 /** A namespaced shop on the shared stack (faults' harness), for --own-shop. */
 async function startOwnShop() {
@@ -275,16 +265,7 @@ async function main() {
         `highest sustained rate: ${bestRate.toFixed(1)} confirmed orders/s at ${bestLevel} in flight`,
         '',
       ].join('\n');
-      const file = path.join(root, 'bench/RESULTS.md');
-      const text = readFileSync(file, 'utf8');
-      const section = '## Throughput (issue 10)';
-      const at = text.indexOf(section);
-      if (at < 0) writeFileSync(file, `${text.trimEnd()}\n\n${section}\n${block}`);
-      else {
-        const next = text.indexOf('\n## ', at + section.length);
-        const cut = next < 0 ? text.length : next;
-        writeFileSync(file, `${text.slice(0, cut).trimEnd()}\n${block}${text.slice(cut)}`);
-      }
+      recordInResults('## Throughput (issue 10)', block);
       console.log('[bench] recorded in bench/RESULTS.md');
     }
     await gql('mutation($id: ID!) { archiveProduct(id: $id) { errors { message } } }', { id: productId }, admin);
