@@ -54,6 +54,28 @@ type QueryAnswer = Awaited<ReturnType<GatewayExecutor>>;
  * `orderByToken(token)` and must be `orderId`; a wrong token is NOT_FOUND exactly like an order
  * that does not exist, so it reveals nothing.
  */
+/**
+ * Waits before re-reading a change's `order { … }` when the order itself could not be read (see
+ * `orderUnreadable`): a replica of orders that died mid-read, or the breaker that such failures
+ * opened (SUBGRAPH_BREAKER_RESET_MS, 5 s by default). The order's sequencer holds its later changes
+ * meanwhile, so they still arrive once and in order; after the last wait the answer is delivered
+ * as it is (with its errors).
+ */
+export const REREAD_DELAYS_MS = [200, 500, 1000, 2000, 3000];
+
+/**
+ * True when an answer lost the order as a whole to an unavailable subgraph: a root `order` field
+ * (or all data) is missing and some error says SUBGRAPH_UNAVAILABLE. A subgraph that only
+ * contributes fields under the order (products' names, say) leaves the order there: delivered at
+ * once, partially, as before.
+ */
+export function orderUnreadable(answer: { data?: Record<string, unknown> | null; errors?: readonly GraphQLFormattedError[] }): boolean {
+  const unavailable = (answer.errors ?? []).some((e) => e.extensions?.code === 'SUBGRAPH_UNAVAILABLE');
+  return unavailable && (!answer.data || Object.values(answer.data).some((value) => value === null || value === undefined));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export function orderSubscriptionResolver(deps: OrderSubscriptionDeps): GraphQLFieldResolver<unknown, SubscriptionContext> {
   return async (_root, args, context, info) => {
     const viewer = context.viewer;
@@ -119,7 +141,15 @@ export function orderSubscriptionResolver(deps: OrderSubscriptionDeps): GraphQLF
 
     const portsFor = (orderId: string): SequencerPorts<QueryAnswer> => ({
       load: async () => snapshotOf(await run(query.withState, orderId), orderId),
-      resolve: async () => (query.selection ? run(query.selection, orderId) : { data: {} }),
+      resolve: async () => {
+        if (!query.selection) return { data: {} };
+        for (let attempt = 0; ; attempt++) {
+          const answer = await run(query.selection, orderId);
+          if (attempt >= REREAD_DELAYS_MS.length || channel.isFinished || !orderUnreadable(answer)) return answer;
+          deps.log.debug({ field, orderId, attempt: attempt + 1 }, 'order of a change unreadable (orders unavailable); reading it again');
+          await sleep(REREAD_DELAYS_MS[attempt]);
+        }
+      },
       deliver: async (change: StatusChange & { occurredAt?: string }, answer: QueryAnswer, kind: DeliveryKind) => {
         if (channel.isFinished) return;
         const result = await projectEvent(selection, { change, orders: answer.data ?? null, errors: answer.errors });
