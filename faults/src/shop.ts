@@ -7,7 +7,10 @@ import Redis from 'ioredis';
 import { MongoClient, type Db } from 'mongodb';
 import { Client, Pool } from 'pg';
 import { demoProducts } from '@shopgraph/demo-data';
-import { CONTENDED_DEADLINES_ENV, type GraphQLResponse } from '@shopgraph/testkit';
+import type { GraphQLResponse } from '@shopgraph/testkit';
+// The constant alone: importing testkit's index at run time loads the kit (express…), which the
+// storefront's Playwright loader cannot load (ERR_VM_MODULE_LINK_FAILURE).
+import { CONTENDED_DEADLINES_ENV } from '@shopgraph/testkit/dist/deadlines';
 import { freePort, REPO_ROOT, type FaultStack } from './stack';
 import { startRoundRobin, type RoundRobin } from './round-robin';
 
