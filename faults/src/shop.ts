@@ -217,10 +217,13 @@ function tailOf(file: string, chars = 3000): string {
  * A port free right now for a child to listen on later, below the kernel's ephemeral range (32768+
  * here): a port the OS hands out for port 0 is one it also gives outgoing connections, and the
  * seeding between picking and listening opens many (a child once failed to start with EADDRINUSE).
+ * 12000-19999: below the private stacks' range (PRIVATE_PORT_RANGE), so a shop never takes the port
+ * of a server a test has stopped for a while. Jaeger's default UI port is skipped.
  */
 async function servicePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 12000 + Math.floor(Math.random() * 20000);
+    const port = 12000 + Math.floor(Math.random() * 8000);
+    if (port === 16686) continue;
     const free = await new Promise<boolean>((resolve) => {
       const server = createServer();
       server.once('error', () => resolve(false));

@@ -91,15 +91,27 @@ export interface FaultStack extends FaultStackInfo {
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 const STACK_CLI = path.join(REPO_ROOT, 'infra/stack/stack.mjs');
 const INFO_FILE = 'fault-stack.json';
+/** Where private stacks live (one dir each, named DIR_PREFIX…). */
+const TMP_ROOT = '/var/tmp';
+const DIR_PREFIX = 'shopgraph-faults-';
 /** The env var the global setup passes the stack to the test files in. */
 export const FAULT_STACK_ENV_VAR = 'SG_FAULT_STACK';
 
 /**
  * Ports tried first (documented in README); a server without an entry here tries its default port
- * + 20000. Any that is taken is replaced by a free one the OS picks.
+ * + 20000. Any that is taken, or held by another live private stack, is replaced by a free one below
+ * the kernel's ephemeral range (see pickPort).
  */
-export const PREFERRED_PORTS: FaultStackPorts = { postgres: 25432, redis: 26379, kafka: 29092, kafkaController: 29093, mongo: 37017 };
+export const PREFERRED_PORTS: FaultStackPorts = { postgres: 25432, redis: 26379, kafka: 29092, kafkaController: 29093, mongo: 28017 };
 
+/**
+ * Where private ports come from: below Linux's ephemeral range (32768-60999), which the OS hands out
+ * to every outgoing connection and every listen(0). A server of ours that a test stops keeps its port
+ * only as long as nothing else binds it meanwhile: a port in the ephemeral range could be taken by
+ * any client's connection or by another run's free-port pick during the outage, and the server
+ * could not listen again.
+ */
+export const PRIVATE_PORT_RANGE = { from: 20000, to: 32767 } as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Resolves true when `port` can be listened on at 127.0.0.1 right now. */
@@ -123,16 +135,56 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Ports held by other private stacks that are alive (fault and scale suites run side by side, and
+ * each may have a server stopped right now, its port unbound): read from their info files, which
+ * are written under the start lock before their servers start.
+ */
+function portsOfOtherStacks(): Set<number> {
+  const held = new Set<number>();
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(TMP_ROOT).filter((e) => e.startsWith(DIR_PREFIX));
+  } catch {
+    return held;
+  }
+  for (const entry of entries) {
+    try {
+      const info = JSON.parse(readFileSync(path.join(TMP_ROOT, entry, INFO_FILE), 'utf8')) as FaultStackInfo & { owner?: number };
+      if (!info.keep && (!info.owner || !processAlive(info.owner))) continue;
+      for (const port of Object.values(info.ports ?? {})) if (typeof port === 'number') held.add(port);
+      for (const value of Object.values(info.portEnv ?? {})) for (const part of value.split(':')) if (/^\d+$/.test(part)) held.add(Number(part));
+    } catch {
+      // not a stack dir of ours, or being created right now
+    }
+  }
+  return held;
+}
+
+/**
+ * `preferred` when it is in the private range, not excluded and free; otherwise a free port of the
+ * private range that is not excluded (tried from a random start, so two pickers rarely race).
+ */
+async function pickPort(preferred: number, exclude: Set<number>): Promise<number> {
+  const { from, to } = PRIVATE_PORT_RANGE;
+  if (preferred >= from && preferred <= to && !exclude.has(preferred) && (await portFree(preferred))) return preferred;
+  const span = to - from + 1;
+  const start = Math.floor(Math.random() * span);
+  for (let i = 0; i < span; i++) {
+    const port = from + ((start + i) % span);
+    if (!exclude.has(port) && (await portFree(port))) return port;
+  }
+  throw new Error(`fault stack: no free port in ${from}-${to}`);
+}
+
 /** A private port for every port the launcher's servers declare. */
-async function pickPorts(servers: LauncherServer[]): Promise<Pick<FaultStackInfo, 'ports' | 'portEnv'>> {
+async function pickPorts(servers: LauncherServer[], exclude: Set<number>): Promise<Pick<FaultStackInfo, 'ports' | 'portEnv'>> {
   const ports: Record<string, number> = {};
   const portEnv: Record<string, string> = {};
-  const taken = new Set<number>();
   for (const spec of servers.flatMap((s) => s.ports)) {
-    const preferred = PREFERRED_PORTS[spec.key] ?? (spec.default !== null && spec.default + 20000 <= 65535 ? spec.default + 20000 : 0);
-    let port = preferred || (await freePort());
-    while (taken.has(port) || !(await portFree(port))) port = await freePort();
-    taken.add(port);
+    const preferred = PREFERRED_PORTS[spec.key] ?? (spec.default !== null ? spec.default + 20000 : 0);
+    const port = await pickPort(preferred, exclude);
+    exclude.add(port);
     ports[spec.key] = port;
     portEnv[spec.env] = String(port);
   }
@@ -380,8 +432,6 @@ export interface StartFaultStackOptions {
   verbose?: boolean;
 }
 
-const TMP_ROOT = '/var/tmp';
-const DIR_PREFIX = 'shopgraph-faults-';
 /** Serialises port picking and start-up between fault runs of several checkouts on one machine. */
 const START_LOCK = path.join(TMP_ROOT, 'shopgraph-faults.lock');
 
@@ -457,13 +507,16 @@ export async function startFaultStack(options: StartFaultStackOptions = {}): Pro
       }
       chmodSync(dataDir, 0o755);
       const servers = JSON.parse(await stackCli(null, ['describe'], 60_000)) as LauncherServer[];
-      const { ports, portEnv } = await pickPorts(servers);
+      // Never a port of the shared stack (the launcher's defaults) or of another live private stack.
+      const exclude = portsOfOtherStacks();
+      for (const spec of servers.flatMap((s) => s.ports)) if (spec.default !== null) exclude.add(spec.default);
+      const { ports, portEnv } = await pickPorts(servers, exclude);
       // Kafka's second listener for network faults (infra/stack/servers/kafka.mjs SG_KAFKA_PROXIED):
       // the broker listens on kafkaProxied and advertises kafkaViaProxy, where a test's Toxiproxy
       // proxy listens and forwards to kafkaProxied; a client bootstrapping there stays behind the proxy.
-      ports.kafkaProxied = await freePort();
-      do ports.kafkaViaProxy = await freePort();
-      while (ports.kafkaViaProxy === ports.kafkaProxied || Object.values(portEnv).includes(String(ports.kafkaViaProxy)));
+      ports.kafkaProxied = await pickPort(0, exclude);
+      exclude.add(ports.kafkaProxied);
+      ports.kafkaViaProxy = await pickPort(0, exclude);
       portEnv.SG_KAFKA_PROXIED = `${ports.kafkaProxied}:${ports.kafkaViaProxy}`;
       const env = parseEnv(await stackCli({ dataDir, portEnv }, ['env'], 60_000));
       info = { dataDir, servers: servers.map((s) => s.name), ports, portEnv, env, keep };

@@ -38,7 +38,8 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  for (const server of ['postgres', 'redis', 'mongo', 'kafka'] as const) if (!(await stack.answering(server))) await stack.start(server);
+  // A server a failed test left stopped is started again for the next files (ours: its pid file, not anything answering on its port).
+  for (const server of ['postgres', 'redis', 'mongo', 'kafka'] as const) if (stack.pids(server).length === 0 || !(await stack.answering(server))) await stack.start(server);
   console.log(`store restarts, measured (ms): ${JSON.stringify(figures)}`);
   await shop?.stop();
 });
