@@ -51,8 +51,9 @@ beforeAll(async () => {
       // Every replica's periodic task every 200 ms: when there is work, they meet on it.
       orders: { LOG_LEVEL: 'info', SAGA_SWEEP_INTERVAL_MS: '200', SAGA_BROKER_GRACE_SECONDS: '2' },
       inventory: { LOG_LEVEL: 'info', SWEEP_INTERVAL_MS: '200' },
-      // One provider exchange ≤ 4 s, so a lease of 6 s is honest; the recovery loop every 200 ms.
-      payments: { RECOVERY_INTERVAL_MS: '200', PROVIDER_TIMEOUT_MS: '4000', PROVIDER_RETRIES: '0', PENDING_LEASE_MS: '6000' },
+      // One provider exchange ≤ 4 s, so a lease of 6 s is honest; the recovery loop every 200 ms. A lookup
+      // that finds no charge is believed 20 s after the call (the thawed provider answers its queue first).
+      payments: { RECOVERY_INTERVAL_MS: '200', PROVIDER_TIMEOUT_MS: '4000', PROVIDER_RETRIES: '0', PENDING_LEASE_MS: '6000', UNKNOWN_OUTCOME_SETTLE_MS: '20000' },
     },
   });
 }, 420_000);
@@ -335,7 +336,7 @@ it('periodic tasks of both replicas on the same work (TTL sweepers, saga sweeper
     await waitFor('no payment left with an unknown outcome', async () => {
       const [{ n }] = await shop.sql<{ n: number }>('payments', "SELECT count(*)::int AS n FROM payments WHERE order_id = ANY($1::text[]) AND (status = 'PENDING' OR outcome_unknown)", [overlap]);
       return n === 0;
-    }, 60_000);
+    }, 90_000);
     const settled = await checkBooksBulk(shop, overlap, initialStock, FINAL_WITHIN_MS);
 
     // Each expired reservation released by exactly one inventory replica, each overdue order cancelled by exactly one orders replica.

@@ -146,6 +146,8 @@ export interface ConsumerOptions {
   fromBeginning?: boolean | readonly string[];
   /** Resolve only after the first fetch (default true): offsets are then fixed, so nothing produced afterwards is missed. */
   awaitFirstFetch?: boolean;
+  /** How long start waits for that first fetch (default 60 s: a group whose old member died waits for the rebalance). */
+  firstFetchTimeoutMs?: number;
   /** Commit offsets after each handled batch (default true); a reader that always starts at the newest offset needs none. */
   commitOffsets?: boolean;
   /** Registry for `kafka_consumer_up{group}`, `kafka_consumer_restarts_total{group}` and `kafka_consumer_lag{group,topic}`. */
@@ -213,7 +215,7 @@ async function pinNewPartitions(kafka: Kafka, groupId: string, topics: string[],
 }
 
 /** Resolves after the consumer's first fetch (listen before `run()`), or fails after `timeoutMs`. */
-export function waitForFirstFetch(consumer: Consumer, timeoutMs = 15_000): Promise<void> {
+export function waitForFirstFetch(consumer: Consumer, timeoutMs = 60_000): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       remove();
@@ -464,7 +466,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   const first = await launch();
   if (options.awaitFirstFetch !== false) {
     try {
-      await waitForFirstFetch(first);
+      await waitForFirstFetch(first, options.firstFetchTimeoutMs);
     } catch (error) {
       state = 'stopped';
       await current!.disconnect().catch(() => undefined);

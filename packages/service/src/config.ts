@@ -20,6 +20,7 @@ export interface KafkaConfig<N extends string = string> {
   KAFKA_BROKERS: string[];
   KAFKA_GROUP_ID: string;
   KAFKA_FROM_BEGINNING: boolean;
+  KAFKA_START_TIMEOUT_MS: number;
   CONSUMERS: N[];
 }
 
@@ -32,6 +33,7 @@ export interface KafkaConfig<N extends string = string> {
  *   KAFKA_FROM_BEGINNING whether a brand-new group reads the history of the topics its replicas
  *                        need (consumers declared `fromBeginning: true`); commands and replies
  *                        always start at the newest offset (default true)
+ *   KAFKA_START_TIMEOUT_MS how long start waits for each consumer's first fetch (default 60000)
  *   CONSUMERS            comma-separated subset of `consumers` this process runs; empty runs none
  *                        (an API-only replica, or a test). Default: all of them.
  */
@@ -50,6 +52,7 @@ export function kafkaConfig<const N extends string>(options: { groupId: string; 
     KAFKA_BROKERS: brokerList(),
     KAFKA_GROUP_ID: z.string().min(1).default(options.groupId),
     KAFKA_FROM_BEGINNING: flag(options.fromBeginning ?? true),
+    KAFKA_START_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
     CONSUMERS: consumers,
   };
 }

@@ -555,6 +555,7 @@ async function createService(spec: SubgraphSpec<any, StoresSpec, OutboxSpec<any>
           handles: (type) => group.handlers.has(type),
           fromBeginning: history,
           metrics,
+          firstFetchTimeoutMs: config.KAFKA_START_TIMEOUT_MS,
           ...group.tuning,
         });
         teardown.push(`consumer ${groupId}`, () => consumer.stop());

@@ -68,7 +68,7 @@ export function paymentsSubgraph(options: PaymentsServiceOptions = {}) {
       const paymentMetrics = createPaymentMetrics(metrics);
       const store = new PaymentStore(dataSource);
       const services: PaymentsServices = {
-        payments: new PaymentService(dataSource, store, provider, config.PENDING_LEASE_MS, paymentMetrics, log),
+        payments: new PaymentService(dataSource, store, provider, config.PENDING_LEASE_MS, paymentMetrics, log, config.UNKNOWN_OUTCOME_SETTLE_MS),
       };
       const recovery = new PaymentRecovery(store, services.payments, config.RECOVERY_INTERVAL_MS, config.PENDING_LEASE_MS, paymentMetrics, log);
       return { services, store, recovery, provider };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { startPaymentsHarness, type PaymentsHarness } from './fixtures/payments-harness';
 import { callSandbox as call, chargeBody } from '@shopgraph/payment-sandbox';
+import { eventually } from '@shopgraph/testkit';
 
 /** A PENDING payment as a process leaves it when it dies right after committing it (its lease long expired). */
 async function givenPendingPayment(h: PaymentsHarness, token = 'tok_visa', amount = 1800): Promise<{ orderId: string; paymentId: string }> {
@@ -75,6 +76,42 @@ describe('payments: recovery of work a crashed process left unfinished', () => {
     expect(event.payload.paymentId).toBe(paymentId);
     expect(await h.paymentOf(orderId)).toMatchObject({ status: 'CAPTURED', outcome_unknown: false, failure_reason: null });
     expect(h.chargesFor(orderId)).toHaveLength(1);
+  });
+
+  it('keeps asking after a lookup found no charge while the call is recent: a charge the provider makes later is still found', async () => {
+    // A stalled provider answers its queue once it is back: the lookup can come before the charge it was holding.
+    const orderId = randomUUID();
+    const paymentId = randomUUID();
+    h.watch(orderId);
+    const before = h.sandbox.requestCount();
+    await h.sql(
+      `INSERT INTO payments (id, order_id, customer_id, amount, currency, payment_token, status, failure_reason, outcome_unknown, lease_until)
+       VALUES ($1, $2, $3, 900, 'USD', 'tok_visa', 'FAILED', 'provider_timeout', true, now() - interval '1 second')`,
+      [paymentId, orderId, randomUUID()],
+    );
+    await eventually(async () => (h.sandbox.requestCount() > before ? true : undefined), 10_000);
+    await new Promise((r) => setTimeout(r, 500)); // the lookup's answer recorded (or not) meanwhile
+    expect(await h.paymentOf(orderId)).toMatchObject({ status: 'FAILED', outcome_unknown: true });
+
+    await call(h.sandboxUrl, 'POST', '/v1/charges', chargeBody('tok_visa', paymentId, orderId, 900));
+    const event = await h.waitForEvent(orderId, 'PaymentCaptured', 20_000);
+    expect(event.payload.paymentId).toBe(paymentId);
+    expect(await h.paymentOf(orderId)).toMatchObject({ status: 'CAPTURED', outcome_unknown: false });
+  });
+
+  it('believes a lookup that finds no charge once the call is older than UNKNOWN_OUTCOME_SETTLE_MS: FAILED for good, no event', async () => {
+    const orderId = randomUUID();
+    const paymentId = randomUUID();
+    h.watch(orderId);
+    await h.sql(
+      `INSERT INTO payments (id, order_id, customer_id, amount, currency, payment_token, status, failure_reason, outcome_unknown, lease_until, created_at, updated_at)
+       VALUES ($1, $2, $3, 900, 'USD', 'tok_visa', 'FAILED', 'provider_timeout', true, now() - interval '1 second', now() - interval '10 minutes', now() - interval '10 minutes')`,
+      [paymentId, orderId, randomUUID()],
+    );
+    await eventually(async () => ((await h.paymentOf(orderId)).outcome_unknown === false ? true : undefined), 10_000);
+    expect(await h.paymentOf(orderId)).toMatchObject({ status: 'FAILED', provider_charge_id: null });
+    expect(h.chargesFor(orderId)).toHaveLength(0);
+    expect(await h.eventsFor(orderId)).toEqual([]);
   });
 
   it('finishes a PENDING refund left by a crash, with the same idempotency key', async () => {

@@ -88,6 +88,8 @@ export class PaymentService {
     private readonly leaseMs: number,
     private readonly metrics: PaymentMetrics,
     private readonly log: Logger,
+    /** UNKNOWN_OUTCOME_SETTLE_MS: a lookup that finds no charge is final only this long after the payment was recorded FAILED. */
+    private readonly unknownOutcomeSettleMs = 300_000,
   ) {}
 
   // ───────────── saga commands ─────────────
@@ -182,7 +184,12 @@ export class PaymentService {
   /** Checks a FAILED payment whose outcome was unknown: a charge that landed after all makes it CAPTURED (orders then refunds a cancelled order). */
   async checkLateCapture(payment: PaymentEntity): Promise<void> {
     const lookup = await this.provider.findCharge(payment.id);
-    if (lookup.kind === 'absent') return this.store.clearUnknownOutcome(payment.id);
+    if (lookup.kind === 'absent') {
+      // A request the provider still holds may make the charge after this lookup (a stalled provider
+      // answering its queue once it is back): "no charge" is believed only once the call is old enough.
+      if (Date.now() - new Date(payment.updatedAt).getTime() >= this.unknownOutcomeSettleMs) await this.store.clearUnknownOutcome(payment.id);
+      return;
+    }
     if (lookup.kind === 'unknown') return;
     const charge = lookup.charge;
     await this.dataSource.transaction(async (manager) => {
