@@ -224,18 +224,28 @@ describe('test namespaces', () => {
     expect(heard.filter((h) => ours.has(h.id)).length).toBeGreaterThanOrEqual(ours.size);
   }, 120_000);
 
-  it('fixes "newest" at a group\'s first start: a restart before its first message still gets what arrived while it was down', async () => {
+  it('fixes "newest" at a group\'s first start, on every topic at once: a restart before its first message still gets what arrived while it was down', async () => {
     const groupId = testGroupId('newest');
     const heard: string[] = [];
     const start = () =>
-      startConsumer({ kafka, groupId, topics: [testTopics.paymentsCommands], log, fromBeginning: false, handle: async (event) => void heard.push(event.aggregateId) });
+      startConsumer({
+        kafka,
+        groupId,
+        topics: [testTopics.paymentsCommands, testTopics.inventoryCommands],
+        log,
+        fromBeginning: false,
+        handle: async (event) => void heard.push(event.aggregateId),
+      });
     const before = uniqueId('before');
     await publish(producer, [createEvent('RefundPayment', before, { orderId: before, amount: null }, { source: 'namespace-test' })], ns);
     const first = await start();
     await first.stop();
     // Produced while no member runs and before the group ever committed on any partition.
     const missed = Array.from({ length: 6 }, () => uniqueId('while-down'));
+    const released = Array.from({ length: 6 }, () => uniqueId('released-while-down'));
     await publish(producer, missed.map((id) => createEvent('RefundPayment', id, { orderId: id, amount: null }, { source: 'namespace-test' })), ns);
+    await publish(producer, released.map((id) => createEvent('ReleaseStock', id, { orderId: id }, { source: 'namespace-test' })), ns);
+    missed.push(...released);
     const second = await start();
     try {
       await eventually(async () => (missed.every((id) => heard.includes(id)) ? true : undefined), 20_000);
