@@ -218,6 +218,23 @@ function tally() {
       suites.push({ file: path.relative(root, suite.name), seconds: (suite.endTime - suite.startTime) / 1000, failed: suite.status === 'failed', failures });
     }
   }
+  // A workspace whose test command died before jest wrote its report (a crash in a global setup, a
+  // loader error) has no tests to count: name it, and count it as a failed suite.
+  const silent = [];
+  for (const dir of [...dirs, 'gateway', 'infra']) {
+    let pkg;
+    try {
+      pkg = JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8'));
+    } catch {
+      continue;
+    }
+    if (pkg.scripts?.test && !existsSync(path.join(root, dir, '.jest-results.json'))) silent.push(dir);
+  }
+  for (const [script, report] of [['test:fault', '.jest-results.json'], ['test:scale', '.jest-results-scale.json']]) {
+    if (!existsSync(path.join(root, 'faults', report))) silent.push(`faults (${script})`);
+  }
+  for (const dir of silent) suites.push({ file: dir, seconds: 0, failed: true, failures: ['its tests wrote no report: the test command crashed before or while running jest (see its output above)'] });
+  suitesFailed += silent.length;
   return { passed, failed, skipped, suitesFailed, suites };
 }
 

@@ -219,8 +219,9 @@ describe('fulfilment and returns through the gateway', () => {
       inventory: shop.namespace.group(shop.services.inventory!.env.KAFKA_GROUP_ID),
       payments: shop.namespace.group(shop.services.payments!.env.KAFKA_GROUP_ID),
     };
-    const [restock] = tap.of('RestockReturn', orderId);
-    const [refund] = tap.of('RefundPayment', orderId);
+    // The tap is a consumer of its own: it may see the commands after the services acted on them.
+    const restock = await tap.waitFor((m) => m.envelope.type === 'RestockReturn' && m.envelope.aggregateId === orderId);
+    const refund = await tap.waitFor((m) => m.envelope.type === 'RefundPayment' && m.envelope.aggregateId === orderId);
     expect(restock.envelope.payload).toEqual({ returnId, orderId, lines: [{ productId: products[1], quantity: 1 }] });
     expect(refund.envelope.payload).toEqual({ orderId, amount: 500, returnId });
     for (const [group, message] of [[groups.inventory, restock], [groups.payments, refund]] as const) {
