@@ -6,4 +6,5 @@ const faults = require('./jest.config.js');
 module.exports = {
   ...faults,
   testMatch: ['<rootDir>/test/**/*.scale-spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/'],
 };
