@@ -280,20 +280,21 @@ async function test(extraArgs) {
   }
   // Most test time is spent waiting on Kafka, timers and paused servers, not on the CPU: the fault
   // suite (private stacks on their own ports, whose servers it freezes and kills, and a shop of
-  // child processes per file) runs beside every workspace's tests, in two lanes (faults/jest.config.js
-  // SG_FAULT_LANE), each with its own stack; the scale suite (replicas of the saga services and two
-  // gateways, on a stack of its own) follows lane 1. Files that assert a latency bound tight enough
-  // for a busy neighbour to matter (the gateway's partial-failure, saga, edge…, the subgraphs'
-  // hung-store tests) run last, alone, one workspace at a time.
+  // child processes per file) runs beside every workspace's tests. Its lane 1 (the long files) starts
+  // with them; the scale suite (replicas of the saga services and two gateways) and then the fault
+  // suite's lane 2 (faults/jest.config.js SG_FAULT_LANE) follow the workspaces' tests, each on a
+  // stack of its own, beside lane 1's tail. Files that assert a latency bound tight enough for a
+  // busy neighbour to matter (the gateway's partial-failure, saga, edge…, the subgraphs' hung-store
+  // tests) run last, alone, one workspace at a time.
   const fault = (report) => ['run', 'test:fault', '--only', '--concurrency=1', '--continue', '--output-logs=full', ...jestArgs(report)];
   const results = (
     await Promise.all([
-      turbo("every workspace's tests", ['run', 'test', '--only', '--concurrency=2', '--continue', '--output-logs=full', ...jestArgs('.jest-results.json')], { SG_GATEWAY_TESTS: 'shared', SG_TEST_GROUP: 'shared' }),
       (async () => [
-        await turbo('the fault suite, lane 1', fault('.jest-results.json'), { SG_FAULT_LANE: '1' }),
+        await turbo("every workspace's tests", ['run', 'test', '--only', '--concurrency=2', '--continue', '--output-logs=full', ...jestArgs('.jest-results.json')], { SG_GATEWAY_TESTS: 'shared', SG_TEST_GROUP: 'shared' }),
         await turbo('the scale suite', ['run', 'test:scale', '--only', '--concurrency=1', '--continue', '--output-logs=full', ...jestArgs('.jest-results-scale.json')]),
+        await turbo('the fault suite, lane 2', fault('.jest-results-lane2.json'), { SG_FAULT_LANE: '2' }),
       ])(),
-      turbo('the fault suite, lane 2', fault('.jest-results-lane2.json'), { SG_FAULT_LANE: '2' }),
+      turbo('the fault suite, lane 1', fault('.jest-results.json'), { SG_FAULT_LANE: '1' }),
     ])
   ).flat();
   results.push(

@@ -14,6 +14,8 @@
 export const CONTENDED_DEADLINES_ENV: Record<string, string> = {
   REDIS_COMMAND_TIMEOUT_MS: '3000',
   REDIS_SOCKET_TIMEOUT_MS: '10000',
+  /** A cache read past it is skipped for a cooldown: a contended run once read products' cache past 100 ms. */
+  CACHE_TIMEOUT_MS: '2000',
   PG_CONNECT_TIMEOUT_MS: '15000',
   PG_STATEMENT_TIMEOUT_MS: '10000',
   MONGO_SERVER_SELECTION_TIMEOUT_MS: '10000',
