@@ -34,8 +34,17 @@ describe('kafka (kafkajs 2.2.4)', () => {
   });
 
   it('produces idempotently, consumes in a group in order, and commits offsets', async () => {
-    const created = await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
-    expect(created).toBe(true);
+    // kafkajs' own leader wait inside createTopics can throw "This server does not host this
+    // topic-partition" on a busy broker although the topic was created: wait for the leaders here.
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: false });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const meta = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => null);
+      const partitions = meta?.topics[0]?.partitions ?? [];
+      if (partitions.length === 3 && partitions.every((p) => p.leader >= 0)) break;
+      if (Date.now() > deadline) throw new Error(`topic ${topic} without 3 led partitions after 30 s: ${JSON.stringify(meta)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
     expect(await admin.listTopics()).toContain(topic);
 
     const N = 25;
