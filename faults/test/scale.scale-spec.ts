@@ -52,8 +52,9 @@ beforeAll(async () => {
       orders: { LOG_LEVEL: 'info', SAGA_SWEEP_INTERVAL_MS: '200', SAGA_BROKER_GRACE_SECONDS: '2' },
       inventory: { LOG_LEVEL: 'info', SWEEP_INTERVAL_MS: '200' },
       // One provider exchange ≤ 4 s, so a lease of 6 s is honest; the recovery loop every 200 ms. A lookup
-      // that finds no charge is believed 20 s after the call (the thawed provider answers its queue first).
-      payments: { RECOVERY_INTERVAL_MS: '200', PROVIDER_TIMEOUT_MS: '4000', PROVIDER_RETRIES: '0', PENDING_LEASE_MS: '6000', UNKNOWN_OUTCOME_SETTLE_MS: '20000' },
+      // that finds no charge is believed only UNKNOWN_OUTCOME_SETTLE_MS (default 5 min) after the call:
+      // the provider stays frozen longer than a short window here, and answers its queue once thawed.
+      payments: { RECOVERY_INTERVAL_MS: '200', PROVIDER_TIMEOUT_MS: '4000', PROVIDER_RETRIES: '0', PENDING_LEASE_MS: '6000' },
     },
   });
 }, 420_000);
