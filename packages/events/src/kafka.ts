@@ -231,7 +231,9 @@ async function pinNewPartitions(kafka: Kafka, groupId: string, topics: string[],
  */
 async function commitAsMember(kafka: Kafka, groupId: string, seeks: { topic: string; partition: number; offset: string }[]): Promise<void> {
   const topics = [...new Set(seeks.map((s) => s.topic))];
-  const member = kafka.consumer({ groupId, maxWaitTimeInMs: 50, heartbeatInterval: 1000, retry: { retries: 5 } });
+  // Short session and rebalance timeouts (the broker's minimum session is 6 s): should its leave be
+  // lost, the service's own consumer joining next waits at most that long, not kafkajs' 30/60 s.
+  const member = kafka.consumer({ groupId, maxWaitTimeInMs: 50, sessionTimeout: 6000, rebalanceTimeout: 6000, heartbeatInterval: 1000, retry: { retries: 5 } });
   await member.connect();
   try {
     await member.subscribe({ topics, fromBeginning: true });
