@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { demoCategories } from '@shopgraph/demo-data';
-import { faultStack, startFaultShop, DEMO_CUSTOMER, SUBGRAPHS, type FaultShop, type FaultStack, type ServiceName } from '../src';
+import { faultStack, startFaultShop, DEMO_CUSTOMER, SUBGRAPHS, type FaultShop, type FaultStack, type ServiceName, until } from '../src';
 
 // Issue 20: after the broker is frozen past the consumers' session timeout (15 s), every
 // consumer must be back — rejoined, or restarted after a crash — and readiness must say so.
@@ -27,14 +27,6 @@ afterAll(() => shop?.stop());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until `probe` is true, or fails naming `what` after `timeoutMs`. */
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(250);
-  }
-}
 
 /** Waits until every service answers ready with all checks ok; resolves with the ms it took. */
 async function allReady(timeoutMs: number): Promise<number> {

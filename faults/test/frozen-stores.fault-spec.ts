@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { demoProducts } from '@shopgraph/demo-data';
-import { faultStack, startFaultShop, DEMO_CUSTOMER, type FaultShop, type FaultStack } from '../src';
+import { faultStack, startFaultShop, DEMO_CUSTOMER, type FaultShop, type FaultStack, until } from '../src';
 
 // Issue 22: every datastore call has a deadline. Redis, PostgreSQL, the Mongo-wire server and the
 // broker of the private stack are frozen in turn (SIGSTOP: alive, accepting connections, never
@@ -50,15 +50,6 @@ async function timed<T>(name: string, run: () => Promise<T>): Promise<{ ms: numb
   return { ms, value };
 }
 
-/** Polls until `probe` is true (bounded). */
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await probe().catch(() => false)) return Date.now() - started;
-    await sleep(500);
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms`);
-}
 
 const call = (query: string, variables?: Record<string, unknown>, token?: string) => shop.call(query, variables, token, 30_000);
 const codeOf = (res: { body: { errors?: { extensions?: Record<string, unknown> }[] } }) => res.body.errors?.[0]?.extensions?.code;
@@ -162,10 +153,10 @@ it('Redis frozen: the product page answers within its deadline, carts, placeOrde
   expect(orders.body.checks.redis).toMatch(/^down/);
 
   await stack.resume('redis');
-  figures['recover.redis'] = await until('orders ready after Redis resumed', async () => (await shop.services.orders.ready()).status === 200, 30_000);
+  figures['recover.redis'] = await until('orders ready after Redis resumed', async () => (await shop.services.orders.ready()).status === 200, 30_000, 500);
   const cart = await call(CART, {}, alice);
   expect(cart.body.data?.cart.items.map((i: { product: { id: string } }) => i.product.id)).toContain(PRODUCT.id);
-  await until('login after Redis resumed', async () => !!(await shop.login(DEMO_CUSTOMER.email, DEMO_CUSTOMER.password)), 15_000);
+  await until('login after Redis resumed', async () => !!(await shop.login(DEMO_CUSTOMER.email, DEMO_CUSTOMER.password)), 15_000, 500);
   const placed = await shop.placeOrderRaw(alice);
   expect(placed.body.data?.placeOrder.errors).toEqual([]);
 });
@@ -195,6 +186,7 @@ it('PostgreSQL frozen: placeOrder and carts fail within their deadlines with SER
     'placeOrder after PostgreSQL resumed',
     async () => (await shop.placeOrderRaw(alice, { items: [{ productId: PRODUCT.id, quantity: 1 }] })).body.data?.placeOrder.errors.length === 0,
     60_000,
+    500,
   );
 });
 
@@ -213,8 +205,8 @@ it('Mongo-wire server frozen: the uncached listing fails within its deadline wit
   expect(products.body.checks.mongodb).toMatch(/^down/);
 
   await stack.resume('mongo');
-  figures['recover.mongo'] = await until('listing after Mongo resumed', async () => (await call(LISTING)).body.errors === undefined, 60_000);
-  await until('products ready after Mongo resumed', async () => (await shop.services.products.ready()).status === 200, 30_000);
+  figures['recover.mongo'] = await until('listing after Mongo resumed', async () => (await call(LISTING)).body.errors === undefined, 60_000, 500);
+  await until('products ready after Mongo resumed', async () => (await shop.services.products.ready()).status === 200, 30_000, 500);
 });
 
 it('broker frozen: placeOrder, carts and the product page answer within their deadlines (no broker call on the request path); the order completes after it resumes', async () => {

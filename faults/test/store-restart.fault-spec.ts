@@ -1,6 +1,6 @@
 import { demoProducts } from '@shopgraph/demo-data';
 import { uniqueId } from '@shopgraph/testkit';
-import { faultStack, startFaultShop, DEMO_CUSTOMER, PG_SUBGRAPHS, type FaultShop, type FaultStack, type PgSubgraph, type SubgraphName } from '../src';
+import { faultStack, startFaultShop, DEMO_CUSTOMER, PG_SUBGRAPHS, type FaultShop, type FaultStack, type PgSubgraph, type SubgraphName, until } from '../src';
 
 // Issues 21 and 9: each datastore of the private stack STOPPED (not frozen: frozen-stores does
 // that) for longer than any single reconnect retry, then started again, in one shop (every shop
@@ -89,15 +89,6 @@ async function datastore(name: SubgraphName, store: string): Promise<{ connected
   return { connected: connected.value, reconnects: pick('datastore_reconnects_total').value, client: connected.client };
 }
 
-/** Polls until `probe` is true (bounded); resolves with the time it took. */
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await probe().catch(() => false)) return Date.now() - started;
-    await sleep(250);
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms`);
-}
 
 async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const started = Date.now();
