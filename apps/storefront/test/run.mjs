@@ -38,7 +38,7 @@ if (outputFile) {
   const testResults = [];
   if (existsSync(report)) {
     const r = JSON.parse(readFileSync(report, 'utf8'));
-    const walk = (suite, file) => {
+    const walk = (suite, file, titles) => {
       for (const spec of suite.specs ?? []) {
         for (const t of spec.tests ?? []) {
           const status = t.status; // expected | unexpected | flaky | skipped
@@ -48,18 +48,25 @@ if (outputFile) {
           const last = t.results?.[t.results.length - 1];
           file.duration += last?.duration ?? 0;
           if (status === 'unexpected') file.failed = true;
+          // Why it failed, as jest's assertionResults carry it, for the root's closing summary.
+          const fullName = [...titles, spec.title].join(' ');
+          const failureMessages = status === 'unexpected' ? (last?.errors ?? (last?.error ? [last.error] : [])).map((e) => e.message ?? String(e)) : [];
+          file.assertionResults.push({ fullName, title: spec.title, status: status === 'unexpected' ? 'failed' : status === 'skipped' ? 'pending' : 'passed', failureMessages });
         }
       }
-      for (const child of suite.suites ?? []) walk(child, file);
+      for (const child of suite.suites ?? []) walk(child, file, [...titles, child.title]);
     };
     for (const suite of r.suites ?? []) {
-      const file = { name: path.join(app, 'test', suite.file ?? suite.title), duration: 0, failed: false };
-      walk(suite, file);
+      const file = { name: path.join(app, 'test', suite.file ?? suite.title), duration: 0, failed: false, assertionResults: [] };
+      walk(suite, file, []);
       const start = Date.parse(r.stats?.startTime ?? new Date().toISOString());
-      testResults.push({ name: file.name, startTime: start, endTime: start + file.duration, status: file.failed ? 'failed' : 'passed' });
+      testResults.push({ name: file.name, startTime: start, endTime: start + file.duration, status: file.failed ? 'failed' : 'passed', assertionResults: file.assertionResults });
     }
     // A failure outside any test (global setup) fails the run.
-    if ((r.errors ?? []).length > 0 && passed + failed === 0) failed += 1;
+    if ((r.errors ?? []).length > 0 && passed + failed === 0) {
+      failed += 1;
+      testResults.push({ name: path.join(app, 'test'), startTime: 0, endTime: 0, status: 'failed', assertionResults: [], message: r.errors.map((e) => e.message ?? String(e)).join(' | ') });
+    }
   } else if (res.status !== 0) {
     failed += 1;
   }
