@@ -108,7 +108,18 @@ export class OrderStore {
     if (inserted.length === 0) return false;
     const values: unknown[] = [];
     const rows = order.lines.map((line, i) => {
-      values.push(order.id, i, line.productId, line.productName, line.unitPrice, line.quantity, line.variantId, line.sku, line.variantTitle, JSON.stringify(line.variantOptions));
+      values.push(
+        order.id,
+        i,
+        line.productId,
+        line.productName,
+        line.unitPrice,
+        line.quantity,
+        line.variantId,
+        line.sku,
+        line.variantTitle,
+        JSON.stringify(line.variantOptions),
+      );
       const p = i * 10;
       return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6}, $${p + 7}, $${p + 8}, $${p + 9}, $${p + 10}::jsonb)`;
     });
@@ -139,20 +150,27 @@ export class OrderStore {
   /** The lines of several orders, in line order. */
   itemsOf(orderIds: readonly string[], manager: EntityManager = this.dataSource.manager): Promise<OrderItemEntity[]> {
     if (orderIds.length === 0) return Promise.resolve([]);
-    return manager.getRepository(OrderItemEntity).find({ where: { orderId: In([...orderIds]) }, order: { orderId: 'ASC', position: 'ASC' } });
+    return manager
+      .getRepository(OrderItemEntity)
+      .find({ where: { orderId: In([...orderIds]) }, order: { orderId: 'ASC', position: 'ASC' } });
   }
 
   /** The status history of several orders, oldest first. */
   historyOf(orderIds: readonly string[]): Promise<OrderStatusChangeEntity[]> {
     if (orderIds.length === 0) return Promise.resolve([]);
-    return this.dataSource.getRepository(OrderStatusChangeEntity).find({ where: { orderId: In([...orderIds]) }, order: { orderId: 'ASC', version: 'ASC' } });
+    return this.dataSource
+      .getRepository(OrderStatusChangeEntity)
+      .find({ where: { orderId: In([...orderIds]) }, order: { orderId: 'ASC', version: 'ASC' } });
   }
 
   /**
    * The order and its lines (in line order) in one round trip, for the saga's handlers; null for
    * an unknown (or malformed) id.
    */
-  async findWithItems(id: string, manager: EntityManager = this.dataSource.manager): Promise<{ order: OrderEntity; items: OrderItemEntity[] } | null> {
+  async findWithItems(
+    id: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<{ order: OrderEntity; items: OrderItemEntity[] } | null> {
     if (!isUuid(id)) return null;
     const [row]: Record<string, unknown>[] = await manager.query(
       `SELECT o.*, COALESCE((SELECT json_agg(i ORDER BY i.position) FROM order_items i WHERE i.order_id = o.id), '[]'::json) AS "__items"
@@ -224,7 +242,14 @@ export class OrderStore {
           FOR UPDATE OF o SKIP LOCKED`,
       [limit],
     );
-    const orders = new Map((await this.findByIds(rows.map((r) => r.id), manager)).map((o) => [o.id, o]));
+    const orders = new Map(
+      (
+        await this.findByIds(
+          rows.map((r) => r.id),
+          manager,
+        )
+      ).map((o) => [o.id, o]),
+    );
     return rows.map((r) => ({
       order: orders.get(r.id)!,
       command: r.known ? { kind: 'row', sentAt: r.sent_at } : { kind: 'unknown' },
@@ -250,7 +275,11 @@ export class OrderStore {
     const q = this.dataSource.getRepository(OrderEntity).createQueryBuilder('o');
     this.applyFilter(q, filter);
     if (after) q.andWhere('(o.created_at, o.id) < (:t, :id)', { t: new Date(after.t), id: after.id });
-    return q.orderBy('o.created_at', 'DESC').addOrderBy('o.id', 'DESC').limit(first + 1).getMany();
+    return q
+      .orderBy('o.created_at', 'DESC')
+      .addOrderBy('o.id', 'DESC')
+      .limit(first + 1)
+      .getMany();
   }
 
   /** How many orders match the filter. */
@@ -270,24 +299,31 @@ export class OrderStore {
     after: OrderCursor | null,
   ): Promise<{ rows: Map<string, OrderEntity[]>; counts: Map<string, number> }> {
     const ids = [...new Set(customerIds)];
-    const ranked: { id: string }[] = await this.dataSource.query(
-      `SELECT id FROM (
+    // One snapshot for the page and the count: an order moved to a customer between two separate
+    // reads (a guest's orders linked on EmailVerified) was counted and not listed.
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const ranked: { id: string }[] = await manager.query(
+        `SELECT id FROM (
          SELECT id, customer_id, created_at,
                 row_number() OVER (PARTITION BY customer_id ORDER BY created_at DESC, id DESC) AS rn
            FROM orders
           WHERE customer_id = ANY($1::text[]) AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
        ) ranked WHERE rn <= $4`,
-      [ids, after ? new Date(after.t) : null, after?.id ?? null, first + 1],
-    );
-    const orders = await this.findByIds(ranked.map((r) => r.id));
-    orders.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-    const rows = new Map<string, OrderEntity[]>(ids.map((id) => [id, []]));
-    for (const o of orders) rows.get(o.customerId)?.push(o);
-    const countRows: { customer_id: string; n: number }[] = await this.dataSource.query(
-      'SELECT customer_id, count(*)::int AS n FROM orders WHERE customer_id = ANY($1::text[]) GROUP BY customer_id',
-      [ids],
-    );
-    return { rows, counts: new Map(countRows.map((r) => [r.customer_id, r.n])) };
+        [ids, after ? new Date(after.t) : null, after?.id ?? null, first + 1],
+      );
+      const orders = await this.findByIds(
+        ranked.map((r) => r.id),
+        manager,
+      );
+      orders.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      const rows = new Map<string, OrderEntity[]>(ids.map((id) => [id, []]));
+      for (const o of orders) rows.get(o.customerId)?.push(o);
+      const countRows: { customer_id: string; n: number }[] = await manager.query(
+        'SELECT customer_id, count(*)::int AS n FROM orders WHERE customer_id = ANY($1::text[]) GROUP BY customer_id',
+        [ids],
+      );
+      return { rows, counts: new Map(countRows.map((r) => [r.customer_id, r.n])) };
+    });
   }
 
   private applyFilter(q: ReturnType<ReturnType<DataSource['getRepository']>['createQueryBuilder']>, filter: OrderFilterArgs): void {
@@ -296,7 +332,14 @@ export class OrderStore {
     if (filter.customerId) q.andWhere('o.customer_id = :customerId', { customerId: filter.customerId });
   }
 
-  private async addHistory(manager: EntityManager, orderId: string, version: number, status: OrderStatus, reason: string | null, at: Date): Promise<void> {
+  private async addHistory(
+    manager: EntityManager,
+    orderId: string,
+    version: number,
+    status: OrderStatus,
+    reason: string | null,
+    at: Date,
+  ): Promise<void> {
     await manager.query('INSERT INTO order_status_history (order_id, version, status, reason, at) VALUES ($1, $2, $3, $4, $5)', [
       orderId,
       version,
