@@ -1,4 +1,4 @@
-import { createTestDatabase, eventually, gql, namespaceEnv, stackEnv, TEST_INTERNAL_PUBLIC_KEYS, uniqueId } from '@shopgraph/testkit';
+import { CONTENDED_GATEWAY_ENV, createTestDatabase, eventually, gql, namespaceEnv, stackEnv, TEST_INTERNAL_PUBLIC_KEYS, uniqueId } from '@shopgraph/testkit';
 import { createUsersService, loadUsersConfig } from '@shopgraph/users';
 import { createGateway, type Gateway } from '../src/gateway';
 import { loadGatewayConfig } from '../src/config';
@@ -62,6 +62,7 @@ beforeAll(async () => {
     loadGatewayConfig({
       NODE_ENV: 'development',
       ...namespaceEnv(),
+      ...CONTENDED_GATEWAY_ENV,
       LOG_LEVEL: 'silent',
       PORT: '0',
       REDIS_URL: stackEnv.redisUrl,

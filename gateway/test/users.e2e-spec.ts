@@ -1,4 +1,4 @@
-import { createTestDatabase, gql, namespaceEnv, stackEnv, TEST_INTERNAL_PUBLIC_KEYS, TEST_PRODUCTION_INTERNAL_PRIVATE_KEY, uniqueId } from '@shopgraph/testkit';
+import { CONTENDED_GATEWAY_ENV, createTestDatabase, gql, namespaceEnv, stackEnv, TEST_INTERNAL_PUBLIC_KEYS, TEST_PRODUCTION_INTERNAL_PRIVATE_KEY, uniqueId } from '@shopgraph/testkit';
 import { createUsersService, loadUsersConfig } from '@shopgraph/users';
 import { seedUsers } from '@shopgraph/users/dist/seed';
 import { createGateway, type Gateway } from '../src/gateway';
@@ -47,6 +47,7 @@ beforeAll(async () => {
     loadGatewayConfig({
       NODE_ENV: 'development',
       ...namespaceEnv(),
+      ...CONTENDED_GATEWAY_ENV,
       LOG_LEVEL: 'silent',
       PORT: '0',
       JWKS_URL: `http://127.0.0.1:${started.port}/.well-known/jwks.json`,

@@ -63,7 +63,7 @@ export function testNamespace(): Namespace {
   return fileNamespace;
 }
 
-export { CONTENDED_DEADLINES_ENV } from './deadlines';
+export { CONTENDED_DEADLINES_ENV, CONTENDED_GATEWAY_ENV } from './deadlines';
 import { CONTENDED_DEADLINES_ENV } from './deadlines';
 
 /** The kit's default value of every setting `CONTENDED_DEADLINES_ENV` raises, as env strings. */
