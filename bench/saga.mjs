@@ -2,7 +2,7 @@
 // The order saga under load: placeOrder → CONFIRMED latency (p50/p95/p99) and the highest
 // sustained rate of confirmed orders, against a running gateway (`npm start` in another terminal,
 // or started here the way bench/run.mjs does). Loopback only; prints figures, asserts nothing.
-//   node bench/saga.mjs [--url http://localhost:4000/graphql | --own-shop [--tracing]] [--levels 1,4,16] [--orders 400] [--seconds 20] [--record]
+//   node bench/saga.mjs [--url http://localhost:4000/graphql | --own-shop [--tracing] [--cpu-prof DIR]] [--levels 1,4,16] [--orders 400] [--seconds 20] [--record]
 // --own-shop: a shop of its own on the shared local stack (every subgraph, the sandbox and a gateway
 // as child processes, in a namespace of their own: own databases, topics, groups, Redis db 10),
 // stopped and dropped at the end; otherwise the gateway at --url, or `npm start` when none answers.
@@ -16,6 +16,8 @@
 // 100 % sampling, exporting OTLP/HTTP to a receiver in this script that drops the spans (issue 11's
 // overhead bound). With --own-shop each level also reports the CPU the shop's processes spent per
 // confirmed order (utime+stime of every child, /proc), the figure load moves least.
+// --cpu-prof DIR (with --own-shop): every process of the shop writes a V8 CPU profile into
+// DIR/<service>/ when it stops; `node bench/profile-summary.mjs DIR` sums them by package.
 // --record appends the run's table (with date, commit, machine and load average) to the
 // "Throughput (issue 10)" section of bench/RESULTS.md.
 import { execFileSync } from 'node:child_process';
@@ -46,7 +48,11 @@ async function startOwnShop() {
   for (const key of Object.keys(env)) if (process.env[key]) env[key] = process.env[key];
   const stack = attachFaultStack({ dataDir, servers: [], ports: {}, portEnv: {}, env, keep: true });
   console.log(`[bench] starting a shop of its own on the shared stack (every subgraph, demo data)${tracing ? ', tracing on' : ''}…`);
-  let serviceEnv;
+  const NAMES = ['gateway', 'users', 'products', 'inventory', 'orders', 'payments', 'reviews', 'notifications', 'shipping', 'analytics', 'sandbox'];
+  // node refuses --cpu-prof in NODE_OPTIONS: a preload starts the profiler (bench/cpu-prof-preload.cjs).
+  const profiled = (name) => (args['cpu-prof'] ? { SG_CPU_PROF_DIR: path.resolve(args['cpu-prof'], name) } : {});
+  const profile = args['cpu-prof'] ? `--require ${path.join(root, 'bench', 'cpu-prof-preload.cjs')}` : '';
+  let serviceEnv = args['cpu-prof'] ? Object.fromEntries(NAMES.map((n) => [n, { NODE_OPTIONS: profile, ...profiled(n) }])) : undefined;
   if (tracing) {
     const http = await import('node:http');
     spanExports = 0;
@@ -59,12 +65,13 @@ async function startOwnShop() {
     });
     await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     receiver.unref();
-    const traced = {
-      NODE_OPTIONS: '--require @shopgraph/kit/dist/tracing-preload.js',
+    const traced = (name) => ({
+      ...profiled(name),
+      NODE_OPTIONS: `--require @shopgraph/kit/dist/tracing-preload.js ${profile}`.trim(),
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.address().port}`,
       OTEL_TRACES_SAMPLER: 'parentbased_always_on',
-    };
-    serviceEnv = Object.fromEntries(['gateway', 'users', 'products', 'inventory', 'orders', 'payments', 'reviews', 'notifications', 'shipping', 'analytics', 'sandbox'].map((n) => [n, traced]));
+    });
+    serviceEnv = Object.fromEntries(NAMES.map((n) => [n, traced(n)]));
   }
   return startFaultShop(stack, { logLevel: 'warn', env: serviceEnv });
 }
