@@ -5,6 +5,7 @@
 //
 //   node bench/gateways.mjs [--rounds 5] [--seconds 5] [--concurrency 20] [--sequential 1000]
 //                           [--only listing,page,me] [--record] [--gateway-env env.json]
+//                           [--service-env '{"products":{"CATALOG_CACHE_TTL_SECONDS":"0"}}']
 //
 // Subgraphs: those of `npm start` when a gateway answers at --url (default
 // http://localhost:4000/graphql); otherwise the bench starts its own shop on the shared local stack
@@ -180,7 +181,9 @@ async function subgraphs() {
   writeFileSync(path.join(dataDir, 'shop-counter'), '12');
   const slow = { MONGO_SERVER_SELECTION_TIMEOUT_MS: '15000', MONGO_CONNECT_TIMEOUT_MS: '15000', PG_CONNECT_TIMEOUT_MS: '10000' };
   const names = Object.keys(supergraphUrls());
-  const options = { logLevel: 'warn', env: Object.fromEntries(names.map((s) => [s, slow])) };
+  // --service-env '{"products":{"CATALOG_CACHE_TTL_SECONDS":"0"}}': more environment for services of the own shop (an A/B of a setting).
+  const extra = args['service-env'] ? JSON.parse(args['service-env']) : {};
+  const options = { logLevel: 'warn', env: Object.fromEntries(names.map((s) => [s, { ...slow, ...(extra[s] ?? {}) }])) };
   console.log('[bench] no gateway answers there: starting a shop of our own on the shared stack (every subgraph, demo data)…');
   const stack = attachFaultStack({ dataDir, servers: [], ports: {}, portEnv: {}, env: stackEnv(), keep: true });
   const shop = await startFaultShop(stack, options).catch((error) => {
