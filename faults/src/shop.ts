@@ -766,3 +766,13 @@ async function waitForDemoCatalog(shop: FaultShop): Promise<void> {
     await shop.waitUntilOrderable(product.variants?.[0].id ?? product.id, Math.max(1000, deadline - Date.now()));
   }
 }
+
+let uncachedListings = 0;
+/**
+ * A catalog listing no earlier request made (a search for a word nothing has), so products' listing
+ * cache cannot answer it and the Mongo-wire server must: what a test of that server's outage asks.
+ * The same listing each time would be answered from Redis while the server is down.
+ */
+export function uncachedListing(): string {
+  return `{ products(filter: { search: "nothing${process.pid.toString(36)}x${Date.now().toString(36)}x${++uncachedListings}" }, first: 5) { edges { node { id } } } }`;
+}

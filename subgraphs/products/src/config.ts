@@ -12,6 +12,11 @@ export const productsConfigSchema = baseConfigSchema.extend({
   KAFKA_BROKERS: brokerList(),
   /** How long a product stays in the Redis read cache; writes invalidate it sooner. */
   PRODUCT_CACHE_TTL_SECONDS: z.coerce.number().int().positive().default(300),
+  /**
+   * How long a listing read (a page, a count, search candidates) stays in the Redis read cache; this
+   * service's writes make it unseen at once, writes that bypass it are seen within this. 0: off.
+   */
+  CATALOG_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(30),
   /** Safety-net poll of the outbox relay; every write also wakes it at once. */
   OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
 });

@@ -13,6 +13,7 @@ import { CategoryRepublisher } from './services/category-republisher';
 import { ProductService } from './services/product.service';
 import { CategoryStore } from './stores/category.store';
 import { ProductCache, productCacheCounter } from './stores/product.cache';
+import { CatalogCache, catalogCacheCounter, cachedCatalogReads } from './stores/catalog.cache';
 import { ProductStore } from './stores/product.store';
 import { SkuStore } from './stores/sku.store';
 import { VariantService } from './services/variant.service';
@@ -47,11 +48,12 @@ export const productsSubgraph = defineSubgraph({
   topics: ['products'],
   outbox: { store: 'mongo', collections: [PRODUCTS_COLLECTION], pollIntervalMs: 'OUTBOX_POLL_INTERVAL_MS' },
   wire: ({ db, redis, relay, locks, namespace, config, log, metrics }) => {
-    const products = new ProductStore(db);
-    const categories = new CategoryStore(db);
     const optional = new OptionalCache({ name: 'products', ...cacheDeadlines(config), log, metrics });
+    const listings = new CatalogCache(redis, namespace.key(config.MONGO_DB), config.CATALOG_CACHE_TTL_SECONDS, catalogCacheCounter(metrics), log, optional);
+    const products = new ProductStore(db, () => listings.changed());
+    const categories = new CategoryStore(db);
     const cache = new ProductCache(redis, namespace.key(config.MONGO_DB), config.PRODUCT_CACHE_TTL_SECONDS, productCacheCounter(metrics), log, optional);
-    const catalog = new CatalogService(products, categories);
+    const catalog = new CatalogService(cachedCatalogReads(products, listings), categories);
     const productService = new ProductService(products, categories, cache, relay, locks, new SkuStore(db));
     const republisher = new CategoryRepublisher(categories, productService, log);
     const services: ProductsServices = {

@@ -3,7 +3,7 @@ import { badUserInput, connectionFrom, pageSize, requireAdmin } from '@shopgraph
 import type { CategoryProductsKey, ProductsRequest } from '../loaders';
 import type { ProductDocument, ProductRecord } from '../entities/product.document';
 import type { CategoryStore } from '../stores/category.store';
-import type { ProductStore } from '../stores/product.store';
+import type { CatalogReads } from '../stores/product.store';
 import { toCategory, type Category } from '../types/category.type';
 import type { ProductFilter } from '../types/product-filter.input';
 import { ProductSort } from '../types/product-sort.enum';
@@ -40,7 +40,8 @@ const and = (conditions: Filter<ProductDocument>[]): Filter<ProductDocument> =>
 /** Reading the catalog: single products (through the cache), searching and listing, categories. */
 export class CatalogService {
   constructor(
-    private readonly products: ProductStore,
+    /** The store's listing reads, through the catalog's Redis read cache in the service (stores/catalog.cache.ts). */
+    private readonly products: CatalogReads,
     private readonly categories: CategoryStore,
   ) {}
 

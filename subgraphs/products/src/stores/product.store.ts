@@ -20,7 +20,11 @@ export type SearchCandidate = Pick<ProductDocument, '_id' | 'name' | 'brand' | '
 
 /** Persistence of products in MongoDB; every write that changes a product carries its events in the same document write. */
 export class ProductStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Called after every write that changed a product (the service advances its catalog cache's generation). */
+    private readonly changed: () => Promise<void> = async () => undefined,
+  ) {}
 
   get collection() {
     return productsCollection(this.db);
@@ -56,6 +60,7 @@ export class ProductStore {
   /** Inserts a new product with its creation events; throws the driver's 11000 error on a duplicate sku or slug. */
   async insert(doc: Omit<ProductDocument, '_outbox' | '_outboxPending' | '_outboxVersion'>, events: EventEnvelope[]): Promise<void> {
     await this.collection.insertOne({ ...doc, ...outboxOnInsert(events) });
+    await this.changed();
   }
 
   /**
@@ -65,6 +70,7 @@ export class ProductStore {
   async insertIfAbsent(doc: Omit<ProductDocument, '_outbox' | '_outboxPending' | '_outboxVersion'>, events: EventEnvelope[]): Promise<boolean> {
     const { _id, ...fields } = doc;
     const result = await this.collection.updateOne({ _id }, { $setOnInsert: { ...fields, ...outboxOnInsert(events) } }, { upsert: true });
+    if (result.upsertedCount === 1) await this.changed();
     return result.upsertedCount === 1;
   }
 
@@ -75,25 +81,29 @@ export class ProductStore {
   async updateAtVersion(id: string, version: number, changes: Partial<ProductDocument>, events: EventEnvelope[]): Promise<ProductRecord | null> {
     const outbox = outboxOnUpdate(events);
     // No projection: FerretDB's findAndModify does not implement one.
-    return toRecord(
+    const updated = toRecord(
       await this.collection.findOneAndUpdate(
         { _id: id, version },
         { $set: { ...changes, ...outbox.$set }, $inc: { ...outbox.$inc, version: 1 }, $push: outbox.$push },
         { returnDocument: 'after' },
       ),
     );
+    if (updated) await this.changed();
+    return updated;
   }
 
   /** Marks an active product archived, with its event. Returns it after the change, or null when it is not (or no longer) active. */
   async archive(id: string, at: Date, events: EventEnvelope[]): Promise<ProductRecord | null> {
     const outbox = outboxOnUpdate(events);
-    return toRecord(
+    const archived = toRecord(
       await this.collection.findOneAndUpdate(
         { _id: id, active: true },
         { $set: { active: false, updatedAt: at, ...outbox.$set }, $inc: { ...outbox.$inc, version: 1 }, $push: outbox.$push },
         { returnDocument: 'after' },
       ),
     );
+    if (archived) await this.changed();
+    return archived;
   }
 
   /** One page of a list: products matching `filter` in `sort` order, at most `limit` (0 = all). */
@@ -120,3 +130,6 @@ export class ProductStore {
     return new Map(rows.map((r) => [String(r._id), Number(r.n)]));
   }
 }
+
+/** The reads that list the catalog (CatalogService): the store's, or the same through the Redis read cache. */
+export type CatalogReads = Pick<ProductStore, 'find' | 'count' | 'searchCandidates' | 'countActiveByCategory' | 'findByIds'>;
