@@ -1,7 +1,7 @@
-import type { Counter } from 'prom-client';
 import {
   adminViewer,
   ARCHIVE_PRODUCT,
+  cacheRequests,
   createCategory,
   createProduct,
   startProductsSubgraph,
@@ -28,10 +28,7 @@ describe('products subgraph: product cache and entity references', () => {
     await sg?.stop();
   });
 
-  async function cacheCount(result: 'hit' | 'miss'): Promise<number> {
-    const metric = sg.service.metrics.getSingleMetric('product_cache_requests_total') as Counter<'result'>;
-    return (await metric.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
-  }
+  const cacheCount = (result: 'hit' | 'miss') => cacheRequests(sg, 'product_cache_requests_total', result);
 
   it('serves the second read of a product from Redis (a counted hit, no MongoDB read) and drops it on update and archive', async () => {
     const product = await createProduct(sg, category.slug, { name: 'Pocket Camera' });

@@ -1,8 +1,8 @@
-import type { Counter } from 'prom-client';
 import { uniqueId } from '@shopgraph/testkit';
 import {
   adminViewer,
   ARCHIVE_PRODUCT,
+  cacheRequests,
   createCategory,
   createProduct,
   startProductsSubgraph,
@@ -32,10 +32,7 @@ describe('products subgraph: the catalog listing cache', () => {
     await sg?.stop();
   });
 
-  async function cacheCount(result: 'hit' | 'miss' | 'off'): Promise<number> {
-    const metric = sg.service.metrics.getSingleMetric('catalog_cache_requests_total') as Counter<'result'>;
-    return (await metric.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
-  }
+  const cacheCount = (result: 'hit' | 'miss' | 'off') => cacheRequests(sg, 'catalog_cache_requests_total', result);
 
   const list = async (tag: string, first = 2, sort = 'NEWEST') => {
     const res = await sg.call(LIST, { tag, first, sort });

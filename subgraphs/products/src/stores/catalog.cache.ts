@@ -1,19 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { Counter, type Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
 import { OptionalCache, type Logger } from '@shopgraph/kit';
 import type { CatalogReads } from './product.store';
+import { cacheRequestCounter } from './product.cache';
 
 /** `catalog_cache_requests_total{result}`: listing reads (pages, counts, search candidates) served from Redis or not. */
 export function catalogCacheCounter(registry: Registry): Counter<'result'> {
-  const existing = registry.getSingleMetric('catalog_cache_requests_total');
-  if (existing) return existing as Counter<'result'>;
-  return new Counter({
-    name: 'catalog_cache_requests_total',
-    help: 'Catalog listing reads from the Redis read cache: hit, miss, or off (the cache unavailable or disabled)',
-    labelNames: ['result'],
-    registers: [registry],
-  });
+  return cacheRequestCounter(
+    registry,
+    'catalog_cache_requests_total',
+    'Catalog listing reads from the Redis read cache: hit, miss, or off (the cache unavailable or disabled)',
+  );
 }
 
 /**
