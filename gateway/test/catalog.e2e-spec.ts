@@ -10,7 +10,8 @@ let admin: string;
 let alice: string;
 
 beforeAll(async () => {
-  shop = await startShop();
+  // The listing cache off: the N+1 test counts products' store queries per listing (products/test/catalog-cache covers the cache).
+  shop = await startShop({ env: { products: { CATALOG_CACHE_TTL_SECONDS: '0' } } });
   admin = await shop.login('admin@shopgraph.local', 'Admin123!shop');
   alice = await shop.login('alice@shopgraph.local', 'Customer123!');
 }, 120_000);

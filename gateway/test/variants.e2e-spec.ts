@@ -42,7 +42,8 @@ let customers: string[];
 beforeAll(async () => {
   shop = await startShop({
     saga: true,
-    env: { orders: ORDERS_ENV, users: USERS_ENV, products: MONGO_ENV, reviews: MONGO_ENV, inventory: INVENTORY_ENV, gateway: GATEWAY_ENV },
+    // The listing cache off: the batching test counts products' store calls per listing (products/test/catalog-cache covers the cache).
+    env: { orders: ORDERS_ENV, users: USERS_ENV, products: { ...MONGO_ENV, CATALOG_CACHE_TTL_SECONDS: '0' }, reviews: MONGO_ENV, inventory: INVENTORY_ENV, gateway: GATEWAY_ENV },
   });
   admin = await signIn('admin@shopgraph.local', 'Admin123!shop');
   customers = [];

@@ -5,16 +5,11 @@ import type { ProductRecord } from '../entities/product.document';
 
 type Lookup = 'id' | 'slug';
 
-/** A cache's `<name>{result}` request counter in `registry` (one per registry). */
-export function cacheRequestCounter(registry: Registry, name: string, help: string): Counter<'result'> {
-  const existing = registry.getSingleMetric(name);
-  if (existing) return existing as Counter<'result'>;
-  return new Counter({ name, help, labelNames: ['result'], registers: [registry] });
-}
-
 /** `product_cache_requests_total{result}`: product cache hits and misses. */
 export function productCacheCounter(registry: Registry): Counter<'result'> {
-  return cacheRequestCounter(registry, 'product_cache_requests_total', 'Product reads from the Redis cache, by hit or miss');
+  const existing = registry.getSingleMetric('product_cache_requests_total');
+  if (existing) return existing as Counter<'result'>;
+  return new Counter({ name: 'product_cache_requests_total', help: 'Product reads from the Redis cache, by hit or miss', labelNames: ['result'], registers: [registry] });
 }
 
 /**
