@@ -201,20 +201,59 @@ async function pinNewPartitions(kafka: Kafka, groupId: string, topics: string[],
   const admin = kafka.admin();
   try {
     await admin.connect();
+    const seeks: { topic: string; partition: number; offset: string }[] = [];
     for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics })) {
       const missing = partitions.filter((p) => p.offset === '-1');
       if (missing.length === 0) continue;
       const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
-      // kafkajs joins the group for this (a paused member that waits out one fetch, ~5 s per
-      // topic), and refuses when the group has live members. A faster single membership for all
-      // topics (ba99b9c) was tried and reverted: clean-clone runs then saw a service's own consumer
-      // make no fetch within 60 s at its start (reviews, in 2 of 5 runs); never seen with this.
-      await admin.setOffsets({ groupId, topic, partitions: missing.map((p) => ({ partition: p.partition, offset: ends.get(p.partition) ?? '0' })) });
+      for (const p of missing) seeks.push({ topic, partition: p.partition, offset: ends.get(p.partition) ?? '0' });
     }
+    if (seeks.length === 0) return;
+    const { groups } = await admin.describeGroups([groupId]);
+    const state = groups[0]?.state ?? 'Dead';
+    if (state !== 'Empty' && state !== 'Dead') {
+      log.debug({ groupId, state }, 'kafka consumer: new partitions not pinned to their end (the group is active elsewhere)');
+      return;
+    }
+    await commitAsMember(kafka, groupId, seeks);
   } catch (error) {
     log.debug({ groupId, reason: errorText(error) }, 'kafka consumer: new partitions not pinned to their end (the group is active elsewhere)');
   } finally {
     await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * Commits `seeks` for a group nobody runs, in one short membership: join, seek every partition
+ * (kafkajs commits a seek), one fetch, leave. kafkajs' admin.setOffsets does the same per topic
+ * and waits out a paused fetch each time (its default 5 s wait): ~5 s per topic at every start of
+ * a new group (26 s for orders' four), where this takes well under a second for all of them.
+ */
+async function commitAsMember(kafka: Kafka, groupId: string, seeks: { topic: string; partition: number; offset: string }[]): Promise<void> {
+  const topics = [...new Set(seeks.map((s) => s.topic))];
+  // Short session and rebalance timeouts (the broker's minimum session is 6 s): should its leave be
+  // lost, the service's own consumer joining next waits at most that long, not kafkajs' 30/60 s.
+  const member = kafka.consumer({ groupId, maxWaitTimeInMs: 50, sessionTimeout: 6000, rebalanceTimeout: 6000, heartbeatInterval: 1000, retry: { retries: 5 } });
+  await member.connect();
+  try {
+    await member.subscribe({ topics, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no fetch within 30 s while pinning offsets')), 30_000);
+      const remove = member.on(member.events.FETCH, () => {
+        clearTimeout(timer);
+        remove();
+        resolve();
+      });
+      member.run({ eachBatchAutoResolve: false, eachBatch: async () => undefined }).catch((error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      // Nothing is read: every partition stays paused while its seek is committed.
+      member.pause(topics.map((topic) => ({ topic })));
+      for (const seek of seeks) member.seek(seek);
+    });
+  } finally {
+    await member.disconnect().catch(() => undefined);
   }
 }
 
