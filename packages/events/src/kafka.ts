@@ -216,18 +216,6 @@ async function pinNewPartitions(kafka: Kafka, groupId: string, topics: string[],
       return;
     }
     await commitAsMember(kafka, groupId, seeks);
-    // The service's own consumer joins next: only once the pinning member has left. Should its
-    // leave be lost, or a member linger, the join would wait on it (clean-clone runs twice saw a
-    // reviews consumer make no first fetch within 60 s at start after pinning).
-    for (const until = Date.now() + 10_000; ; ) {
-      const now = (await admin.describeGroups([groupId])).groups[0]?.state ?? 'Dead';
-      if (now === 'Empty' || now === 'Dead') break;
-      if (Date.now() > until) {
-        log.warn({ groupId, state: now }, 'kafka consumer: the pinning member has not left the group after 10 s');
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
   } catch (error) {
     log.debug({ groupId, reason: errorText(error) }, 'kafka consumer: new partitions not pinned to their end (the group is active elsewhere)');
   } finally {
@@ -245,15 +233,7 @@ async function commitAsMember(kafka: Kafka, groupId: string, seeks: { topic: str
   const topics = [...new Set(seeks.map((s) => s.topic))];
   // Short session and rebalance timeouts (the broker's minimum session is 6 s): should its leave be
   // lost, the service's own consumer joining next waits at most that long, not kafkajs' 30/60 s.
-  // Never restarted after a crash: a restarted member would rejoin after our disconnect and keep partitions.
-  const member = kafka.consumer({
-    groupId,
-    maxWaitTimeInMs: 50,
-    sessionTimeout: 6000,
-    rebalanceTimeout: 6000,
-    heartbeatInterval: 1000,
-    retry: { retries: 5, restartOnFailure: async () => false },
-  });
+  const member = kafka.consumer({ groupId, maxWaitTimeInMs: 50, sessionTimeout: 6000, rebalanceTimeout: 6000, heartbeatInterval: 1000, retry: { retries: 5 } });
   await member.connect();
   try {
     await member.subscribe({ topics, fromBeginning: true });
