@@ -233,7 +233,22 @@ async function commitAsMember(kafka: Kafka, groupId: string, seeks: { topic: str
   const topics = [...new Set(seeks.map((s) => s.topic))];
   // Short session and rebalance timeouts (the broker's minimum session is 6 s): should its leave be
   // lost, the service's own consumer joining next waits at most that long, not kafkajs' 30/60 s.
-  const member = kafka.consumer({ groupId, maxWaitTimeInMs: 50, sessionTimeout: 6000, rebalanceTimeout: 6000, heartbeatInterval: 1000, retry: { retries: 5 } });
+  // Restarted after a crash only until it is done: a restart that ran after our disconnect would
+  // leave a member in the group that holds partitions and never reads them, and the service's own
+  // consumer would get none (seen as "no fetch within 60 s" at a start). Should one rejoin anyway,
+  // it is disconnected again at once.
+  let done = false;
+  const member = kafka.consumer({
+    groupId,
+    maxWaitTimeInMs: 50,
+    sessionTimeout: 6000,
+    rebalanceTimeout: 6000,
+    heartbeatInterval: 1000,
+    retry: { retries: 5, restartOnFailure: async () => !done },
+  });
+  member.on(member.events.GROUP_JOIN, () => {
+    if (done) void member.disconnect().catch(() => undefined);
+  });
   await member.connect();
   try {
     await member.subscribe({ topics, fromBeginning: true });
@@ -253,6 +268,7 @@ async function commitAsMember(kafka: Kafka, groupId: string, seeks: { topic: str
       for (const seek of seeks) member.seek(seek);
     });
   } finally {
+    done = true;
     await member.disconnect().catch(() => undefined);
   }
 }
