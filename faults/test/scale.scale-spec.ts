@@ -52,9 +52,11 @@ beforeAll(async () => {
       orders: { LOG_LEVEL: 'info', SAGA_SWEEP_INTERVAL_MS: '200', SAGA_BROKER_GRACE_SECONDS: '2' },
       inventory: { LOG_LEVEL: 'info', SWEEP_INTERVAL_MS: '200' },
       // One provider exchange ≤ 4 s, so a lease of 6 s is honest; the recovery loop every 200 ms. A lookup
-      // that finds no charge is believed only UNKNOWN_OUTCOME_SETTLE_MS (default 5 min) after the call:
-      // the provider stays frozen longer than a short window here, and answers its queue once thawed.
-      payments: { RECOVERY_INTERVAL_MS: '200', PROVIDER_TIMEOUT_MS: '4000', PROVIDER_RETRIES: '0', PENDING_LEASE_MS: '6000' },
+      // that finds no charge is believed only UNKNOWN_OUTCOME_SETTLE_MS after the call: 90 s here, well
+      // past the provider's freeze (20 s was not: an early "no charge" was believed, and the thawed
+      // provider's late charge kept), and short enough for the wait below (with the 5 min default, a
+      // run where the thawed provider made no charge waited out 90 s with outcomes still unknown).
+      payments: { RECOVERY_INTERVAL_MS: '200', PROVIDER_TIMEOUT_MS: '4000', PROVIDER_RETRIES: '0', PENDING_LEASE_MS: '6000', UNKNOWN_OUTCOME_SETTLE_MS: '90000' },
     },
   });
 }, 420_000);
@@ -337,7 +339,7 @@ it('periodic tasks of both replicas on the same work (TTL sweepers, saga sweeper
     await waitFor('no payment left with an unknown outcome', async () => {
       const [{ n }] = await shop.sql<{ n: number }>('payments', "SELECT count(*)::int AS n FROM payments WHERE order_id = ANY($1::text[]) AND (status = 'PENDING' OR outcome_unknown)", [overlap]);
       return n === 0;
-    }, 90_000);
+    }, 180_000);
     const settled = await checkBooksBulk(shop, overlap, initialStock, FINAL_WITHIN_MS);
 
     // Each expired reservation released by exactly one inventory replica, each overdue order cancelled by exactly one orders replica.
