@@ -190,7 +190,10 @@ async function start(args = []) {
 }
 
 /** The jest JSON reports a workspace may write: its tests, and the gateway's latency-bound files run alone. */
-const REPORTS = ['.jest-results.json', '.jest-results-alone.json', '.jest-results-scale.json'];
+const REPORTS = ['.jest-results.json', '.jest-results-alone.json', '.jest-results-scale.json', '.jest-results-fault-1.json', '.jest-results-fault-2.json'];
+
+/** The fault suite's lanes (faults/jest.config.js LANES), run side by side by `npm test`. */
+const FAULT_LANES = ['1', '2'];
 
 /** Sums the jest JSON reports the workspaces wrote and prints the closing tally. */
 function tally() {
@@ -230,7 +233,7 @@ function tally() {
     }
     if (pkg.scripts?.test && !existsSync(path.join(root, dir, '.jest-results.json'))) silent.push(dir);
   }
-  for (const [script, report] of [['test:fault', '.jest-results.json'], ['test:scale', '.jest-results-scale.json']]) {
+  for (const [script, report] of [...FAULT_LANES.map((l) => [`test:fault, lane ${l}`, `.jest-results-fault-${l}.json`]), ['test:scale', '.jest-results-scale.json']]) {
     if (!existsSync(path.join(root, 'faults', report))) silent.push(`faults (${script})`);
   }
   for (const dir of silent) suites.push({ file: dir, seconds: 0, failed: true, failures: ['its tests wrote no report: the test command crashed before or while running jest (see its output above)'] });
@@ -244,6 +247,39 @@ function clearReports() {
     for (const n of readdirSync(path.join(root, dir))) for (const r of REPORTS) rmSync(path.join(root, dir, n, r), { force: true });
   }
   for (const dir of ['gateway', 'infra', 'faults']) for (const r of REPORTS) rmSync(path.join(root, dir, r), { force: true });
+}
+
+/**
+ * Runs jest in faults/ once per entry, all at the same time, each line of their output prefixed with
+ * its tag; resolves with one { status } per run and records the phase's time.
+ */
+function sideBySide(label, runs, phases) {
+  say(`running ${label}…`);
+  const ts = Date.now();
+  return Promise.all(
+    runs.map(
+      ({ tag, args, env }) =>
+        new Promise((resolve) => {
+          const child = spawn(bin('jest'), args, { cwd: path.join(root, 'faults'), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+          for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
+            let rest = '';
+            from.on('data', (chunk) => {
+              const lines = (rest + chunk).split('\n');
+              rest = lines.pop();
+              for (const line of lines) to.write(`[${tag}] ${line}\n`);
+            });
+            from.on('end', () => rest && to.write(`[${tag}] ${rest}\n`));
+          }
+          child.on('exit', (code, signal) => {
+            say(`${tag}: finished in ${((Date.now() - ts) / 1000).toFixed(0)}s${code ? ` (exit ${code ?? signal})` : ''}`);
+            resolve({ status: code ?? (signal ? 1 : 0) });
+          });
+        }),
+    ),
+  ).then((results) => {
+    phases.push({ label, seconds: (Date.now() - ts) / 1000 });
+    return results;
+  });
 }
 
 async function test(extraArgs) {
@@ -278,18 +314,23 @@ async function test(extraArgs) {
     say('the build failed: no test ran');
     process.exit(build.status || 1);
   }
-  // One heavy thing at a time. The fault suite (a private stack whose servers it freezes and kills,
-  // and a shop of child processes per file) and the scale suite (replicas of the saga services and
-  // two gateways) each start their own stack and assert that the shop recovers within deadlines;
-  // run beside the workspaces' tests on two cores (load 20–40) they failed on those deadlines in CI
-  // (stops 25 and 26), and so did e2e files beside them. So: every workspace's tests (two
-  // workspaces at a time), then the scale suite, then the fault suite, then the files that assert a
-  // latency bound tight enough for any busy neighbour to matter (the gateway's partial-failure,
-  // saga, edge…, the subgraphs' hung-store tests), one workspace at a time.
+  // The workspaces' tests are CPU-bound (load 20–40 on two cores); the fault and scale suites are
+  // mostly waiting (a broker frozen past the session timeout, servers restarting, saga deadlines
+  // running out: the CPU 50–80 % idle) but assert recovery within deadlines, and run beside the
+  // workspaces' tests they failed on those deadlines in CI (stops 25 and 26), and so did e2e files
+  // beside them; the scale suite beside the two fault lanes took the load to 30–46 and failed too.
+  // So: every workspace's tests (two workspaces at a time); then the scale suite; then the fault
+  // suite's two lanes side by side, each on a private stack of its own; then the files that
+  // assert a latency bound tight enough for any busy neighbour to matter (the gateway's
+  // partial-failure, saga, edge…, the subgraphs' hung-store tests), one workspace at a time.
   const results = [
     await turbo("every workspace's tests", ['run', 'test', '--only', '--concurrency=2', '--continue', '--output-logs=full', ...jestArgs('.jest-results.json')], { SG_GATEWAY_TESTS: 'shared', SG_TEST_GROUP: 'shared' }),
     await turbo('the scale suite', ['run', 'test:scale', '--only', '--concurrency=1', '--continue', '--output-logs=full', ...jestArgs('.jest-results-scale.json')]),
-    await turbo('the fault suite', ['run', 'test:fault', '--only', '--concurrency=1', '--continue', '--output-logs=full', ...jestArgs('.jest-results.json')]),
+    ...(await sideBySide(
+      'the fault suite, two lanes side by side',
+      FAULT_LANES.map((l) => ({ tag: `fault ${l}`, args: jestArgs(`.jest-results-fault-${l}.json`).slice(1), env: { SG_FAULT_LANE: l } })),
+      phases,
+    )),
   ];
   results.push(
     await turbo(

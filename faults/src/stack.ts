@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -96,6 +96,26 @@ const TMP_ROOT = '/var/tmp';
 const DIR_PREFIX = 'shopgraph-faults-';
 /** The env var the global setup passes the stack to the test files in. */
 export const FAULT_STACK_ENV_VAR = 'SG_FAULT_STACK';
+
+/**
+ * Where the shops' service logs of the last run are kept once its stack dir is deleted
+ * (faults/.fault-logs/<suite>/<shop id>/<service>.log): a failure seen in a run can be read after
+ * it. Each suite (SG_FAULT_SUITE: fault, scale, or a lane of the fault suite) replaces its own.
+ */
+export const KEPT_LOGS_DIR = path.join(__dirname, '..', '.fault-logs');
+
+function keepShopLogs(dataDir: string): void {
+  const shops = path.join(dataDir, 'shops');
+  if (!existsSync(shops)) return;
+  const into = path.join(KEPT_LOGS_DIR, process.env.SG_FAULT_SUITE ?? 'fault');
+  try {
+    rmSync(into, { recursive: true, force: true });
+    mkdirSync(into, { recursive: true });
+    cpSync(shops, into, { recursive: true });
+  } catch (error) {
+    console.warn(`[faults] could not keep the shops' logs: ${(error as Error).message}`);
+  }
+}
 
 /**
  * Ports tried first (documented in README); a server without an entry here tries its default port
@@ -417,6 +437,7 @@ export function attachFaultStack(given: FaultStackInfo): FaultStack {
       await stack.resumeAll();
       if (info.keep) return;
       await stackCli(info, ['down']).catch((error: Error) => console.warn(error.message));
+      keepShopLogs(info.dataDir);
       rmSync(info.dataDir, { recursive: true, force: true });
     },
   };

@@ -146,7 +146,16 @@ async function checkBooks(placed: Placed[], timeoutMs = FINAL_WITHIN_MS): Promis
       const charges = await shop.sandbox.charges(order.id);
       expect(charges.map((c) => [c.status, c.amount, c.amount_refunded])).toEqual([['succeeded', order.total.amount, 0]]);
       expect(payments).toEqual([{ status: 'CAPTURED', amount: order.total.amount }]);
-      const reservations = await shop.sql<{ status: string }>('inventory', 'SELECT status FROM reservations WHERE order_id = $1', [order.id]);
+      // The stock is committed after the confirmation (orders' CommitStock, handled by inventory
+      // on its own time): ACTIVE for a moment is normal, not for long.
+      const reservations = await until(
+        `order ${order.id} (CONFIRMED): its reservation committed`,
+        async () => {
+          const rows = await shop.sql<{ status: string }>('inventory', 'SELECT status FROM reservations WHERE order_id = $1', [order.id]);
+          return rows.length === 1 && rows[0].status === 'ACTIVE' ? undefined : rows;
+        },
+        timeoutMs,
+      );
       expect(reservations).toEqual([{ status: 'COMMITTED' }]);
       books.charges += charges.length;
     } else {

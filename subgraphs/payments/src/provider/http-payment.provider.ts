@@ -129,14 +129,19 @@ export class HttpPaymentProvider implements PaymentProvider {
         case 'give_up':
           return { kind: 'failed', reason: FailureReason.providerError, outcomeUnknown: unknown };
         case 'retry':
-          unknown = false;
           await sleep(this.backoff(attempt));
           continue;
         case 'reconcile': {
           const lookup = await this.findCharge(request.idempotencyKey);
           if (lookup.kind === 'found') return { kind: 'captured', ...lookup.charge };
-          // A definite "no charge" clears the doubt; an unanswered lookup leaves it.
-          unknown = lookup.kind !== 'absent';
+          // A timed-out request may still be held by the provider (a stalled provider answers its
+          // queue once it is back, possibly after answering this lookup on another connection), so
+          // "no charge yet" does not settle it: the outcome stays unknown (a 5xx or an open breaker
+          // on a later attempt does not settle it either), and the recovery loop believes "no
+          // charge" only once the call is UNKNOWN_OUTCOME_SETTLE_MS old (PaymentService.checkLateCapture).
+          // A scale-suite run on a loaded machine saw the opposite: an early "absent" believed, the
+          // payment FAILED for good, and the thawed provider's charge kept.
+          unknown = true;
           if (decideAfterReconcile(lookup.kind, left) === 'give_up') {
             return { kind: 'failed', reason: FailureReason.providerTimeout, outcomeUnknown: unknown };
           }
