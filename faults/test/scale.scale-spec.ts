@@ -52,11 +52,12 @@ beforeAll(async () => {
       orders: { LOG_LEVEL: 'info', SAGA_SWEEP_INTERVAL_MS: '200', SAGA_BROKER_GRACE_SECONDS: '2' },
       inventory: { LOG_LEVEL: 'info', SWEEP_INTERVAL_MS: '200' },
       // One provider exchange ≤ 4 s, so a lease of 6 s is honest; the recovery loop every 200 ms. A lookup
-      // that finds no charge is believed only UNKNOWN_OUTCOME_SETTLE_MS after the call: 90 s here, well
-      // past the provider's freeze (20 s was not: an early "no charge" was believed, and the thawed
-      // provider's late charge kept), and short enough for the wait below (with the 5 min default, a
-      // run where the thawed provider made no charge waited out 90 s with outcomes still unknown).
-      payments: { RECOVERY_INTERVAL_MS: '200', PROVIDER_TIMEOUT_MS: '4000', PROVIDER_RETRIES: '0', PENDING_LEASE_MS: '6000', UNKNOWN_OUTCOME_SETTLE_MS: '90000' },
+      // that finds no charge is believed only once the call is UNKNOWN_OUTCOME_SETTLE_MS old and the
+      // provider has answered so for as long: 12 s here (two leases), counted from its first answer
+      // after the thaw however long the freeze lasted. (Counted from the call alone, a freeze longer
+      // than the window had its first answer believed before the thawed provider made the charges it
+      // held; and with the 5 min default a run waited minutes for outcomes to settle.)
+      payments: { RECOVERY_INTERVAL_MS: '200', PROVIDER_TIMEOUT_MS: '4000', PROVIDER_RETRIES: '0', PENDING_LEASE_MS: '6000', UNKNOWN_OUTCOME_SETTLE_MS: '12000' },
     },
   });
 }, 420_000);

@@ -40,10 +40,10 @@ export const paymentsConfigSchema = baseConfigSchema.extend({
    */
   PENDING_LEASE_MS: millis(20000),
   /**
-   * How long after a provider call with an unknown outcome (a timeout, a cut connection) a lookup
-   * that finds no charge is believed. Until then the recovery loop asks again each lease: a request
-   * the provider still held (queued behind a stall, retried by a proxy) can make the charge after
-   * a first lookup said there was none.
+   * How long after a provider call with an unknown outcome (a timeout, a cut connection), and for
+   * how long the provider must have been answering "no charge", before that answer is believed.
+   * Until then the recovery loop asks again each lease: a request the provider still held (queued
+   * behind a stall, retried by a proxy) can make the charge after a first lookup said there was none.
    */
   UNKNOWN_OUTCOME_SETTLE_MS: millis(300000),
 });

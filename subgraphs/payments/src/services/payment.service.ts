@@ -88,9 +88,19 @@ export class PaymentService {
     private readonly leaseMs: number,
     private readonly metrics: PaymentMetrics,
     private readonly log: Logger,
-    /** UNKNOWN_OUTCOME_SETTLE_MS: a lookup that finds no charge is final only this long after the payment was recorded FAILED. */
+    /**
+     * UNKNOWN_OUTCOME_SETTLE_MS: "no charge" is believed only once the payment was recorded FAILED
+     * this long ago and the provider has answered "no charge" for this long (see checkLateCapture).
+     */
     private readonly unknownOutcomeSettleMs = 300_000,
   ) {}
+
+  /**
+   * When this process first heard the provider answer "no charge" for a payment whose outcome is
+   * unknown. In memory: a restart, or a replica taking the payment over, starts the window again,
+   * which only delays the verdict.
+   */
+  private readonly absentSince = new Map<string, number>();
 
   // ───────────── saga commands ─────────────
 
@@ -186,10 +196,21 @@ export class PaymentService {
     const lookup = await this.provider.findCharge(payment.id);
     if (lookup.kind === 'absent') {
       // A request the provider still holds may make the charge after this lookup (a stalled provider
-      // answering its queue once it is back): "no charge" is believed only once the call is old enough.
-      if (Date.now() - new Date(payment.updatedAt).getTime() >= this.unknownOutcomeSettleMs) await this.store.clearUnknownOutcome(payment.id);
+      // answering its queue once it is back): "no charge" is believed only once the call is old
+      // enough AND the provider has been answering "no charge" for as long. Counting from the call
+      // alone is not enough: a provider frozen for longer than the window would have its first
+      // answer believed at once, before it works off the charges it held.
+      const now = Date.now();
+      const answeringSince = this.absentSince.get(payment.id) ?? now;
+      this.absentSince.set(payment.id, answeringSince);
+      const callAge = now - new Date(payment.updatedAt).getTime();
+      if (callAge >= this.unknownOutcomeSettleMs && now - answeringSince >= this.unknownOutcomeSettleMs) {
+        await this.store.clearUnknownOutcome(payment.id);
+        this.absentSince.delete(payment.id);
+      }
       return;
     }
+    this.absentSince.delete(payment.id);
     if (lookup.kind === 'unknown') return;
     const charge = lookup.charge;
     await this.dataSource.transaction(async (manager) => {
