@@ -271,7 +271,7 @@ function sideBySide(label, runs, phases) {
             from.on('end', () => rest && to.write(`[${tag}] ${rest}\n`));
           }
           child.on('exit', (code, signal) => {
-            say(`${tag}: finished in ${((Date.now() - ts) / 1000).toFixed(0)}s${code ? ` (exit ${code ?? signal})` : ''}`);
+            say(`${tag}: finished in ${((Date.now() - ts) / 1000).toFixed(0)}s${code !== 0 ? ` (exit ${code ?? signal})` : ''}`);
             resolve({ status: code ?? (signal ? 1 : 0) });
           });
         }),
