@@ -273,18 +273,39 @@ async function commitAsMember(kafka: Kafka, groupId: string, seeks: { topic: str
   }
 }
 
-/** Resolves after the consumer's first fetch (listen before `run()`), or fails after `timeoutMs`. */
-export function waitForFirstFetch(consumer: Consumer, timeoutMs = 60_000): Promise<void> {
+/**
+ * Resolves after the first fetch reported through `onFetch` (subscribe before `run()`), or fails
+ * after `timeoutMs` with `describe()`'s account of why. Takes a subscription rather than one kafkajs
+ * consumer: a consumer that crashes while joining is replaced, and the fetch that counts is the
+ * replacement's (listening to the first instance only made every start with a crash in its join
+ * wait out the whole timeout, then fail, although the replacement was fetching).
+ */
+export function waitForFirstFetch(
+  onFetch: (listener: () => void) => () => void,
+  timeoutMs = 60_000,
+  describe: () => string = () => '',
+  signal?: AbortSignal,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      remove();
-      reject(new Error(`Kafka consumer made no fetch within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const remove = consumer.on(consumer.events.FETCH, () => {
+    const done = () => {
       clearTimeout(timer);
       remove();
+      signal?.removeEventListener('abort', aborted);
+    };
+    const aborted = () => {
+      done();
+      reject(new Error('stopped waiting for the first fetch'));
+    };
+    const timer = setTimeout(() => {
+      done();
+      const why = describe();
+      reject(new Error(`Kafka consumer made no fetch within ${timeoutMs} ms${why ? ` (${why})` : ''}`));
+    }, timeoutMs);
+    const remove = onFetch(() => {
+      done();
       resolve();
     });
+    signal?.addEventListener('abort', aborted);
   });
 }
 
@@ -522,12 +543,33 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   // topic-partition" (kafkajs does not retry it): create what is missing and wait for leaders first.
   await ensureTopics(options.kafka, options.topics);
   if (fromEnd.length > 0 && options.commitOffsets !== false) await pinNewPartitions(options.kafka, groupId, fromEnd, log);
-  const first = await launch();
-  if (options.awaitFirstFetch !== false) {
+  const giveUp = new AbortController();
+  const fetched =
+    options.awaitFirstFetch === false
+      ? null
+      : waitForFirstFetch(
+          (listener) => {
+            fetchListeners.add(listener);
+            return () => fetchListeners.delete(listener);
+          },
+          options.firstFetchTimeoutMs,
+          () => `state ${state}, ${restarts} restarts${lastError ? `, last error: ${lastError}` : ''}`,
+          giveUp.signal,
+        );
+  fetched?.catch(() => undefined); // awaited below; launch() may throw first
+  try {
+    await launch();
+  } catch (error) {
+    giveUp.abort();
+    throw error;
+  }
+  if (fetched) {
     try {
-      await waitForFirstFetch(first, options.firstFetchTimeoutMs);
+      await fetched;
     } catch (error) {
       state = 'stopped';
+      if (restartTimer) clearTimeout(restartTimer);
+      restartTimer = null;
       await current!.disconnect().catch(() => undefined);
       removeGauge();
       removeLagGauge();

@@ -133,6 +133,41 @@ describe('startConsumer supervision', () => {
     expect(await metricValue(registry, 'kafka_consumer_up', { group: groupId })).toBe(1);
   }, 90000);
 
+  it('start() resolves on the fetch of the replacement when the first consumer crashes while joining', async () => {
+    const groupId = testGroupId('resilience-join-crash');
+    const { log, lines } = capturingLogger();
+    // The first kafkajs consumer asks for a session below the broker's minimum (6 s): the broker
+    // refuses its JoinGroup (INVALID_SESSION_TIMEOUT, not retriable) and kafkajs crashes it. The
+    // supervisor's replacement asks for the configured one and joins. Only the first is changed.
+    let made = 0;
+    const crashingFirst = Object.create(kafka) as typeof kafka;
+    crashingFirst.consumer = (config) => kafka.consumer(made++ === 0 ? { ...config!, sessionTimeout: 1500, heartbeatInterval: 500 } : config!);
+    const handled = new Set<string>();
+    const startedAt = Date.now();
+    const consumer = await startConsumer({
+      kafka: crashingFirst,
+      groupId,
+      topics: [topics.inventory],
+      log,
+      // From the beginning: no offsets to pin for a new group, so the first consumer made is the service's own.
+      fromBeginning: true,
+      restart: { initialMs: 200, maxMs: 1000 },
+      firstFetchTimeoutMs: 40_000,
+      handle: async (event) => void handled.add(event.aggregateId),
+    });
+    running.push(consumer);
+    const startMs = Date.now() - startedAt;
+    expect(made).toBe(2);
+    expect(consumer.health()).toMatchObject({ state: 'running', restarts: 1 });
+    expect(lines.some((l) => l.msg === 'kafka consumer crashed; restarting' && /session timeout/i.test(String(l.reason)))).toBe(true);
+    await expect(consumer.check()).resolves.toBeUndefined();
+    // And it consumes: a message produced after start() arrives.
+    const key = uniqueId('after-join-crash');
+    await send(marker(key));
+    await eventually(async () => (handled.has(key) ? true : undefined), 20000);
+    console.log(`first join crashed (INVALID_SESSION_TIMEOUT), start() resolved after ${startMs} ms on the replacement's fetch`);
+  }, 90000);
+
   it('a consumer that crashes for good turns readiness and liveness red within seconds', async () => {
     const registry = new Registry();
     const groupId = testGroupId('resilience-dead');
