@@ -10,7 +10,7 @@ import { demoProducts } from '@shopgraph/demo-data';
 import type { GraphQLResponse } from '@shopgraph/testkit';
 // The constant alone: importing testkit's index at run time loads the kit (express…), which the
 // storefront's Playwright loader cannot load (ERR_VM_MODULE_LINK_FAILURE).
-import { CONTENDED_DEADLINES_ENV } from '@shopgraph/testkit/dist/deadlines';
+import { CONTENDED_DEADLINES_ENV, CONTENDED_GATEWAY_ENV } from '@shopgraph/testkit/dist/deadlines';
 import { freePort, REPO_ROOT, type FaultStack } from './stack';
 import { startRoundRobin, type RoundRobin } from './round-robin';
 
@@ -98,7 +98,8 @@ export interface FaultShopOptions {
    * Store deadlines fit for a busy test machine (testkit's CONTENDED_DEADLINES_ENV) instead of the
    * kit's production defaults, for files whose faults are not about a store's deadline (the broker
    * pause or outage): beside the workspace tests a healthy Redis or pool can miss a 250 ms or 1 s
-   * deadline for want of CPU. Default false: frozen stores, restarts and kills see the real deadlines.
+   * deadline for want of CPU; the gateway waits for a subgraph as long as testkit's
+   * CONTENDED_GATEWAY_ENV says. Default false: frozen stores, restarts and kills see the real deadlines.
    */
   contendedDeadlines?: boolean;
   /** Wait until every demo product is in stock and orderable before resolving (default true). */
@@ -472,7 +473,8 @@ export async function startFaultShop(stack: FaultStack, options: FaultShopOption
     },
   };
   const deadlines: Env = options.contendedDeadlines ? CONTENDED_DEADLINES_ENV : {};
-  const envOf = (name: ServiceName): Env => ({ ...common, ...deadlines, ...own[name], ...(options.env?.[name] ?? {}) });
+  const gatewayDeadline: Env = options.contendedDeadlines ? CONTENDED_GATEWAY_ENV : {};
+  const envOf = (name: ServiceName): Env => ({ ...common, ...deadlines, ...(name === 'gateway' ? gatewayDeadline : {}), ...own[name], ...(options.env?.[name] ?? {}) });
 
   const specs: Record<ServiceName, ProcSpec> = {
     sandbox: { name: 'sandbox', cwd: path.join(REPO_ROOT, 'tools/payment-sandbox'), entry: 'dist/index.js', readyPath: '/health/live' },
