@@ -198,8 +198,11 @@ it('Mongo-wire server frozen: the uncached listing fails within its deadline wit
   expect(codeOf(value)).toBe('SERVICE_UNAVAILABLE');
   clean(value.text);
   expect(ms).toBeLessThan(3000); // MONGO_SOCKET_TIMEOUT_MS 2000 (no read retry), server selection 1500
-  // The listing the cache holds is still answered.
-  expect((await call(LISTING)).body.errors).toBeUndefined();
+  // The listing the cache holds is still answered. Within one cache cooldown: this file runs the
+  // kit's production cache deadline (100 ms), and a Redis read past it on a contended machine makes
+  // products skip its caches for CACHE_COOLDOWN_MS (5 s) and read the frozen store (a CI run saw
+  // exactly that once). A listing that was never cached would fail for as long as Mongo is frozen.
+  figures['cachedListing.mongoFrozen'] = await until('the cached listing answered while Mongo is frozen', async () => (await call(LISTING)).body.errors === undefined, 15_000, 250);
   const cart = await timed('cart.mongoFrozen', () => call(CART, {}, alice));
   expect(cart.value.body.errors).toBeUndefined();
   expect(cart.ms).toBeLessThan(2000);
