@@ -21,6 +21,11 @@ export function createKafka(brokers: string[], clientId: string, log: Logger): K
       // Retries are bounded on purpose (a relay must not hang on a dead broker); at-least-once
       // delivery with idempotent consumers covers what EoS would have.
       if (message.startsWith('Limiting retries for the idempotent producer')) return;
+      // ensureTopics asks to create every topic it needs without listing the cluster's first; the
+      // broker answers TOPIC_ALREADY_EXISTS for those that are there, which kafkajs's createTopics
+      // returns as "not created" but its connection also logs, as "Topic creation errors". Any other
+      // creation error is thrown by createTopics to ensureTopics, which retries and then throws it.
+      if (message.startsWith('Response CreateTopics')) return;
       if (level <= logLevel.ERROR) log.error(rest, `kafka: ${message}`);
       else log.warn(rest, `kafka: ${message}`);
     },
@@ -43,7 +48,11 @@ export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions
 
 /**
  * Creates the missing ones of `topics` and waits until every partition has a leader, retrying for
- * `timeoutMs`. On a fresh broker several services create the same topics at once: a topic is
+ * `timeoutMs`. It asks the broker to create all of them (an existing one is answered
+ * TOPIC_ALREADY_EXISTS, which kafkajs treats as "not created") rather than listing the cluster's
+ * topics first: that list is every topic of the cluster, thousands on a long-lived developer stack
+ * where each test run adds its namespace's (measured: 2.2 s of one e2e file's 15.8 s CPU went to
+ * decoding it), paid at every service and consumer start. On a fresh broker several services create the same topics at once: a topic is
  * listed before its partitions are hosted, another process's create wins the race, and kafkajs's
  * own leader wait inside createTopics throws "This server does not host this topic-partition"
  * (seen when the services and test files start together on a fresh CI broker). All of those only
@@ -55,9 +64,7 @@ async function createUntilLed(admin: Admin, topics: string[], numPartitions: num
   let lastError: unknown = null;
   for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
     try {
-      const existing = new Set(await admin.listTopics());
-      const missing = topics.filter((t) => !existing.has(t));
-      if (missing.length > 0) await admin.createTopics({ waitForLeaders: false, topics: missing.map((topic) => ({ topic, numPartitions })) });
+      await admin.createTopics({ waitForLeaders: false, topics: topics.map((topic) => ({ topic, numPartitions })) });
       const { topics: meta } = await admin.fetchTopicMetadata({ topics });
       if (meta.length === topics.length && meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
       lastError = null;

@@ -82,6 +82,33 @@ afterAll(async () => {
   await producer?.disconnect();
 });
 
+describe('ensureTopics', () => {
+  it('creates the missing topics with leaders, leaves existing ones as they are, and logs no error for them', async () => {
+    const { log, lines } = capturingLogger();
+    const own = createKafka(stackEnv.kafkaBrokers, 'events-ensure-topics-test', log);
+    const [a, b] = [ns.topic(uniqueId('ensure-a')), ns.topic(uniqueId('ensure-b'))];
+    await ensureTopics(own, [a]);
+    // Again with the same topic, then with one existing and one new.
+    await ensureTopics(own, [a]);
+    await ensureTopics(own, [a, b]);
+    const admin = own.admin();
+    await admin.connect();
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics: [a, b] });
+      expect(meta.map((t) => [t.name, t.partitions.length, t.partitions.every((p) => p.leader >= 0)]).sort()).toEqual(
+        [
+          [a, 3, true],
+          [b, 3, true],
+        ].sort(),
+      );
+    } finally {
+      await admin.disconnect();
+    }
+    // pino: 50 = error, 40 = warn.
+    expect(lines.filter((l) => l.level >= 40)).toEqual([]);
+  }, 60000);
+});
+
 describe('startConsumer supervision', () => {
   const running: RunningConsumer[] = [];
   afterEach(async () => {
