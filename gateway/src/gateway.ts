@@ -50,21 +50,22 @@ function supergraphFromFile(path: string, watch: boolean, log: Logger): Supergra
   return async ({ update }) => {
     const initial = readFileSync(path, 'utf8');
     let current = initial;
-    if (watch) {
-      watchFile(path, { interval: 1000 }, () => {
-        try {
-          const next = readFileSync(path, 'utf8');
-          if (next !== current) {
-            update(next);
-            current = next;
-            log.info({ path }, 'supergraph reloaded');
-          }
-        } catch (error) {
-          log.error({ err: error }, 'supergraph reload failed; keeping the previous one');
+    const reload = () => {
+      try {
+        const next = readFileSync(path, 'utf8');
+        if (next !== current) {
+          update(next);
+          current = next;
+          log.info({ path }, 'supergraph reloaded');
         }
-      });
-    }
-    return { supergraphSdl: initial, cleanup: async () => unwatchFile(path) };
+      } catch (error) {
+        log.error({ err: error }, 'supergraph reload failed; keeping the previous one');
+      }
+    };
+    if (watch) watchFile(path, { interval: 1000 }, reload);
+    // Only this gateway's listener: unwatchFile(path) alone would also end the watch of every other
+    // gateway of this process on the same file (tests run several).
+    return { supergraphSdl: initial, cleanup: async () => unwatchFile(path, reload) };
   };
 }
 
@@ -107,10 +108,18 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
     metrics,
   });
   // APQ documents in Redis, shared by every replica; trusted-documents mode runs only the manifests' operations.
-  const apqCache = config.APQ_ENABLED ? new RedisDocumentCache(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, namespaceOf(config).key('gateway:apq:'), log) : null;
+  const apqCache = config.APQ_ENABLED
+    ? new RedisDocumentCache(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, namespaceOf(config).key('gateway:apq:'), log)
+    : null;
   // The same manifests on HTTP (the plugin) and on the websocket (live tracking).
   const trustedDocuments =
-    config.TRUSTED_DOCUMENTS === 'enforce' ? loadTrustedDocuments(config.TRUSTED_DOCUMENTS_PATHS.split(',').map((p) => p.trim()).filter(Boolean)) : null;
+    config.TRUSTED_DOCUMENTS === 'enforce'
+      ? loadTrustedDocuments(
+          config.TRUSTED_DOCUMENTS_PATHS.split(',')
+            .map((p) => p.trim())
+            .filter(Boolean),
+        )
+      : null;
   const trusted = trustedDocuments ? trustedDocumentsPlugin<GatewayContext>(trustedDocuments) : null;
   const verifier = new AccessTokenVerifier(config.JWKS_URL, config.ACCESS_TOKEN_ISSUER, config.ACCESS_TOKEN_AUDIENCE, revocations);
 
@@ -143,12 +152,14 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
   const mutationEpoch = { value: 0 };
   const deduplicate = (name: string) =>
     config.SUBGRAPH_DEDUPLICATION
-      ? (call: SubgraphCall<SubgraphAnswer>) => new InFlightDeduplicator(call, { onDeduplicated: () => deduplicated.inc({ subgraph: name }) }, mutationEpoch).call
+      ? (call: SubgraphCall<SubgraphAnswer>) =>
+          new InFlightDeduplicator(call, { onDeduplicated: () => deduplicated.inc({ subgraph: name }) }, mutationEpoch).call
       : null;
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH, !production, log),
-    buildService: ({ name, url }) => new SubgraphDataSource<GatewayContext>(name, config.subgraphUrls[name] ?? url!, tokens, guardOf(name), deduplicate(name)),
+    buildService: ({ name, url }) =>
+      new SubgraphDataSource<GatewayContext>(name, config.subgraphUrls[name] ?? url!, tokens, guardOf(name), deduplicate(name)),
     logger: log,
   });
 
@@ -207,10 +218,19 @@ export function createGateway(config: GatewayConfig, log: Logger = createLogger(
     kafka: () => liveOrders.check(),
   };
   // /metrics and detailed health on the admin port; the public port answers health status only.
-  const admin = createAdminServer(config.ADMIN_PORT ?? (config.PORT === 0 ? 0 : 9400), config.HOST, metrics, readiness, { liveness: { kafka: () => liveOrders.live() } }, log);
+  const admin = createAdminServer(
+    config.ADMIN_PORT ?? (config.PORT === 0 ? 0 : 9400),
+    config.HOST,
+    metrics,
+    readiness,
+    { liveness: { kafka: () => liveOrders.live() } },
+    log,
+  );
   mountPublicHealth(app, readiness);
 
-  const allowedOrigins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  const allowedOrigins = config.CORS_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   const cors: express.RequestHandler = (req, res, next) => {
     const origin = req.header('origin');
     if (origin && (allowedOrigins.length === 0 || allowedOrigins.includes(origin))) {

@@ -37,3 +37,23 @@ it('serves a recomposed supergraph after the file changes, without a restart', a
   writeFileSync(supergraphPath, compose(dir, ['users', 'products']));
   await eventually(async () => ((await productType())?.name === 'Product' ? true : undefined), 15000, 200);
 });
+
+it('a gateway that stops leaves the other gateways of its process watching the same file', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'supergraph-'));
+  const supergraphPath = path.join(dir, 'supergraph.graphql');
+  writeFileSync(supergraphPath, compose(dir, ['users']));
+  const config = () =>
+    loadGatewayConfig({ NODE_ENV: 'development', LOG_LEVEL: 'silent', PORT: '0', INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET, SUPERGRAPH_PATH: supergraphPath });
+  const first = createGateway(config());
+  const second = createGateway(config());
+  await first.start();
+  const { url } = await second.start();
+  try {
+    // Stopping the first once ended the file watch of every gateway on the path (unwatchFile without the listener).
+    await first.stop();
+    writeFileSync(supergraphPath, compose(dir, ['users', 'products']));
+    await eventually(async () => ((await gql(url, '{ __type(name: "Product") { name } }')).body.data?.__type?.name === 'Product' ? true : undefined), 15000, 200);
+  } finally {
+    await second.stop();
+  }
+});
