@@ -28,7 +28,13 @@ it('serves a recomposed supergraph after the file changes, without a restart', a
   const supergraphPath = path.join(dir, 'supergraph.graphql');
   writeFileSync(supergraphPath, compose(dir, ['users']));
   gateway = createGateway(
-    loadGatewayConfig({ NODE_ENV: 'development', LOG_LEVEL: 'silent', PORT: '0', INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET, SUPERGRAPH_PATH: supergraphPath }),
+    loadGatewayConfig({
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'silent',
+      PORT: '0',
+      INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET,
+      SUPERGRAPH_PATH: supergraphPath,
+    }),
   );
   const { url } = await gateway.start();
   const productType = async () => (await gql(url, '{ __type(name: "Product") { name } }')).body.data?.__type;
@@ -43,7 +49,13 @@ it('a gateway that stops leaves the other gateways of its process watching the s
   const supergraphPath = path.join(dir, 'supergraph.graphql');
   writeFileSync(supergraphPath, compose(dir, ['users']));
   const config = () =>
-    loadGatewayConfig({ NODE_ENV: 'development', LOG_LEVEL: 'silent', PORT: '0', INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET, SUPERGRAPH_PATH: supergraphPath });
+    loadGatewayConfig({
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'silent',
+      PORT: '0',
+      INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET,
+      SUPERGRAPH_PATH: supergraphPath,
+    });
   const first = createGateway(config());
   const second = createGateway(config());
   await first.start();
@@ -52,7 +64,11 @@ it('a gateway that stops leaves the other gateways of its process watching the s
     // Stopping the first once ended the file watch of every gateway on the path (unwatchFile without the listener).
     await first.stop();
     writeFileSync(supergraphPath, compose(dir, ['users', 'products']));
-    await eventually(async () => ((await gql(url, '{ __type(name: "Product") { name } }')).body.data?.__type?.name === 'Product' ? true : undefined), 15000, 200);
+    await eventually(
+      async () => ((await gql(url, '{ __type(name: "Product") { name } }')).body.data?.__type?.name === 'Product' ? true : undefined),
+      15000,
+      200,
+    );
   } finally {
     await second.stop();
   }
