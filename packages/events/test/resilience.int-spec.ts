@@ -5,7 +5,6 @@ import type { Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, eventually, stackEnv, testGroupId, testNamespace, uniqueId } from '@shopgraph/testkit';
 import {
-
   createEvent,
   createKafka,
   createProducer,
@@ -49,7 +48,8 @@ const quiet = pino({ level: 'silent' });
 const kafka = createKafka(stackEnv.kafkaBrokers, 'events-resilience-test', quiet);
 let producer: Producer;
 
-const marker = (id: string) => createEvent('StockChanged', id, { productId: id, onHand: 1, reserved: 0, reason: 'test' }, { source: 'events-test' });
+const marker = (id: string) =>
+  createEvent('StockChanged', id, { productId: id, onHand: 1, reserved: 0, reason: 'test' }, { source: 'events-test' });
 
 /**
  * A fresh group starting at the newest offset has nothing committed: a restart (or rejoin) would
@@ -83,7 +83,7 @@ afterAll(async () => {
 });
 
 describe('ensureTopics', () => {
-  it('creates the missing topics with leaders, leaves existing ones as they are, and logs no error for them', async () => {
+  it('creates the missing topics with leaders, leaves existing ones as they are, and logs no error for the existing ones', async () => {
     const { log, lines } = capturingLogger();
     const own = createKafka(stackEnv.kafkaBrokers, 'events-ensure-topics-test', log);
     const [a, b] = [ns.topic(uniqueId('ensure-a')), ns.topic(uniqueId('ensure-b'))];
@@ -104,8 +104,12 @@ describe('ensureTopics', () => {
     } finally {
       await admin.disconnect();
     }
-    // pino: 50 = error, 40 = warn.
-    expect(lines.filter((l) => l.level >= 40)).toEqual([]);
+    // Nothing logged about the creates of topics that were there already (kafkajs's connection logs
+    // each refused CreateTopics as an error). The metadata wait for a topic just created may log
+    // "does not host this topic-partition" on a fresh broker: that is the "not yet" it waits out.
+    expect(lines.filter((l) => l.level >= 40 && (/CreateTopics/.test(l.msg) || /already exists|creation/i.test(String(l.error))))).toEqual(
+      [],
+    );
   }, 60000);
 });
 
@@ -168,7 +172,8 @@ describe('startConsumer supervision', () => {
     // supervisor's replacement asks for the configured one and joins. Only the first is changed.
     let made = 0;
     const crashingFirst = Object.create(kafka) as typeof kafka;
-    crashingFirst.consumer = (config) => kafka.consumer(made++ === 0 ? { ...config!, sessionTimeout: 1500, heartbeatInterval: 500 } : config!);
+    crashingFirst.consumer = (config) =>
+      kafka.consumer(made++ === 0 ? { ...config!, sessionTimeout: 1500, heartbeatInterval: 500 } : config!);
     const handled = new Set<string>();
     const startedAt = Date.now();
     const consumer = await startConsumer({
@@ -216,7 +221,14 @@ describe('startConsumer supervision', () => {
 
     await send(marker(poison));
     const sent = Date.now();
-    const error = await eventually(async () => consumer.check().then(() => undefined, (e: Error) => e), 5000);
+    const error = await eventually(
+      async () =>
+        consumer.check().then(
+          () => undefined,
+          (e: Error) => e,
+        ),
+      5000,
+    );
     const redAfterMs = Date.now() - sent;
     console.log(`consumer crashed for good: readiness red ${redAfterMs} ms after the poison message was sent`);
     expect(error.message).toMatch(/failed/);
@@ -255,14 +267,21 @@ describe('startConsumer supervision', () => {
     await commitFirst(key, handled);
     await send(slow);
     await eventually(async () => ((deliveries.get(slow.id) ?? 0) >= 2 ? true : undefined), 45000).catch((error) => {
-      console.log(lines.filter((l) => l.level >= 40).map((l) => `${l.msg} ${String(l.reason ?? '')}`).join('\n'));
+      console.log(
+        lines
+          .filter((l) => l.level >= 40)
+          .map((l) => `${l.msg} ${String(l.reason ?? '')}`)
+          .join('\n'),
+      );
       throw error;
     });
     await send(marker(next));
     await eventually(async () => (handled.has(next) ? true : undefined), 30000);
 
     const refused = lines.filter((l) => /offset commit refused after a lost group membership/.test(l.msg));
-    console.log(`lost membership: ${refused.length} refused commit(s) logged, restarts ${consumer.health().restarts}, reason: ${String(refused[0]?.reason)}`);
+    console.log(
+      `lost membership: ${refused.length} refused commit(s) logged, restarts ${consumer.health().restarts}, reason: ${String(refused[0]?.reason)}`,
+    );
     expect(refused.length).toBeGreaterThanOrEqual(1);
     // Skipped, not crashed: kafkajs rejoined by itself.
     expect(consumer.health().restarts).toBe(0);
@@ -282,11 +301,25 @@ describe('PostgresOutboxRelay LISTEN connection', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('events_listen');
-    ds = new DataSource({ type: 'postgres', url: db.url, migrations: [CreateOutboxAndInbox1767225500000], logging: false, extra: { max: 2 } });
+    ds = new DataSource({
+      type: 'postgres',
+      url: db.url,
+      migrations: [CreateOutboxAndInbox1767225500000],
+      logging: false,
+      extra: { max: 2 },
+    });
     await ds.initialize();
     await ds.runMigrations();
     // A minute-long poll: anything published within seconds was woken by NOTIFY.
-    relay = new PostgresOutboxRelay({ dataSource: ds, url: db.url, producer, namespace: ns, log, pollIntervalMs: 60_000, metrics: registry });
+    relay = new PostgresOutboxRelay({
+      dataSource: ds,
+      url: db.url,
+      producer,
+      namespace: ns,
+      log,
+      pollIntervalMs: 60_000,
+      metrics: registry,
+    });
     await relay.start();
     writer = new DataSource({ type: 'postgres', url: db.url, logging: false, extra: { max: 1 } });
     await writer.initialize();
@@ -320,10 +353,14 @@ describe('PostgresOutboxRelay LISTEN connection', () => {
     const event = marker(uniqueId('outbox'));
     const started = Date.now();
     await via.transaction((m) => enqueueEvents(m, [event]));
-    await eventually(async () => {
-      const [row] = await ds.query('SELECT sent_at FROM outbox WHERE id = $1', [event.id]);
-      return row?.sent_at ? true : undefined;
-    }, 10000, 20);
+    await eventually(
+      async () => {
+        const [row] = await ds.query('SELECT sent_at FROM outbox WHERE id = $1', [event.id]);
+        return row?.sent_at ? true : undefined;
+      },
+      10000,
+      20,
+    );
     return Date.now() - started;
   };
 
