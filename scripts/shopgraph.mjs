@@ -192,6 +192,9 @@ async function start(args = []) {
 /** The jest JSON reports a workspace may write: its tests, and the gateway's latency-bound files run alone. */
 const REPORTS = ['.jest-results.json', '.jest-results-alone.json', '.jest-results-scale.json', '.jest-results-fault-1.json', '.jest-results-fault-2.json'];
 
+/** The workspaces with latency-bound files, run alone at the end of `npm test` (packages/config/jest.preset.js ALONE, gateway/scripts/test.mjs SOLO). */
+const ALONE_WORKSPACES = { gateway: 'gateway', orders: 'subgraphs/orders', products: 'subgraphs/products', users: 'subgraphs/users', payments: 'subgraphs/payments' };
+
 /** The fault suite's lanes (faults/jest.config.js LANES), run side by side by `npm test`. */
 const FAULT_LANES = ['1', '2'];
 
@@ -235,6 +238,9 @@ function tally() {
   }
   for (const [script, report] of [...FAULT_LANES.map((l) => [`test:fault, lane ${l}`, `.jest-results-fault-${l}.json`]), ['test:scale', '.jest-results-scale.json']]) {
     if (!existsSync(path.join(root, 'faults', report))) silent.push(`faults (${script})`);
+  }
+  for (const dir of Object.values(ALONE_WORKSPACES)) {
+    if (!existsSync(path.join(root, dir, '.jest-results-alone.json'))) silent.push(`${dir} (its latency-bound files, run alone)`);
   }
   for (const dir of silent) suites.push({ file: dir, seconds: 0, failed: true, failures: ['its tests wrote no report: the test command crashed before or while running jest (see its output above)'] });
   suitesFailed += silent.length;
@@ -353,7 +359,8 @@ async function test(extraArgs) {
     await turbo(
       'the latency-bound files, alone',
       // The workspaces whose files the jest preset lists as latency-bound (packages/config/jest.preset.js ALONE), and the gateway's (gateway/scripts/test.mjs SOLO).
-      ['run', 'test', '--only', '--concurrency=1', ...['gateway', 'orders', 'products', 'users', 'payments'].map((w) => `--filter=@shopgraph/${w}`), '--output-logs=full', ...jestArgs('.jest-results-alone.json')],
+      // --continue, as in the phases above: a failing workspace must not keep the others' files from running.
+      ['run', 'test', '--only', '--concurrency=1', '--continue', ...Object.keys(ALONE_WORKSPACES).map((w) => `--filter=@shopgraph/${w}`), '--output-logs=full', ...jestArgs('.jest-results-alone.json')],
       { SG_GATEWAY_TESTS: 'alone', SG_TEST_GROUP: 'alone' },
     ),
   );
