@@ -92,6 +92,7 @@ describe('orders with a hung Redis or PostgreSQL', () => {
     const { ms, value: res } = await timed(() => placeOrder(me, lamp));
     expect(res.body.errors?.[0]).toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: 5 } });
     expect(res.text).not.toMatch(/Query read timeout|timeout exceeded|QueryFailedError|stack/i);
+    console.log(`frozen PostgreSQL: placeOrder answered SERVICE_UNAVAILABLE in ${ms} ms`);
     // PG_STATEMENT_TIMEOUT_MS 2000 (+500 client-side), PG_CONNECT_TIMEOUT_MS 1000: under the gateway's 3 s subgraph deadline.
     expect(ms).toBeLessThan(3000);
     const unready = await ready();
