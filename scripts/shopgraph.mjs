@@ -312,7 +312,7 @@ async function test(extraArgs) {
   const k8sTools = new Promise((resolve) => {
     const child = spawn(process.execPath, ['infra/k8s-check/tools.mjs'], { cwd: root, stdio: ['ignore', openSync(k8sToolsLog, 'a'), openSync(k8sToolsLog, 'a')] });
     process.on('exit', () => child.exitCode === null && child.kill());
-    child.on('exit', (code) => resolve(code));
+    child.on('exit', (code) => resolve({ code, seconds: (Date.now() - k8sToolsStarted) / 1000 }));
   });
   const phases = [];
   const turbo = (label, args, env = {}) =>
@@ -332,8 +332,7 @@ async function test(extraArgs) {
     say('the build failed: no test ran');
     process.exit(build.status || 1);
   }
-  const toolsCode = await k8sTools;
-  const toolsSeconds = (Date.now() - k8sToolsStarted) / 1000;
+  const { code: toolsCode, seconds: toolsSeconds } = await k8sTools;
   // A failed build is left for the k8s test to report (it builds them again and says why).
   if (toolsCode !== 0) say(`building the k8s test tools failed (exit ${toolsCode}); see ${path.relative(root, k8sToolsLog)}`);
   else if (toolsSeconds > 5) say(`the k8s test tools (Go) were built in ${toolsSeconds.toFixed(0)}s, beside the build`);
