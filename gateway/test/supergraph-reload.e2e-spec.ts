@@ -19,15 +19,9 @@ function compose(dir: string, subgraphs: string[]): string {
   return composeSupergraph(path.join(dir, `${subgraphs.join('-')}.yaml`)).supergraphSdl;
 }
 
-let gateway: Gateway;
-
-afterAll(() => gateway?.stop());
-
-it('serves a recomposed supergraph after the file changes, without a restart', async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'supergraph-'));
-  const supergraphPath = path.join(dir, 'supergraph.graphql');
-  writeFileSync(supergraphPath, compose(dir, ['users']));
-  gateway = createGateway(
+/** A development gateway (it watches its supergraph file) on `supergraphPath`. */
+const devGateway = (supergraphPath: string) =>
+  createGateway(
     loadGatewayConfig({
       NODE_ENV: 'development',
       LOG_LEVEL: 'silent',
@@ -36,6 +30,16 @@ it('serves a recomposed supergraph after the file changes, without a restart', a
       SUPERGRAPH_PATH: supergraphPath,
     }),
   );
+
+let gateway: Gateway;
+
+afterAll(() => gateway?.stop());
+
+it('serves a recomposed supergraph after the file changes, without a restart', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'supergraph-'));
+  const supergraphPath = path.join(dir, 'supergraph.graphql');
+  writeFileSync(supergraphPath, compose(dir, ['users']));
+  gateway = devGateway(supergraphPath);
   const { url } = await gateway.start();
   const productType = async () => (await gql(url, '{ __type(name: "Product") { name } }')).body.data?.__type;
   expect(await productType()).toBeNull();
@@ -48,16 +52,8 @@ it('a gateway that stops leaves the other gateways of its process watching the s
   const dir = mkdtempSync(path.join(os.tmpdir(), 'supergraph-'));
   const supergraphPath = path.join(dir, 'supergraph.graphql');
   writeFileSync(supergraphPath, compose(dir, ['users']));
-  const config = () =>
-    loadGatewayConfig({
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'silent',
-      PORT: '0',
-      INTERNAL_TOKEN_SECRET: TEST_INTERNAL_SECRET,
-      SUPERGRAPH_PATH: supergraphPath,
-    });
-  const first = createGateway(config());
-  const second = createGateway(config());
+  const first = devGateway(supergraphPath);
+  const second = devGateway(supergraphPath);
   await first.start();
   const { url } = await second.start();
   try {
