@@ -36,7 +36,18 @@ async function withoutSubgraphCalls<T>(act: () => Promise<T>): Promise<T> {
 async function post(url: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
   const res = await fetch(url, { method: 'POST', headers, body });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: (() => { try { return JSON.parse(text); } catch { return null; } })() };
+  return {
+    status: res.status,
+    headers: res.headers,
+    text,
+    json: (() => {
+      try {
+        return JSON.parse(text);
+      } catch {
+        return null;
+      }
+    })(),
+  };
 }
 
 const doublingAttack = (levels: number) =>
@@ -47,7 +58,11 @@ const loginInput = { email: `${uniqueId('nobody')}@example.com`, password: 'wron
 
 /** POSTs one operation; keeps the response headers. */
 async function request(url: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
   return { status: res.status, headers: res.headers, body: (await res.json()) as { data?: any; errors?: any[] } };
 }
 const aliasedLogins = (n: number) =>
@@ -74,7 +89,12 @@ describe('query cost analysis (HTTP)', () => {
     });
     expect(res.status).toBe(400);
     expect(res.body.errors!).toHaveLength(1);
-    expect(res.body.errors![0].extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: 'maxRootFields', measured: 2 ** (levels - 1), allowed: 20 });
+    expect(res.body.errors![0].extensions).toEqual({
+      code: 'QUERY_TOO_COMPLEX',
+      limit: 'maxRootFields',
+      measured: 2 ** (levels - 1),
+      allowed: 20,
+    });
     expect(res.body.data!).toBeUndefined();
   });
 
@@ -84,7 +104,9 @@ describe('query cost analysis (HTTP)', () => {
     const atLimit = await gql(url, '{ products(first: 1) { edges { node { category { name } } } } }');
     expect(atLimit.body.errors!).toBeUndefined();
     expect(atLimit.body.data!.products.edges).toHaveLength(1);
-    const over = await withoutSubgraphCalls(() => gql(url, '{ products(first: 1) { edges { node { category { products(first: 1) { totalCount } } } } } }'));
+    const over = await withoutSubgraphCalls(() =>
+      gql(url, '{ products(first: 1) { edges { node { category { products(first: 1) { totalCount } } } } } }'),
+    );
     expect(over.status).toBe(400);
     expect(over.body.errors).toEqual([
       expect.objectContaining({ extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'maxDepth', measured: 6, allowed: 5 } }),
@@ -121,7 +143,11 @@ describe('query cost analysis (HTTP)', () => {
     const addresses = async () => (await shop.call('{ me { addresses { id } } }', {}, alice)).body.data!.me.addresses.length;
     const before = await addresses();
     const adds = await withoutSubgraphCalls(() =>
-      shop.call(`mutation($a: AddressInput!) { ${Array.from({ length: 25 }, (_, i) => `x${i}: addAddress(input: $a) { address { id } }`).join(' ')} }`, { a: address }, alice),
+      shop.call(
+        `mutation($a: AddressInput!) { ${Array.from({ length: 25 }, (_, i) => `x${i}: addAddress(input: $a) { address { id } }`).join(' ')} }`,
+        { a: address },
+        alice,
+      ),
     );
     expect(adds.status).toBe(400);
     expect(adds.body.errors![0].extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: 'maxRootFields', measured: 25, allowed: 20 });
@@ -132,11 +158,17 @@ describe('query cost analysis (HTTP)', () => {
 describe('rate limits (Redis token buckets)', () => {
   it('20 aliased logins cost 20 logins: refused with 429, RATE_LIMITED and Retry-After, before users is called', async () => {
     // 100 units per client, barely refilled: 10 logins (10 units each) pass, the 11th does not.
-    const { url } = await shop.startGateway({ RATE_LIMIT_KEY_PREFIX: `${uniqueId('e2e-rl')}:`, RATE_LIMIT_CLIENT_BURST: '100', RATE_LIMIT_CLIENT_PER_SECOND: '0.01' });
+    const { url } = await shop.startGateway({
+      RATE_LIMIT_KEY_PREFIX: `${uniqueId('e2e-rl')}:`,
+      RATE_LIMIT_CLIENT_BURST: '100',
+      RATE_LIMIT_CLIENT_PER_SECOND: '0.01',
+    });
     const twenty = await withoutSubgraphCalls(() => request(url, aliasedLogins(20), { i: loginInput }));
     expect(twenty.status).toBe(429);
     expect(twenty.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect(twenty.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'RATE_LIMITED', retryAfter: Number(twenty.headers.get('retry-after')) } })]);
+    expect(twenty.body.errors).toEqual([
+      expect.objectContaining({ extensions: { code: 'RATE_LIMITED', retryAfter: Number(twenty.headers.get('retry-after')) } }),
+    ]);
 
     // At the budget: 10 logins (100 units) run (users itself backs the account off after its free
     // failures: those logins answer RATE_LIMITED at their own path; the gateway refused nothing) …
@@ -173,14 +205,19 @@ describe('rate limits (Redis token buckets)', () => {
     const two = await shop.startGateway(env);
     const token = await shop.login('bob@shopgraph.local', 'Customer123!');
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await gql(i % 2 ? two.url : one.url, '{ me { id } }', {}, { authorization: `Bearer ${token}` })).status);
+    for (let i = 0; i < 6; i++)
+      statuses.push((await gql(i % 2 ? two.url : one.url, '{ me { id } }', {}, { authorization: `Bearer ${token}` })).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
     // The anonymous client (this IP) still has its own budget.
     expect((await gql(one.url, '{ __typename }')).status).toBe(200);
   });
 
   it('fails open when Redis is unreachable', async () => {
-    const { url } = await shop.startGateway({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_CLIENT_BURST: '1', RATE_LIMIT_CLIENT_PER_SECOND: '0.01' });
+    const { url } = await shop.startGateway({
+      REDIS_URL: 'redis://127.0.0.1:1',
+      RATE_LIMIT_CLIENT_BURST: '1',
+      RATE_LIMIT_CLIENT_PER_SECOND: '0.01',
+    });
     for (let i = 0; i < 3; i++) expect((await gql(url, '{ __typename }')).status).toBe(200);
   });
 });
@@ -203,7 +240,7 @@ describe('error bodies and schema details', () => {
     }
   });
 
-  it("a subgraph answers a malformed body with JSON too", async () => {
+  it('a subgraph answers a malformed body with JSON too', async () => {
     const headers = { 'content-type': 'application/json', ...(await internalHeaders('users', null)) };
     const malformed = await post(shop.services.users!.url, '{"query": ', headers);
     expect(malformed.status).toBe(400);
@@ -247,9 +284,14 @@ describe('websocket limits', () => {
   });
 
   /** A raw graphql-transport-ws socket after connection_ack (or its close). */
-  async function rawSocket(url: string, token?: string): Promise<{ ws: WebSocket; closed: Promise<{ code: number; reason: string }>; acked: Promise<boolean> }> {
+  async function rawSocket(
+    url: string,
+    token?: string,
+  ): Promise<{ ws: WebSocket; closed: Promise<{ code: number; reason: string }>; acked: Promise<boolean> }> {
     const ws = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
-    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
     await new Promise((resolve, reject) => {
       ws.once('open', resolve);
       ws.once('error', reject);
@@ -279,7 +321,8 @@ describe('websocket limits', () => {
       const message = JSON.parse(data.toString());
       if (message.type === 'error') errors.push(message.payload);
     });
-    const subscribe = (id: string) => ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query: 'subscription { myOrderUpdates { status } }' } }));
+    const subscribe = (id: string) =>
+      ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query: 'subscription { myOrderUpdates { status } }' } }));
     // In one burst: every subscribe is still resolving when its complete and the next subscribe arrive.
     for (let i = 0; i < 30; i++) {
       subscribe('X');
@@ -303,37 +346,55 @@ describe('websocket limits', () => {
 
   it('the fragment attack is refused over the websocket too', async () => {
     const token = await shop.login('alice@shopgraph.local', 'Customer123!');
-    const client = createClient({ url: shop.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+    const client = createClient({
+      url: shop.gatewayUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${token}` },
+      retryAttempts: 0,
+    });
     clients.push(client);
     const query = `subscription { ...F0 } ${Array.from({ length: 29 }, (_, i) => `fragment F${i} on Subscription { ...F${i + 1} ...F${i + 1} }`).join(' ')} fragment F29 on Subscription { myOrderUpdates { status } }`;
     const started = performance.now();
-    const error = await new Promise<any>((resolve) => client.subscribe({ query }, { next: () => undefined, error: resolve, complete: () => resolve(null) }));
+    const error = await new Promise<any>((resolve) =>
+      client.subscribe({ query }, { next: () => undefined, error: resolve, complete: () => resolve(null) }),
+    );
     expect(performance.now() - started).toBeLessThan(1000);
-    expect(error).toEqual([expect.objectContaining({ extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'maxRootFields', measured: 2 ** 29, allowed: 20 } })]);
+    expect(error).toEqual([
+      expect.objectContaining({ extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'maxRootFields', measured: 2 ** 29, allowed: 20 } }),
+    ]);
   });
 
   it('caps connections per client and anonymous ones, and closes idle sockets', async () => {
-    // The idle timer runs from the socket's open, before connection_ack: 4 s leaves the first
-    // ack of a brand-new gateway (its first token check fetches the JWKS) room on a busy machine.
-    // With 1.5 s a clean-clone run once saw the first socket closed as idle before its ack.
+    // The idle timer runs from the socket's open, before connection_ack: 8 s leaves the first
+    // ack of a brand-new gateway (its first token check fetches the JWKS) and the sockets opened
+    // one after another below room on a busy machine (the first must still count when the third
+    // is refused). With 1.5 s a clean-clone run once saw the first socket closed as idle before its ack.
     const { url } = await shop.startGateway({
       SUBSCRIPTION_MAX_CONNECTIONS_PER_CLIENT: '2',
       SUBSCRIPTION_MAX_ANONYMOUS_CONNECTIONS: '3',
-      SUBSCRIPTION_IDLE_TIMEOUT_MS: '4000',
+      SUBSCRIPTION_IDLE_TIMEOUT_MS: '8000',
     });
     const token = await shop.login('alice@shopgraph.local', 'Customer123!');
-    const mine = [await rawSocket(url, token), await rawSocket(url, token), await rawSocket(url, token)];
-    expect(await mine[0].acked).toBe(true);
-    expect(await mine[1].acked).toBe(true);
-    expect(await mine[2].acked).toBe(false);
-    expect((await mine[2].closed).code).toBe(4429);
+    // One socket at a time, each acknowledged (or refused) before the next opens: the cap is
+    // counted when a socket's connection_init is accepted, and three inits in flight at once
+    // finish in any order (a clean-clone run saw the first refused, the JWKS fetch of a new
+    // gateway's first token check making it the slowest). An outcome names the close code.
+    const outcome = async (socket: Awaited<ReturnType<typeof rawSocket>>) =>
+      (await socket.acked) ? 'acked' : `closed ${(await socket.closed).code} ${(await socket.closed).reason}`;
+    const mine: Awaited<ReturnType<typeof rawSocket>>[] = [];
+    for (const expected of [/^acked$/, /^acked$/, /^closed 4429 /]) {
+      const socket = await rawSocket(url, token);
+      mine.push(socket);
+      expect(await outcome(socket)).toMatch(expected);
+    }
 
     // Anonymous: 2 per client (this IP) first …
-    const anon = [await rawSocket(url), await rawSocket(url), await rawSocket(url)];
-    expect(await anon[0].acked).toBe(true);
-    expect(await anon[1].acked).toBe(true);
-    expect(await anon[2].acked).toBe(false);
-    expect((await anon[2].closed).reason).toMatch(/Too many connections/);
+    const anon: Awaited<ReturnType<typeof rawSocket>>[] = [];
+    for (const expected of [/^acked$/, /^acked$/, /^closed \d+ .*Too many connections/]) {
+      const socket = await rawSocket(url);
+      anon.push(socket);
+      expect(await outcome(socket)).toMatch(expected);
+    }
 
     // … and sockets that subscribe to nothing are closed after the idle timeout.
     const idle = await Promise.all([mine[0].closed, anon[0].closed]);
