@@ -16,19 +16,21 @@ export function createKafka(brokers: string[], clientId: string, log: Logger): K
     connectionTimeout: 5000,
     retry: { initialRetryTime: 200, retries: 8 },
     logLevel: logLevel.WARN,
-    logCreator: () => ({ level, log: entry }) => {
-      const { message, ...rest } = entry;
-      // Retries are bounded on purpose (a relay must not hang on a dead broker); at-least-once
-      // delivery with idempotent consumers covers what EoS would have.
-      if (message.startsWith('Limiting retries for the idempotent producer')) return;
-      // ensureTopics asks to create every topic it needs without listing the cluster's first; the
-      // broker answers TOPIC_ALREADY_EXISTS for those that are there, which kafkajs's createTopics
-      // returns as "not created" but its connection also logs, as "Topic creation errors". Any other
-      // creation error is thrown by createTopics to ensureTopics, which retries and then throws it.
-      if (message.startsWith('Response CreateTopics')) return;
-      if (level <= logLevel.ERROR) log.error(rest, `kafka: ${message}`);
-      else log.warn(rest, `kafka: ${message}`);
-    },
+    logCreator:
+      () =>
+      ({ level, log: entry }) => {
+        const { message, ...rest } = entry;
+        // Retries are bounded on purpose (a relay must not hang on a dead broker); at-least-once
+        // delivery with idempotent consumers covers what EoS would have.
+        if (message.startsWith('Limiting retries for the idempotent producer')) return;
+        // ensureTopics asks to create every topic it needs without listing the cluster's first; the
+        // broker answers TOPIC_ALREADY_EXISTS for those that are there, which kafkajs's createTopics
+        // returns as "not created" but its connection also logs, as "Topic creation errors". Any other
+        // creation error is thrown by createTopics to ensureTopics, which retries and then throws it.
+        if (message.startsWith('Response CreateTopics')) return;
+        if (level <= logLevel.ERROR) log.error(rest, `kafka: ${message}`);
+        else log.warn(rest, `kafka: ${message}`);
+      },
   });
 }
 
@@ -224,7 +226,10 @@ async function pinNewPartitions(kafka: Kafka, groupId: string, topics: string[],
     }
     await commitAsMember(kafka, groupId, seeks);
   } catch (error) {
-    log.debug({ groupId, reason: errorText(error) }, 'kafka consumer: new partitions not pinned to their end (the group is active elsewhere)');
+    log.debug(
+      { groupId, reason: errorText(error) },
+      'kafka consumer: new partitions not pinned to their end (the group is active elsewhere)',
+    );
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
@@ -316,14 +321,25 @@ export function waitForFirstFetch(
   });
 }
 
-const LOST_MEMBERSHIP = new Set(['UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'NOT_COORDINATOR', 'NOT_COORDINATOR_FOR_GROUP', 'FENCED_INSTANCE_ID']);
+const LOST_MEMBERSHIP = new Set([
+  'UNKNOWN_MEMBER_ID',
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'NOT_COORDINATOR',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'FENCED_INSTANCE_ID',
+]);
 
 /**
  * True when an offset commit failed because this member is no longer (or not yet again) in the
  * group: the partition is or will be reassigned and its uncommitted messages redelivered.
  */
 export function isLostMembership(error: unknown): boolean {
-  for (let e = error as { type?: string; message?: string; cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+  for (
+    let e = error as { type?: string; message?: string; cause?: unknown } | undefined, depth = 0;
+    e && depth < 8;
+    e = e.cause as typeof e, depth++
+  ) {
     if (e.type && LOST_MEMBERSHIP.has(e.type)) return true;
     if (typeof e.message === 'string' && /coordinator is not aware of this member|rebalance/i.test(e.message)) return true;
   }
@@ -374,23 +390,36 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   let commitWarned = false;
 
   const restartsTotal = options.metrics
-    ? sharedCounter(options.metrics, 'kafka_consumer_restarts_total', 'Kafka consumers restarted after a crash or stall, by group', ['group'])
+    ? sharedCounter(options.metrics, 'kafka_consumer_restarts_total', 'Kafka consumers restarted after a crash or stall, by group', [
+        'group',
+      ])
     : null;
   const healthy = () => state === 'running' && lastFetchAt !== null && Date.now() - lastFetchAt <= staleAfterMs;
   const removeGauge = options.metrics
-    ? gaugeSource(options.metrics, 'kafka_consumer_up', 'Kafka consumer running and fetching (1) or down (0), by group', ['group'], () => [[{ group: groupId }, healthy() ? 1 : 0]])
+    ? gaugeSource(options.metrics, 'kafka_consumer_up', 'Kafka consumer running and fetching (1) or down (0), by group', ['group'], () => [
+        [{ group: groupId }, healthy() ? 1 : 0],
+      ])
     : () => undefined;
 
   // Consumer lag by topic: what the last handled batch of each partition left behind its end
   // (kafkajs END_BATCH_PROCESS offsetLag), summed over the topic's partitions.
   const lags = new Map<string, Map<number, number>>();
   const removeLagGauge = options.metrics
-    ? gaugeSource(options.metrics, 'kafka_consumer_lag', 'Kafka messages not yet consumed, by group and topic (after the last handled batch)', ['group', 'topic'], () =>
-        [...lags].map(([topic, parts]) => [{ group: groupId, topic }, [...parts.values()].reduce((a, b) => a + b, 0)]),
+    ? gaugeSource(
+        options.metrics,
+        'kafka_consumer_lag',
+        'Kafka messages not yet consumed, by group and topic (after the last handled batch)',
+        ['group', 'topic'],
+        () => [...lags].map(([topic, parts]) => [{ group: groupId, topic }, [...parts.values()].reduce((a, b) => a + b, 0)]),
       )
     : () => undefined;
 
   const fetchListeners = new Set<() => void>();
+  /** Calls `listener` after every fetch, across restarts; returns a function that removes it. */
+  const onFetch = (listener: () => void) => {
+    fetchListeners.add(listener);
+    return () => void fetchListeners.delete(listener);
+  };
   const markFetch = () => {
     lastFetchAt = Date.now();
     if (state !== 'running' && state !== 'stopped' && state !== 'failed') state = 'running';
@@ -494,7 +523,11 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
               if (!isLostMembership(error)) throw error;
               // The group moved on (broker pause, session expiry): the partition's uncommitted
               // messages come again after the rejoin, and the inbox makes the repeat harmless.
-              if (!commitWarned) log.warn({ groupId, topic, partition, offset, reason: errorText(error) }, 'offset commit refused after a lost group membership; redelivery will follow');
+              if (!commitWarned)
+                log.warn(
+                  { groupId, topic, partition, offset, reason: errorText(error) },
+                  'offset commit refused after a lost group membership; redelivery will follow',
+                );
               commitWarned = true;
             }
           };
@@ -510,14 +543,19 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
                   event = parseEvent(message.value);
                 } catch (error) {
                   if (!(error instanceof ContractViolation)) throw error;
-                  log.error({ topic, partition, offset: message.offset, reason: error.message }, 'skipping a message that breaks the event contract');
+                  log.error(
+                    { topic, partition, offset: message.offset, reason: error.message },
+                    'skipping a message that breaks the event contract',
+                  );
                 }
                 // The handler runs in a CONSUMER span continuing the message's trace, and every log
                 // line it writes carries the event's correlation id (the request that started the flow).
                 if (event && (!handles || handles(event.type))) {
                   const handled = event;
                   await inConsumerSpan(topic, partition, message.offset, groupId, messageContext(message.headers, handled), handled, () =>
-                    runWithLogFields({ requestId: handled.correlationId, eventId: handled.id, eventType: handled.type }, () => options.handle(handled)),
+                    runWithLogFields({ requestId: handled.correlationId, eventId: handled.id, eventType: handled.type }, () =>
+                      options.handle(handled),
+                    ),
                   );
                 }
               }
@@ -555,10 +593,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     options.awaitFirstFetch === false
       ? null
       : waitForFirstFetch(
-          (listener) => {
-            fetchListeners.add(listener);
-            return () => fetchListeners.delete(listener);
-          },
+          onFetch,
           options.firstFetchTimeoutMs,
           () => `state ${state}, ${restarts} restarts${lastError ? `, last error: ${lastError}` : ''}`,
           giveUp.signal,
@@ -586,10 +621,13 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
 
   // Watchdog: a consumer that should run but has not fetched for `stallRestartMs` (kafkajs stuck
   // somewhere without a CRASH) is replaced like a crashed one.
-  const watchdog = setInterval(() => {
-    if (state !== 'running' || handling > 0 || lastFetchAt === null) return;
-    if (Date.now() - lastFetchAt > stallRestartMs) scheduleRestart(current, `no fetch for ${Date.now() - lastFetchAt} ms`);
-  }, Math.max(1000, Math.min(5000, stallRestartMs / 4)));
+  const watchdog = setInterval(
+    () => {
+      if (state !== 'running' || handling > 0 || lastFetchAt === null) return;
+      if (Date.now() - lastFetchAt > stallRestartMs) scheduleRestart(current, `no fetch for ${Date.now() - lastFetchAt} ms`);
+    },
+    Math.max(1000, Math.min(5000, stallRestartMs / 4)),
+  );
   watchdog.unref();
 
   const health = (): ConsumerHealth => ({ groupId, state, lastFetchAt, restarts, lastError });
@@ -598,10 +636,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
       return current;
     },
     health,
-    onFetch(listener) {
-      fetchListeners.add(listener);
-      return () => fetchListeners.delete(listener);
-    },
+    onFetch,
     async check() {
       if (healthy()) return;
       const since = lastFetchAt === null ? 'never fetched' : `last fetch ${Date.now() - lastFetchAt} ms ago`;
